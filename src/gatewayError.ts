@@ -1,0 +1,48 @@
+/**
+ * The one error class of lockgw. Callers branch on `code`, never on message text.
+ * `details` names what was wrong and where (record, field, path) so an installer
+ * or the cloud can fix the input without reading our code.
+ */
+export type GatewayErrorCode =
+  | 'CONFIG_INVALID'
+  | 'BATCH_INVALID'
+  | 'RECORD_INVALID'
+  | 'REFERENCE_MISSING'
+  | 'DUPLICATE_CREDENTIAL'
+  | 'RECORD_IN_USE'
+  | 'SYSTEM_KEY_READONLY'
+  | 'STORE_CORRUPT'
+  | 'MIGRATION_FAILED'
+  | 'SECRET_UNAVAILABLE'
+  | 'INPUT_INVALID'
+  | 'NOT_FOUND'
+  | 'NOT_STARTED';
+
+export interface GatewayErrorDetails {
+  /** the entity kind, e.g. 'credential' */
+  entity?: string;
+  /** the record id, e.g. 'cred-17' */
+  id?: string;
+  /** the offending field or config path, e.g. 'personId' or 'journal.maxEvents' */
+  field?: string;
+  /** position of the operation inside a batch */
+  index?: number;
+  /** what to do about it */
+  hint?: string;
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly details: GatewayErrorDetails;
+
+  constructor(code: GatewayErrorCode, message: string, details: GatewayErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isGatewayError(err: unknown, code?: GatewayErrorCode): err is GatewayError {
+  return err instanceof GatewayError && (code === undefined || err.code === code);
+}

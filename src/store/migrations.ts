@@ -1,0 +1,115 @@
+/**
+ * Numbered, forward-only schema migrations. A migration is never edited once released: a
+ * change is a new entry. `user_version` records the last one applied.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'access model and event journal',
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE doors (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        place        TEXT NOT NULL DEFAULT '',
+        card_and_pin INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE holidays (
+        date TEXT PRIMARY KEY,
+        type INTEGER NOT NULL CHECK (type BETWEEN 1 AND 3),
+        name TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+
+      CREATE TABLE schedules (
+        id        TEXT PRIMARY KEY,
+        name      TEXT NOT NULL,
+        intervals TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE keys (
+        id        TEXT PRIMARY KEY,
+        name      TEXT NOT NULL,
+        may_share INTEGER NOT NULL DEFAULT 0,
+        system    INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE key_doors (
+        key_id       TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+        door_id      TEXT NOT NULL REFERENCES doors(id) ON DELETE CASCADE,
+        position     INTEGER NOT NULL,
+        schedule_ids TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (key_id, door_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX key_doors_by_door ON key_doors(door_id);
+
+      CREATE TABLE people (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+        kind            TEXT NOT NULL,
+        host_id         TEXT,
+        extended_unlock INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX people_by_host ON people(host_id) WHERE host_id IS NOT NULL;
+
+      CREATE TABLE holdings (
+        person_id   TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        key_id      TEXT NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+        valid_from  INTEGER,
+        valid_until INTEGER,
+        PRIMARY KEY (person_id, key_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX holdings_by_key ON holdings(key_id);
+
+      CREATE TABLE credentials (
+        id          TEXT PRIMARY KEY,
+        person_id   TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('pin', 'card', 'fingerprint', 'mobile')),
+        value       TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'active', 'suspended', 'lost')),
+        valid_from  INTEGER,
+        valid_until INTEGER,
+        use_limit   INTEGER,
+        duress      INTEGER NOT NULL DEFAULT 0,
+        label       TEXT,
+        public_key  TEXT,
+        UNIQUE (kind, value)
+      ) STRICT;
+      CREATE INDEX credentials_by_person ON credentials(person_id);
+
+      CREATE TABLE credential_uses (
+        credential_id TEXT PRIMARY KEY REFERENCES credentials(id) ON DELETE CASCADE,
+        uses          INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE door_modes (
+        door_id     TEXT PRIMARY KEY REFERENCES doors(id) ON DELETE CASCADE,
+        locked_down INTEGER NOT NULL DEFAULT 0
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE journal (
+        seq           INTEGER PRIMARY KEY,
+        at            INTEGER NOT NULL,
+        type          TEXT NOT NULL,
+        door_id       TEXT,
+        grant         INTEGER,
+        reason        TEXT,
+        person_id     TEXT,
+        credential_id TEXT,
+        key_id        TEXT,
+        data          TEXT
+      ) STRICT;
+    `,
+  },
+];
