@@ -1,0 +1,54 @@
+/** What a door asks (a Presentation) and what the access core answers (a Verdict). */
+import type { CredentialKind } from './model.js';
+
+/**
+ * A credential presented at a door, already normalised at the edge:
+ *  - card:        the normalised card number (26:12:34567), optionally with `pinDigest` at card+PIN doors
+ *  - pin:         the HMAC digest of the typed PIN (PinHasher) — never the digits
+ *  - fingerprint: `readerId:slot` of the matched template
+ *  - mobile:      the phone key id whose challenge-response already verified
+ */
+export interface Presentation {
+  doorId: string;
+  kind: CredentialKind;
+  value: string;
+  /** second factor at card+PIN doors: the digest of the PIN typed after the card */
+  pinDigest?: string;
+}
+
+export const REASONS = [
+  'granted',
+  'duress',
+  'invalid_presentation',
+  'unknown_door',
+  'unknown_credential',
+  'locked_down',
+  'credential_pending',
+  'credential_suspended',
+  'credential_lost',
+  'person_suspended',
+  'host_revoked',
+  'not_yet_valid',
+  'expired',
+  'use_limit_reached',
+  'door_not_in_key',
+  'outside_schedule',
+  'holiday',
+  'second_factor_required',
+  'second_factor_mismatch',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
+
+export interface Verdict {
+  grant: boolean;
+  reason: Reason;
+  doorId: string | null;
+  personId: string | null;
+  keyId: string | null;
+  credentialId: string | null;
+  /** the revision of the rules that decided */
+  revision: number;
+  /** raise a silent alarm (duress) */
+  alarm: boolean;
+}

@@ -1,0 +1,157 @@
+/**
+ * The `lockgw` command for installers:
+ *   lockgw run [--config FILE]                      the daemon (same as npm start)
+ *   lockgw decide --door ID (--card N | --pin DIGITS | --fingerprint READER:SLOT | --mobile KEYID)
+ *                 [--pin DIGITS with --card at card+PIN doors] [--at DATE-TIME]
+ *   lockgw list people|keys|credentials|doors|schedules [--at DATE-TIME]
+ *   lockgw journal [--after SEQ] [--limit N]
+ *   lockgw doctor
+ * Every command takes --config FILE (default: $LOCKGW_CONFIG, else the embedded defaults).
+ * `decide` is a what-if question: it is not journaled and does not count uses.
+ */
+import { parseArgs } from 'node:util';
+import { decide } from '../access/decide.js';
+import { parseCardNumber } from '../access/cardNumber.js';
+import type { Presentation } from '../access/verdict.js';
+import { SystemClock } from '../clock.js';
+import { loadConfig } from '../config/loadConfig.js';
+import { Gateway } from '../gateway.js';
+import { GatewayError, isGatewayError } from '../gatewayError.js';
+import { createLogger } from '../logger.js';
+import { runDaemon } from '../main.js';
+import { integrityCheckReport, listReport } from './reports.js';
+import { parseInstant } from './parseInstant.js';
+
+const USAGE = `usage: lockgw <command> [options]
+  run                      run the gateway daemon
+  decide --door ID (--card 26:12:34567 | --pin 1234 | --fingerprint lobby-fp:3 | --mobile erin-phone)
+         [--pin 1234 together with --card at card+PIN doors] [--at 2026-12-25T09:00]
+  list people|keys|credentials|doors|schedules [--at DATE-TIME]
+  journal [--after SEQ] [--limit N]
+  doctor                   integrity check, schema version, counts, journal health
+options: --config FILE (default $LOCKGW_CONFIG or the embedded defaults)`;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  door: { type: 'string' },
+  card: { type: 'string' },
+  pin: { type: 'string' },
+  fingerprint: { type: 'string' },
+  mobile: { type: 'string' },
+  at: { type: 'string' },
+  after: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Out = (line: string) => void;
+
+async function withGateway<T>(configPath: string | undefined, work: (g: Gateway) => T | Promise<T>): Promise<T> {
+  const config = loadConfig(configPath ?? process.env.LOCKGW_CONFIG);
+  const logger = await createLogger('warn', 'never', process.stderr);
+  const gateway = new Gateway(config, { clock: new SystemClock(), logger });
+  await gateway.start();
+  try {
+    return await work(gateway);
+  } finally {
+    await gateway.stop();
+  }
+}
+
+function presentationFrom(values: Record<string, string | boolean | undefined>, hashPin: (pin: string) => string): Presentation {
+  const doorId = values.door;
+  if (typeof doorId !== 'string') throw new GatewayError('INPUT_INVALID', 'decide needs --door ID', { field: 'door' });
+  const pinOk = (pin: string) => {
+    if (!/^\d{4,8}$/.test(pin)) throw new GatewayError('INPUT_INVALID', '--pin must be 4 to 8 digits', { field: 'pin' });
+    return hashPin(pin);
+  };
+  const given = (['card', 'fingerprint', 'mobile'] as const).filter((k) => typeof values[k] === 'string');
+  if (given.length > 1) throw new GatewayError('INPUT_INVALID', `give one credential, not ${given.map((g) => `--${g}`).join(' and ')}`, { field: given[1]! });
+  if (typeof values.card === 'string') {
+    const card = parseCardNumber(values.card);
+    if (!card.ok) throw new GatewayError('INPUT_INVALID', `--card: ${card.reason}`, { field: 'card' });
+    return { doorId, kind: 'card', value: card.value, ...(typeof values.pin === 'string' ? { pinDigest: pinOk(values.pin) } : {}) };
+  }
+  if (typeof values.fingerprint === 'string') return { doorId, kind: 'fingerprint', value: values.fingerprint };
+  if (typeof values.mobile === 'string') return { doorId, kind: 'mobile', value: values.mobile };
+  if (typeof values.pin === 'string') return { doorId, kind: 'pin', value: pinOk(values.pin) };
+  throw new GatewayError('INPUT_INVALID', 'decide needs a credential: --card, --pin, --fingerprint or --mobile', { field: 'card' });
+}
+
+export async function runCli(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    out(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  if (command === 'run') {
+    await runDaemon(rest);
+    return 0;
+  }
+  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  switch (command) {
+    case 'decide':
+      return withGateway(values.config, (g) => {
+        const presentation = presentationFrom(values, (pin) => g.hashPin(pin));
+        const now = values.at === undefined ? Date.now() : parseInstant(values.at, g.index.timeZone);
+        const v = decide(g.index, presentation, now);
+        if (values.json) {
+          out(JSON.stringify({ ...v, at: new Date(now).toISOString() }));
+        } else {
+          const local = new Date(now).toLocaleString('sv-SE', { timeZone: g.index.timeZone });
+          out(`${v.grant ? 'GRANTED' : 'DENIED'}  ${v.reason}${v.alarm ? '  (silent duress alarm)' : ''}`);
+          out(`  door ${presentation.doorId} at ${local} ${g.index.timeZone}`);
+          if (v.personId) out(`  person ${v.personId}${v.credentialId ? `, credential ${v.credentialId}` : ''}`);
+          if (v.keyId) out(`  key ${v.keyId}`);
+          out(`  rules revision ${v.revision}, hash ${g.index.hash.slice(0, 12)}`);
+        }
+        return v.grant ? 0 : 3;
+      });
+    case 'list': {
+      const what = positionals[0];
+      return withGateway(values.config, (g) => {
+        const now = values.at === undefined ? Date.now() : parseInstant(values.at, g.index.timeZone);
+        for (const line of listReport(g.store, what, now)) out(line);
+        return 0;
+      });
+    }
+    case 'journal':
+      return withGateway(values.config, (g) => {
+        const after = Number(values.after ?? 0);
+        const limit = Number(values.limit ?? 50);
+        if (!Number.isInteger(after) || after < 0) throw new GatewayError('INPUT_INVALID', '--after must be a sequence number', { field: 'after' });
+        if (!Number.isInteger(limit) || limit < 1) throw new GatewayError('INPUT_INVALID', '--limit must be a positive integer', { field: 'limit' });
+        for (const e of g.journal.read(after, limit)) out(JSON.stringify(e));
+        return 0;
+      });
+    case 'doctor':
+      return withGateway(values.config, (g) => {
+        const lines = integrityCheckReport(g);
+        for (const line of lines.lines) out(line);
+        return lines.ok ? 0 : 2;
+      });
+    default:
+      out(`unknown command "${command}"\n${USAGE}`);
+      return 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      if (process.argv[2] !== 'run') process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (isGatewayError(err)) process.stderr.write(`lockgw: ${err.message}${err.details.hint ? `\nhint: ${err.details.hint}` : ''}\n`);
+      else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`lockgw: ${(err as Error).message}\n${USAGE}\n`);
+      else process.stderr.write(`lockgw: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,89 @@
+/** Plain-text reports for the CLI: lists with ACTIVE/UPCOMING/EXPIRED, and the doctor's checks. */
+import { maskCardValue } from '../access/cardNumber.js';
+import { validityStatus } from '../access/validityStatus.js';
+import type { Gateway } from '../gateway.js';
+import { GatewayError } from '../gatewayError.js';
+import type { AccessStore } from '../store/accessStore.js';
+import { integrityCheck, schemaVersion } from '../store/database.js';
+
+const date = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
+export const LISTS = ['people', 'keys', 'credentials', 'doors', 'schedules'] as const;
+
+export function listReport(store: AccessStore, what: string | undefined, now: number): string[] {
+  switch (what) {
+    case 'people': {
+      const rows = [['PERSON', 'NAME', 'KIND', 'STATUS', 'KEY', 'HOLDING', 'FROM', 'UNTIL']];
+      for (const p of store.people()) {
+        const holdings = [...store.holdings(p.id)];
+        const kind = p.hostId ? `${p.kind} of ${p.hostId}` : p.kind;
+        if (holdings.length === 0) rows.push([p.id, p.name, kind, p.status, '—', '', '', '']);
+        for (const h of holdings) {
+          rows.push([p.id, p.name, kind, p.status, h.keyId, validityStatus(h.validFrom, h.validUntil, now), date(h.validFrom), date(h.validUntil)]);
+        }
+      }
+      return table(rows);
+    }
+    case 'keys': {
+      const rows = [['KEY', 'NAME', 'FLAGS', 'DOORS (schedules)']];
+      for (const k of store.keys()) {
+        const flags = [k.system ? 'system' : '', k.mayShare ? 'may-share' : ''].filter(Boolean).join(',') || '—';
+        const doors = k.doors.map((d) => `${d.doorId}(${d.scheduleIds.length ? d.scheduleIds.join('+') : '24/7'})`).join(' ');
+        rows.push([k.id, k.name, flags, doors]);
+      }
+      return table(rows);
+    }
+    case 'credentials': {
+      const rows = [['CREDENTIAL', 'PERSON', 'KIND', 'VALUE', 'STATUS', 'VALIDITY', 'FLAGS']];
+      for (const c of store.credentials()) {
+        // PINs exist only as digests; card numbers are masked
+        const value = c.kind === 'pin' ? '****' : c.kind === 'card' ? maskCardValue(c.value) : c.value;
+        const flags = [c.duress ? 'duress' : '', c.useLimit !== undefined ? `uses≤${c.useLimit}` : ''].filter(Boolean).join(',') || '—';
+        rows.push([c.id, c.personId, c.kind, value, c.status, validityStatus(c.validFrom, c.validUntil, now), flags]);
+      }
+      return table(rows);
+    }
+    case 'doors': {
+      const locked = store.lockdown();
+      const rows = [['DOOR', 'NAME', 'PLACE', 'MODE']];
+      for (const d of store.doors()) {
+        const mode = [d.cardAndPin ? 'card+PIN' : '', locked.site || locked.doors.includes(d.id) ? 'LOCKED DOWN' : ''].filter(Boolean).join(', ') || 'normal';
+        rows.push([d.id, d.name, d.place, mode]);
+      }
+      return table(rows);
+    }
+    case 'schedules': {
+      const rows = [['SCHEDULE', 'NAME', 'INTERVALS']];
+      for (const s of store.schedules()) {
+        const ivs = s.intervals.map((i) => `${[...i.days, ...i.holidayTypes.map((t) => `holiday${t}`)].join(',')} ${i.start}-${i.end}`).join('; ');
+        rows.push([s.id, s.name, ivs]);
+      }
+      return table(rows);
+    }
+    default:
+      throw new GatewayError('INPUT_INVALID', `list what? one of ${LISTS.join(', ')}`, { field: 'list' });
+  }
+}
+
+export function integrityCheckReport(g: Gateway): { ok: boolean; lines: string[] } {
+  const db = g.store;
+  const problems = integrityCheck(g.database);
+  const ok = problems.length === 1 && problems[0] === 'ok';
+  const j = g.journal.stats();
+  const idx = g.index;
+  return {
+    ok,
+    lines: [
+      `database     ${ok ? 'ok' : `PROBLEMS: ${problems.join('; ')}`} (schema version ${schemaVersion(g.database)})`,
+      `site         ${idx.siteName ?? '(none)'} ${idx.timeZone}`,
+      `rules        revision ${idx.revision}, hash ${idx.hash}`,
+      `contents     ${Object.entries(db.counts()).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+      `journal      ${j.count} events (seq ${j.firstSeq ?? '—'}..${j.lastSeq}), ${Math.round(j.fill * 100)}% of ${j.capacity}, ${j.dropped} dropped`,
+    ],
+  };
+}

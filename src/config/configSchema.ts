@@ -1,0 +1,66 @@
+/**
+ * The one schema of the gateway's configuration. Every field has a default, so an empty file
+ * (or no file) runs the embedded defaults: simulated hardware, SQLite under ./data/, no cloud.
+ * Unknown keys are rejected (a typo must not silently fall back to a default).
+ */
+import { z } from 'zod';
+import { IdSchema } from '../access/model.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = z.strictObject({
+  gateway: z
+    .strictObject({
+      /** the gateway's id: its MQTT client id and topic segment */
+      id: IdSchema.default('gw-local'),
+      /** where state lives; relative paths are relative to the working directory */
+      dataDir: z.string().min(1).default('./data'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** the SQLite file, relative to dataDir */
+      file: z.string().min(1).default('lockgw.db'),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      /** 32+ random bytes (hex) that key PIN digests; created on first start with mode 0600 */
+      deviceSecretFile: z.string().min(1).default('device-secret'),
+      createIfMissing: z.boolean().default(true),
+    })
+    .prefault({}),
+  journal: z
+    .strictObject({
+      /** events kept until the cloud acknowledges them; the oldest are dropped beyond this */
+      maxEvents: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+      batchSize: z.number().int().min(1).max(100_000).default(512),
+      /** at most this long between fsyncs of the event log (power-loss window) */
+      durableIntervalMs: z.number().int().min(0).max(60_000).default(1_000),
+    })
+    .prefault({}),
+  demo: z
+    .strictObject({
+      /** seed the demo site when the database is empty */
+      seed: z.boolean().default(true),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+      /** human-readable logs: auto = when stdout is a terminal and pino-pretty is installed */
+      pretty: z.enum(['auto', 'always', 'never']).default('auto'),
+    })
+    .prefault({}),
+});
+
+export type GatewayConfig = z.output<typeof ConfigSchema>;
+export type GatewayConfigInput = z.input<typeof ConfigSchema>;
+
+/** Hints shown next to a config error at this path. */
+export const CONFIG_HINTS: Readonly<Record<string, string>> = {
+  'gateway.id': 'letters, digits and . _ : @ - ; it becomes the MQTT client id',
+  'journal.maxEvents': 'between 1000 and 100000000; about 200 bytes of disk per event',
+  'journal.durableIntervalMs': 'milliseconds between fsyncs; 0 fsyncs every batch',
+  'log.level': `one of ${LOG_LEVELS.join(', ')}`,
+};

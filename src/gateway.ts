@@ -1,0 +1,167 @@
+/**
+ * The composition root: builds the whole gateway from a validated config. Constructors do
+ * nothing; start() opens the store, seeds the demo site if asked and the store is empty,
+ * compiles the decision index and opens the journal; stop() flushes and closes.
+ */
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { AccessIndex } from './access/accessIndex.js';
+import { noteUse } from './access/accessIndex.js';
+import { compileIndex } from './access/compileIndex.js';
+import { decide } from './access/decide.js';
+import { createPinHasher, type PinHasher } from './access/pinDigest.js';
+import type { Presentation, Verdict } from './access/verdict.js';
+import type { Clock } from './clock.js';
+import type { GatewayConfig } from './config/configSchema.js';
+import { demoSiteBatch } from './demo/demoSite.js';
+import { GatewayError } from './gatewayError.js';
+import { AccessStore, type ApplyOptions } from './store/accessStore.js';
+import { openDatabase, type Db } from './store/database.js';
+import { Journal } from './store/journal.js';
+import { loadDeviceSecret } from './secrets/deviceSecret.js';
+
+export interface GatewayDeps {
+  clock: Clock;
+  logger: Logger;
+}
+
+interface Running {
+  db: Db;
+  store: AccessStore;
+  journal: Journal;
+  pinHasher: PinHasher;
+  index: AccessIndex;
+}
+
+export class Gateway {
+  private running: Running | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: GatewayConfig,
+    private readonly deps: GatewayDeps,
+  ) {
+    this.log = deps.logger.child({ module: 'gateway' });
+  }
+
+  get dataDir(): string {
+    return resolve(this.config.gateway.dataDir);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { config, deps } = this;
+    const secret = loadDeviceSecret(join(this.dataDir, config.secrets.deviceSecretFile), config.secrets.createIfMissing);
+    if (secret.created) this.log.info({ file: config.secrets.deviceSecretFile }, 'created a new device secret');
+    if (secret.warning) this.log.warn(secret.warning);
+    const pinHasher = createPinHasher(secret.secret);
+    const db = openDatabase(join(this.dataDir, config.store.file));
+    try {
+      const store = new AccessStore(db, pinHasher);
+      if (config.demo.seed && store.isEmpty()) {
+        store.applyBatch(demoSiteBatch(deps.clock.now()), { source: 'cloud', revision: 1 });
+        this.log.info('seeded the demo site');
+      }
+      const journal = new Journal(db, {
+        maxEvents: config.journal.maxEvents,
+        batchSize: config.journal.batchSize,
+        durableIntervalMs: config.journal.durableIntervalMs,
+        clock: deps.clock,
+        logger: deps.logger,
+      });
+      await journal.start();
+      const index = this.compile(store);
+      this.running = { db, store, journal, pinHasher, index };
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    this.running = null;
+    await r.journal.stop();
+    r.db.close();
+    this.log.info('stopped');
+  }
+
+  private get r(): Running {
+    if (!this.running) throw new GatewayError('NOT_STARTED', 'the gateway is not started');
+    return this.running;
+  }
+
+  /** the open SQLite handle, for diagnostics (doctor) */
+  get database(): Db {
+    return this.r.db;
+  }
+
+  get store(): AccessStore {
+    return this.r.store;
+  }
+
+  get journal(): Journal {
+    return this.r.journal;
+  }
+
+  get index(): AccessIndex {
+    return this.r.index;
+  }
+
+  /** Turns typed PIN digits into the digest that decisions and the store use. */
+  hashPin(pin: string): string {
+    return this.r.pinHasher(pin);
+  }
+
+  /**
+   * A door's question. Decides, counts the use of a use-limited credential, then records the
+   * event (the door acts on the verdict before the journal is written to disk: append only buffers).
+   */
+  decide(presentation: Presentation): Verdict {
+    const { index, store, journal } = this.r;
+    const now = this.deps.clock.now();
+    const verdict = decide(index, presentation, now);
+    if (verdict.grant && verdict.credentialId !== null && noteUse(index, verdict.credentialId) !== null) {
+      store.recordUse(verdict.credentialId);
+    }
+    journal.append({
+      type: 'access',
+      at: now,
+      doorId: presentation.doorId,
+      grant: verdict.grant,
+      reason: verdict.reason,
+      ...(verdict.personId ? { personId: verdict.personId } : {}),
+      ...(verdict.credentialId ? { credentialId: verdict.credentialId } : {}),
+      ...(verdict.keyId ? { keyId: verdict.keyId } : {}),
+      data: { kind: presentation.kind, revision: verdict.revision },
+    });
+    if (verdict.alarm) {
+      journal.append({ type: 'alarm', at: now, doorId: presentation.doorId, reason: 'duress', ...(verdict.personId ? { personId: verdict.personId } : {}) });
+    }
+    return verdict;
+  }
+
+  /** Applies a batch of model changes in one transaction, then swaps in the recompiled index. */
+  applyBatch(raw: unknown, options: ApplyOptions): { revision: number; hash: string } {
+    const r = this.r;
+    const { revision } = r.store.applyBatch(raw, options);
+    r.index = this.compile(r.store);
+    return { revision, hash: r.index.hash };
+  }
+
+  /** Lockdown on/off for a door, or the whole site when doorId is null. */
+  setLockdown(doorId: string | null, on: boolean): void {
+    const r = this.r;
+    r.store.setLockdown(doorId, on);
+    r.index = this.compile(r.store);
+    r.journal.append({ type: 'mode', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: on ? 'lockdown_on' : 'lockdown_off' });
+  }
+
+  private compile(store: AccessStore): AccessIndex {
+    const started = performance.now();
+    const index = store.snapshot(compileIndex);
+    this.log.debug({ revision: index.revision, hash: index.hash, ms: Math.round(performance.now() - started), ...index.counts }, 'decision index compiled');
+    return index;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The daemon: load the config, build the gateway, start it, print the ready line, and stop
+ * gracefully on SIGTERM/SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import { SystemClock } from './clock.js';
+import { loadConfig } from './config/loadConfig.js';
+import { Gateway } from './gateway.js';
+import { isGatewayError } from './gatewayError.js';
+import { createLogger } from './logger.js';
+
+export async function runDaemon(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+  const logger = await createLogger(config.log.level, config.log.pretty);
+  const gateway = new Gateway(config, { clock: new SystemClock(), logger });
+  await gateway.start();
+
+  const index = gateway.index;
+  const counts = gateway.store.counts();
+  logger.info(
+    { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
+    `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
+      `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}. ` +
+      'Try: npm run lockgw -- decide --door lobby --card 26:12:34567',
+  );
+
+  // the daemon's own heartbeat: journal health every minute (also keeps the process alive)
+  const heartbeat = setInterval(() => {
+    const s = gateway.journal.stats();
+    logger.debug({ journal: s }, 'heartbeat');
+  }, 60_000);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(heartbeat);
+    logger.info({ signal }, 'stopping');
+    try {
+      await gateway.stop();
+      process.exitCode = 0;
+    } catch (err) {
+      logger.error({ err }, 'stop failed');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  runDaemon(process.argv.slice(2)).catch((err: unknown) => {
+    if (isGatewayError(err)) {
+      process.stderr.write(`lockgw: ${err.code}: ${err.message}\n${err.details.hint ? `hint: ${err.details.hint}\n` : ''}`);
+    } else {
+      process.stderr.write(`lockgw: ${(err as Error).stack ?? String(err)}\n`);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * The access model in SQLite: batches applied in one durable transaction, reads for the CLI
+ * and the index compiler, use counts and lockdown state.
+ */
+import type { AccessSource } from '../access/accessSource.js';
+import type { Credential, Door, Holding, Holiday, Key, KeyDoor, Person, Schedule, Site } from '../access/model.js';
+import type { PinHasher } from '../access/pinDigest.js';
+import { GatewayError, isGatewayError } from '../gatewayError.js';
+import { parseBatch, type BatchOp } from './batchOp.js';
+import { BatchApplier, type BatchSource } from './batchApply.js';
+import { durableTransaction, type Db } from './database.js';
+import * as rows from './rows.js';
+
+export interface ApplyOptions {
+  source: BatchSource;
+  /** the revision this batch brings the store to; default: current + 1 */
+  revision?: number;
+}
+
+export interface StoreCounts {
+  doors: number; holidays: number; schedules: number; keys: number; people: number; holdings: number; credentials: number;
+}
+
+export class AccessStore {
+  private applier: BatchApplier | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly pinHasher: PinHasher,
+  ) {}
+
+  private get batchApplier(): BatchApplier {
+    this.applier ??= new BatchApplier(this.db);
+    return this.applier;
+  }
+
+  /** Validates and applies raw operations in one transaction. All or nothing. */
+  applyBatch(raw: unknown, options: ApplyOptions): { revision: number; applied: number } {
+    const ops: BatchOp[] = parseBatch(raw);
+    try {
+      return durableTransaction(this.db, () => {
+        this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher });
+        const revision = options.revision ?? this.revision() + 1;
+        this.setMeta('revision', String(revision));
+        return { revision, applied: ops.length };
+      });
+    } catch (err) {
+      if (isGatewayError(err)) throw err;
+      throw new GatewayError('BATCH_INVALID', `the batch was not applied: ${(err as Error).message}`, {}, { cause: err });
+    }
+  }
+
+  site(): Site | null {
+    const v = this.getMeta('site');
+    return v === undefined ? null : (JSON.parse(v) as Site);
+  }
+
+  revision(): number {
+    return Number(this.getMeta('revision') ?? 0);
+  }
+
+  isEmpty(): boolean {
+    return this.site() === null && this.counts().doors === 0;
+  }
+
+  counts(): StoreCounts {
+    const c = (t: string) => this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+    return {
+      doors: c('doors'), holidays: c('holidays'), schedules: c('schedules'), keys: c('keys'),
+      people: c('people'), holdings: c('holdings'), credentials: c('credentials'),
+    };
+  }
+
+  *doors(): Iterable<Door> {
+    for (const r of this.db.prepare('SELECT * FROM doors ORDER BY id').iterate()) yield rows.doorFromRow(r as rows.DoorRow);
+  }
+
+  *holidays(): Iterable<Holiday> {
+    for (const r of this.db.prepare('SELECT * FROM holidays ORDER BY date').iterate()) yield rows.holidayFromRow(r as rows.HolidayRow);
+  }
+
+  *schedules(): Iterable<Schedule> {
+    for (const r of this.db.prepare('SELECT * FROM schedules ORDER BY id').iterate()) yield rows.scheduleFromRow(r as rows.ScheduleRow);
+  }
+
+  *keys(): Iterable<Key> {
+    const doorsByKey = new Map<string, KeyDoor[]>();
+    for (const r of this.db.prepare('SELECT * FROM key_doors ORDER BY key_id, position').iterate()) {
+      const kd = r as rows.KeyDoorRow;
+      let list = doorsByKey.get(kd.key_id);
+      if (!list) doorsByKey.set(kd.key_id, (list = []));
+      list.push(rows.keyDoorFromRow(kd));
+    }
+    for (const r of this.db.prepare('SELECT * FROM keys ORDER BY id').iterate()) {
+      const k = r as rows.KeyRow;
+      yield rows.keyFromRow(k, doorsByKey.get(k.id) ?? []);
+    }
+  }
+
+  *people(): Iterable<Person> {
+    for (const r of this.db.prepare('SELECT * FROM people ORDER BY id').iterate()) yield rows.personFromRow(r as rows.PersonRow);
+  }
+
+  *holdings(personId?: string): Iterable<Holding> {
+    const stmt = personId === undefined
+      ? this.db.prepare('SELECT * FROM holdings ORDER BY person_id, key_id').iterate()
+      : this.db.prepare('SELECT * FROM holdings WHERE person_id = ? ORDER BY key_id').iterate(personId);
+    for (const r of stmt) yield rows.holdingFromRow(r as rows.HoldingRow);
+  }
+
+  *credentials(personId?: string): Iterable<Credential> {
+    const stmt = personId === undefined
+      ? this.db.prepare('SELECT * FROM credentials ORDER BY id').iterate()
+      : this.db.prepare('SELECT * FROM credentials WHERE person_id = ? ORDER BY id').iterate(personId);
+    for (const r of stmt) yield rows.credentialFromRow(r as rows.CredentialRow);
+  }
+
+  person(id: string): Person | undefined {
+    const r = this.db.prepare('SELECT * FROM people WHERE id = ?').get(id) as rows.PersonRow | undefined;
+    return r && rows.personFromRow(r);
+  }
+
+  *uses(): Iterable<readonly [string, number]> {
+    for (const r of this.db.prepare('SELECT credential_id, uses FROM credential_uses').raw().iterate()) yield r as [string, number];
+  }
+
+  /** Counts one grant of a use-limited credential; returns the new count. */
+  recordUse(credentialId: string): number {
+    return this.db
+      .prepare(`INSERT INTO credential_uses(credential_id, uses) VALUES (?, 1)
+        ON CONFLICT(credential_id) DO UPDATE SET uses = uses + 1 RETURNING uses`)
+      .pluck()
+      .get(credentialId) as number;
+  }
+
+  lockdown(): { site: boolean; doors: string[] } {
+    return {
+      site: this.getMeta('lockdown.site') === '1',
+      doors: this.db.prepare('SELECT door_id FROM door_modes WHERE locked_down = 1 ORDER BY door_id').pluck().all() as string[],
+    };
+  }
+
+  /** Lockdown on/off for one door, or for the whole site when doorId is null. */
+  setLockdown(doorId: string | null, on: boolean): void {
+    durableTransaction(this.db, () => {
+      if (doorId === null) {
+        this.setMeta('lockdown.site', on ? '1' : '0');
+        return;
+      }
+      if (!this.db.prepare('SELECT 1 FROM doors WHERE id = ?').get(doorId)) {
+        throw new GatewayError('NOT_FOUND', `door ${doorId} does not exist`, { entity: 'door', id: doorId, field: 'doorId' });
+      }
+      this.db.prepare(`INSERT INTO door_modes(door_id, locked_down) VALUES (?, ?)
+        ON CONFLICT(door_id) DO UPDATE SET locked_down = excluded.locked_down`).run(doorId, on ? 1 : 0);
+    });
+  }
+
+  /** Runs `read` against one consistent view of the store (one read transaction). */
+  snapshot<T>(read: (source: AccessSource) => T): T {
+    return this.db.transaction(() => {
+      const source: AccessSource = {
+        site: this.site(),
+        revision: this.revision(),
+        doors: () => this.doors(),
+        holidays: () => this.holidays(),
+        schedules: () => this.schedules(),
+        keys: () => this.keys(),
+        people: () => this.people(),
+        holdings: () => this.holdings(),
+        credentials: () => this.credentials(),
+        uses: () => this.uses(),
+        lockdown: this.lockdown(),
+      };
+      return read(source);
+    })();
+  }
+
+  private getMeta(key: string): string | undefined {
+    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}

@@ -1,0 +1,85 @@
+import t from 'tap';
+import { runCli } from '../../src/cli/lockgw.js';
+import { parseInstant } from '../../src/cli/parseInstant.js';
+import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await runCli(args, (l) => lines.push(l));
+  return { code, out: lines.join('\n') };
+}
+
+t.test('decide prints GRANTED or DENIED with the reason and the key that decided', async (t) => {
+  const { configFile, gateway } = await gatewayFixture(t);
+  await gateway.stop(); // the CLI opens the same files, as it does beside a running daemon
+  const monday = ['--at', '2026-11-23T10:00'];
+  let r = await cli(['decide', '--config', configFile, '--door', 'lobby', '--card', '26:12:34567', ...monday]);
+  t.equal(r.code, 0);
+  t.match(r.out, /^GRANTED {2}granted/);
+  t.match(r.out, /person alice, credential alice-card/);
+  t.match(r.out, /key resident/);
+  r = await cli(['decide', '--config', configFile, '--door', 'server-room', '--card', '26:12:1001', ...monday]);
+  t.equal(r.code, 3);
+  t.match(r.out, /DENIED {2}second_factor_required/);
+  r = await cli(['decide', '--config', configFile, '--door', 'server-room', '--card', '26:12:1001', '--pin', '4321', ...monday]);
+  t.match(r.out, /GRANTED {2}granted[\s\S]*key staff/);
+  r = await cli(['decide', '--config', configFile, '--door', 'gym', '--card', '26:12:34567', '--at', '2026-12-25T09:00']);
+  t.match(r.out, /DENIED {2}holiday/);
+  r = await cli(['decide', '--config', configFile, '--door', 'lobby', '--pin', '9111', ...monday, '--json']);
+  t.match(JSON.parse(r.out), { grant: true, reason: 'duress', alarm: true });
+  await gateway.start();
+});
+
+t.test('decide explains bad input', async (t) => {
+  const { configFile } = await gatewayFixture(t);
+  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby', '--card', '26:999:1']), { code: 'INPUT_INVALID', message: /H10301/ });
+  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby', '--pin', '12']), { code: 'INPUT_INVALID', message: /4 to 8 digits/ });
+  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby']), { code: 'INPUT_INVALID', message: /needs a credential/ });
+  await t.rejects(cli(['decide', '--config', configFile, '--card', '26:1:1']), { code: 'INPUT_INVALID', message: /--door/ });
+  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby', '--card', '26:1:1', '--at', 'tomorrow']), { code: 'INPUT_INVALID', field: undefined });
+});
+
+t.test('list shows people with ACTIVE, UPCOMING and EXPIRED holdings, and masks credentials', async (t) => {
+  const { configFile } = await gatewayFixture(t);
+  const people = await cli(['list', 'people', '--config', configFile]);
+  t.match(people.out, /alice .* resident .* ACTIVE/);
+  t.match(people.out, /bob .* EXPIRED/);
+  t.match(people.out, /grace .* UPCOMING/);
+  t.match(people.out, /erin .* guest of alice/);
+  const creds = await cli(['list', 'credentials', '--config', configFile]);
+  t.match(creds.out, /alice-card +alice +card +26:12:\*\*\*67/);
+  t.match(creds.out, /alice-pin +alice +pin +\*\*\*\*/);
+  t.notMatch(creds.out, /1234/);
+  t.match((await cli(['list', 'keys', '--config', configFile])).out, /deliveries .*system/);
+  t.match((await cli(['list', 'doors', '--config', configFile])).out, /server-room .*card\+PIN/);
+  t.match((await cli(['list', 'schedules', '--config', configFile])).out, /cleaning-nights .*22:00-06:00/);
+  await t.rejects(cli(['list', 'pets', '--config', configFile]), { code: 'INPUT_INVALID' });
+});
+
+t.test('doctor and journal', async (t) => {
+  const { configFile, gateway } = await gatewayFixture(t);
+  gateway.decide({ doorId: 'lobby', kind: 'card', value: '26:12:34567' });
+  gateway.journal.flush();
+  const doc = await cli(['doctor', '--config', configFile]);
+  t.equal(doc.code, 0);
+  t.match(doc.out, /database +ok \(schema version 1\)/);
+  t.match(doc.out, /journal +1 events/);
+  const j = await cli(['journal', '--config', configFile]);
+  t.match(JSON.parse(j.out.split('\n')[0]!), { seq: 1, type: 'access', reason: 'granted' });
+});
+
+t.test('help and unknown commands', async (t) => {
+  t.match((await cli(['help'])).out, /usage: lockgw/);
+  t.equal((await cli([])).code, 1);
+  t.equal((await cli(['frobnicate'])).code, 1);
+});
+
+t.test('--at reads local site time, and handles DST gaps and overlaps', async (t) => {
+  t.equal(parseInstant('2026-12-25T09:00', 'Europe/Berlin'), Date.parse('2026-12-25T08:00:00Z'));
+  t.equal(parseInstant('2026-07-01T09:00', 'Europe/Berlin'), Date.parse('2026-07-01T07:00:00Z'));
+  t.equal(parseInstant('2026-07-01T09:00:00Z', 'Europe/Berlin'), Date.parse('2026-07-01T09:00:00Z'));
+  // New York, 2026-03-08 02:30 does not exist; 2026-11-01 01:30 happens twice (the earlier is EDT)
+  t.equal(parseInstant('2026-03-08T02:30', 'America/New_York'), Date.parse('2026-03-08T07:30:00Z'));
+  t.equal(parseInstant('2026-11-01T01:30', 'America/New_York'), Date.parse('2026-11-01T05:30:00Z'));
+  t.throws(() => parseInstant('2026-02-30T10:00', 'Europe/Berlin'), { code: 'INPUT_INVALID' });
+});
