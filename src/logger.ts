@@ -11,10 +11,11 @@ export const REDACT_PATHS = [
   'password', '*.password',
 ];
 
-export function loggerOptions(level: string, module = 'lockgw'): LoggerOptions {
+/** Root logger options: no `module` here — every module takes a child logger that names itself. */
+export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    base: { module },
+    base: { pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
 }

@@ -12,8 +12,9 @@ import { createLogger } from './logger.js';
 export async function runDaemon(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
   const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
-  const logger = await createLogger(config.log.level, config.log.pretty);
-  const gateway = new Gateway(config, { clock: new SystemClock(), logger });
+  const rootLogger = await createLogger(config.log.level, config.log.pretty);
+  const logger = rootLogger.child({ module: 'main' });
+  const gateway = new Gateway(config, { clock: new SystemClock(), logger: rootLogger });
   await gateway.start();
 
   const index = gateway.index;

@@ -6,7 +6,11 @@ import { GatewayError } from '../gatewayError.js';
 import type { AccessStore } from '../store/accessStore.js';
 import { integrityCheck, schemaVersion } from '../store/database.js';
 
-const date = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+/** An instant as wall-clock time in the site's zone, to the minute. */
+function dateIn(timeZone: string): (ms: number | undefined) => string {
+  const f = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return (ms) => (ms === undefined ? '—' : f.format(ms));
+}
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
@@ -18,7 +22,9 @@ export const LISTS = ['people', 'keys', 'credentials', 'doors', 'schedules'] as 
 export function listReport(store: AccessStore, what: string | undefined, now: number): string[] {
   switch (what) {
     case 'people': {
-      const rows = [['PERSON', 'NAME', 'KIND', 'STATUS', 'KEY', 'HOLDING', 'FROM', 'UNTIL']];
+      const timeZone = store.site()?.timeZone ?? 'UTC';
+      const date = dateIn(timeZone);
+      const rows = [['PERSON', 'NAME', 'KIND', 'STATUS', 'KEY', 'HOLDING', `FROM (${timeZone})`, 'UNTIL']];
       for (const p of store.people()) {
         const holdings = [...store.holdings(p.id)];
         const kind = p.hostId ? `${p.kind} of ${p.hostId}` : p.kind;

@@ -124,13 +124,19 @@ export class AccessStore {
     for (const r of this.db.prepare('SELECT credential_id, uses FROM credential_uses').raw().iterate()) yield r as [string, number];
   }
 
-  /** Counts one grant of a use-limited credential; returns the new count. */
+  /**
+   * Counts one grant of a use-limited credential; returns the new count. Committed with FULL:
+   * a one-time code must not open twice because a power cut rolled its use back. Only
+   * use-limited grants pay this fsync.
+   */
   recordUse(credentialId: string): number {
-    return this.db
-      .prepare(`INSERT INTO credential_uses(credential_id, uses) VALUES (?, 1)
-        ON CONFLICT(credential_id) DO UPDATE SET uses = uses + 1 RETURNING uses`)
-      .pluck()
-      .get(credentialId) as number;
+    return durableTransaction(this.db, () =>
+      this.db
+        .prepare(`INSERT INTO credential_uses(credential_id, uses) VALUES (?, 1)
+          ON CONFLICT(credential_id) DO UPDATE SET uses = uses + 1 RETURNING uses`)
+        .pluck()
+        .get(credentialId) as number,
+    );
   }
 
   lockdown(): { site: boolean; doors: string[] } {
