@@ -16,7 +16,10 @@ export type GatewayErrorCode =
   | 'SECRET_UNAVAILABLE'
   | 'INPUT_INVALID'
   | 'NOT_FOUND'
-  | 'NOT_STARTED';
+  | 'NOT_STARTED'
+  | 'DEVICE_OFFLINE'
+  | 'DEVICE_TIMEOUT'
+  | 'DEVICE_ERROR';
 
 export interface GatewayErrorDetails {
   /** the entity kind, e.g. 'credential' */

@@ -1,0 +1,84 @@
+/**
+ * `decision`: decide() against the compiled index of the synthetic site. Each presentation is
+ * built just before its call (as a reader driver would), then the call alone is timed with
+ * process.hrtime.bigint() (the timer's own cost is reported as timer_overhead_ns). A second pass
+ * times blocks of 1,000 calls without a timer around each, for the timer-free mean.
+ */
+import type { AccessIndex } from '../src/access/accessIndex.js';
+import { decide } from '../src/access/decide.js';
+import type { Presentation, Verdict } from '../src/access/verdict.js';
+import { presentation, type PresentationSet } from './presentations.js';
+import { emit, note } from './report.js';
+import { summarize, timerOverheadNs } from './stats.js';
+
+export interface DecisionRun {
+  /** per-call latency in ns, in presentation order */
+  latencyNs: Float64Array;
+  grants: Uint8Array;
+  reasons: string[];
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const BLOCK = 1_000;
+
+/** Calls decide on `warmup` first (JIT), then times each call on `set`. */
+export function timeDecisions(index: AccessIndex, set: PresentationSet, warmup: PresentationSet): DecisionRun {
+  for (let i = 0; i < warmup.length; i++) decide(index, presentation(warmup, i), warmup.at[i]!);
+  gc?.();
+  const n = set.length;
+  const latencyNs = new Float64Array(n);
+  const grants = new Uint8Array(n);
+  const reasons: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = presentation(set, i);
+    const now = set.at[i]!;
+    const t0 = process.hrtime.bigint();
+    const v: Verdict = decide(index, p, now);
+    const t1 = process.hrtime.bigint();
+    latencyNs[i] = Number(t1 - t0);
+    grants[i] = v.grant ? 1 : 0;
+    reasons[i] = v.reason;
+  }
+  return { latencyNs, grants, reasons };
+}
+
+/** Mean µs per call over blocks of BLOCK presentations built before each block is timed. */
+function untimedMeanUs(index: AccessIndex, set: PresentationSet): { meanUs: number; granted: number } {
+  const block: Presentation[] = new Array(BLOCK);
+  let totalNs = 0;
+  let granted = 0;
+  for (let from = 0; from < set.length; from += BLOCK) {
+    const size = Math.min(BLOCK, set.length - from);
+    for (let j = 0; j < size; j++) block[j] = presentation(set, from + j);
+    const t0 = process.hrtime.bigint();
+    for (let j = 0; j < size; j++) if (decide(index, block[j], set.at[from + j]!).grant) granted++;
+    totalNs += Number(process.hrtime.bigint() - t0);
+  }
+  return { meanUs: totalNs / set.length / 1000, granted };
+}
+
+export function runDecisionBench(index: AccessIndex, set: PresentationSet, warmup: PresentationSet): DecisionRun {
+  const n = set.length;
+  note(`decision: ${n.toLocaleString('en-US')} presentations, ${warmup.length.toLocaleString('en-US')} warm-up calls`);
+  const run = timeDecisions(index, set, warmup);
+  const us = summarize(Float64Array.from(run.latencyNs, (ns) => ns / 1000));
+  const untimed = untimedMeanUs(index, set);
+  const overhead = timerOverheadNs();
+
+  let grants = 0;
+  for (const g of run.grants) grants += g;
+  const histogram = new Map<string, number>();
+  for (const r of run.reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
+  note(`decision: p50 ${us.p50.toFixed(3)} us, p90 ${us.p90.toFixed(3)}, p99 ${us.p99.toFixed(3)}, p99.9 ${us.p999.toFixed(3)}, max ${us.max.toFixed(1)}, mean ${us.mean.toFixed(3)} (untimed mean ${untimed.meanUs.toFixed(3)}; timer ${overhead} ns per call)`);
+  note(`decision: reasons ${[...histogram].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${((100 * c) / n).toFixed(1)}%`).join(', ')}`);
+  if (untimed.granted !== grants) note(`decision: WARNING the untimed pass granted ${untimed.granted}, the timed pass ${grants}`);
+
+  const bench = 'decision';
+  emit({ bench, metric: 'p50_us', value: us.p50, unit: 'us', target: null, better: 'lower' });
+  emit({ bench, metric: 'p99_us', value: us.p99, unit: 'us', target: 5, better: 'lower' });
+  emit({ bench, metric: 'p999_us', value: us.p999, unit: 'us', target: null, better: 'lower' });
+  emit({ bench, metric: 'untimed_mean_us', value: untimed.meanUs, unit: 'us', target: null, better: 'lower' });
+  emit({ bench, metric: 'timer_overhead_ns', value: overhead, unit: 'ns', target: null, better: 'lower' });
+  emit({ bench, metric: 'grant_ratio', value: grants / n, unit: 'ratio', target: null, better: 'higher' });
+  return run;
+}

@@ -1,0 +1,98 @@
+/**
+ * Entry point of `npm run bench`: builds the synthetic site, seeds a temporary SQLite file and
+ * runs the benchmarks. JSON lines on stdout, progress on stderr; the temp files are removed.
+ *
+ *   npm run bench                       full size (1,000,000 credentials)
+ *   npm run bench -- --scale 0.1        a tenth of it, quickly
+ *   npm run bench -- --only decision    one bench (or a comma-separated list)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileIndex } from '../src/access/compileIndex.js';
+import { createPinHasher } from '../src/access/pinDigest.js';
+import { AccessStore } from '../src/store/accessStore.js';
+import { openDatabase } from '../src/store/database.js';
+import { runCompileBench } from './compileBench.js';
+import { runDecisionBench, type DecisionRun } from './decisionBench.js';
+import { runDecisionSqlBench } from './decisionSqlBench.js';
+import { runJournalBench } from './journalBench.js';
+import { makePresentations } from './presentations.js';
+import { note, secondsSince } from './report.js';
+import { seedSite } from './seedSite.js';
+import { generateSite, siteSize } from './syntheticSite.js';
+
+const BENCHES = ['compile', 'decision', 'decision_sql', 'journal'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
+/** the device secret of the synthetic gateway (fixed, so PIN digests are the same every run) */
+const SECRET = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
+
+function options(): { scale: number; only: Set<BenchName> } {
+  const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, only: { type: 'string' } } });
+  const scale = Number(values.scale);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new Error(`--scale must be a number in (0, 10], not ${values.scale}`);
+  const names = values.only === undefined ? [...BENCHES] : values.only.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only: unknown bench ${name} (one of ${BENCHES.join(', ')})`);
+  }
+  return { scale, only: new Set(names as BenchName[]) };
+}
+
+async function main(): Promise<void> {
+  const { scale, only } = options();
+  const dir = mkdtempSync(join(tmpdir(), 'lockgw-bench-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const started = process.hrtime.bigint();
+  note(`bench: scale ${scale}, benches ${[...only].join(', ')}, node ${process.version}, gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'NOT exposed'}, temp ${dir}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  try {
+    const pinHasher = createPinHasher(SECRET);
+    const dbPath = join(dir, 'access.sqlite');
+    const needSite = only.has('compile') || only.has('decision') || only.has('decision_sql');
+    if (needSite) {
+      const size = siteSize(scale);
+      let t = process.hrtime.bigint();
+      const site = generateSite(size, SEED.site, pinHasher);
+      note(`site: ${size.credentials.toLocaleString('en-US')} credentials, ${size.people.toLocaleString('en-US')} people, ${site.holdingKey.length.toLocaleString('en-US')} holdings, ${size.keys} keys, ${site.keyDoor.length.toLocaleString('en-US')} key doors, ${size.doors} doors, ${size.schedules} schedules, ${size.holidays} holidays; generated in ${secondsSince(t).toFixed(1)} s`);
+      const seed = seedSite(dbPath, site, pinHasher);
+      note(`seed: ${seed.operations.toLocaleString('en-US')} operations through AccessStore.applyBatch in ${seed.batches} batches: ${seed.seconds.toFixed(1)} s`);
+
+      if (only.has('compile')) await runCompileBench(dbPath, scale);
+
+      if (only.has('decision') || only.has('decision_sql')) {
+        const db = openDatabase(dbPath);
+        try {
+          const store = new AccessStore(db, pinHasher);
+          t = process.hrtime.bigint();
+          const index = store.snapshot(compileIndex);
+          note(`index: built in ${secondsSince(t).toFixed(2)} s (revision ${index.revision})`);
+          const count = Math.max(10_000, Math.round(1_000_000 * scale));
+          t = process.hrtime.bigint();
+          const set = makePresentations(site, count, SEED.presentations, pinHasher);
+          const warmup = makePresentations(site, 50_000, SEED.warmup, pinHasher);
+          note(`presentations: ${count.toLocaleString('en-US')} + 50,000 warm-up generated in ${secondsSince(t).toFixed(1)} s`);
+          let run: DecisionRun | null = null;
+          if (only.has('decision')) run = runDecisionBench(index, set, warmup);
+          if (only.has('decision_sql')) runDecisionSqlBench(db, index, set, warmup, Math.max(2_000, Math.round(100_000 * scale)), run);
+        } finally {
+          db.close();
+        }
+      }
+    }
+    if (only.has('journal')) await runJournalBench(dir, scale);
+  } finally {
+    cleanup();
+  }
+  note(`bench: done in ${secondsSince(started).toFixed(0)} s, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on this machine skews the numbers)`);
+}
+
+main().catch((err: unknown) => {
+  note(`bench: FAILED ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+});
