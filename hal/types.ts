@@ -31,9 +31,10 @@ export interface Health {
   since: number;
 }
 
-export interface DeviceEvents {
+/** Event maps are type aliases (not interfaces) so Node's EventEmitter<T> can check them. */
+export type DeviceEvents = {
   health: [Health];
-}
+};
 
 export interface Device<E extends DeviceEvents = DeviceEvents> extends EventEmitter<E> {
   /** unique per gateway, from the config */
@@ -59,9 +60,9 @@ export type ReaderInput =
   | { kind: 'fingerprint'; value: string; confidence: number }
   | { kind: 'mobile'; value: string };
 
-export interface CredentialReaderEvents extends DeviceEvents {
+export type CredentialReaderEvents = DeviceEvents & {
   input: [ReaderInput];
-}
+};
 
 /**
  * A card reader, keypad, fingerprint sensor or phone-key radio. Emits `input` for each clean
@@ -74,9 +75,9 @@ export interface CredentialReader extends Device<CredentialReaderEvents> {
 
 export type ActuatorState = 'locked' | 'unlocked' | 'unknown';
 
-export interface ActuatorEvents extends DeviceEvents {
+export type ActuatorEvents = DeviceEvents & {
   state: [ActuatorState];
-}
+};
 
 /**
  * A strike, maglock or motor lock behind a relay. `unlock(ms)` releases for `ms` and re-locks by
@@ -98,9 +99,9 @@ export interface DoorActuator extends Device<ActuatorEvents> {
 /** door: true = open; rex: true = pressed; fire: true = alarm active */
 export type SensorInput = 'door' | 'rex' | 'fire';
 
-export interface SensorEvents extends DeviceEvents {
+export type SensorEvents = DeviceEvents & {
   change: [SensorInput, boolean];
-}
+};
 
 /**
  * A door contact, request-to-exit button or fire/egress input. Emits `change` on every
