@@ -36,7 +36,7 @@ export type DeviceEvents = {
   health: [Health];
 };
 
-export interface Device<E extends DeviceEvents = DeviceEvents> extends EventEmitter<E> {
+export interface Device<E extends DeviceEvents & Record<keyof E, unknown[]> = DeviceEvents> extends EventEmitter<E> {
   /** unique per gateway, from the config */
   readonly id: string;
   /** the current health; before start(): offline, 'not started' */
