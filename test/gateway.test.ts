@@ -1,5 +1,6 @@
 import t from 'tap';
-import { Gateway } from './../src/gateway.js';
+import { ManualClock } from '../src/clock.js';
+import { Gateway } from '../src/gateway.js';
 import { gatewayFixture } from './fixtures/gatewayFixture.js';
 
 t.test('a fresh gateway seeds the demo site and decides', async (t) => {
@@ -31,7 +32,7 @@ t.test('a one-time code opens once, across a restart', async (t) => {
   const once = { doorId: 'lobby', kind: 'pin', value: gateway.hashPin('5555') } as const;
   t.equal(gateway.decide(once).reason, 'granted');
   t.equal(gateway.decide(once).reason, 'use_limit_reached');
-  const again = new Gateway(gateway.config, { clock: { now: () => Date.parse('2026-11-23T10:00:00Z') }, logger: (await import('pino')).pino({ level: 'silent' }) });
+  const again = new Gateway(gateway.config, { clock: new ManualClock('2026-11-23T10:00:00Z'), logger: (await import('pino')).pino({ level: 'silent' }) });
   await gateway.stop();
   await again.start();
   t.equal(again.decide(once).reason, 'use_limit_reached');
@@ -61,7 +62,7 @@ t.test('a bad batch leaves the running index untouched', async (t) => {
 
 t.test('methods before start say so', async (t) => {
   const { gateway } = await gatewayFixture(t);
-  const cold = new Gateway(gateway.config, { clock: { now: () => 0 }, logger: (await import('pino')).pino({ level: 'silent' }) });
+  const cold = new Gateway(gateway.config, { clock: new ManualClock(0), logger: (await import('pino')).pino({ level: 'silent' }) });
   t.throws(() => cold.index, { code: 'NOT_STARTED' });
   await cold.stop();
 });

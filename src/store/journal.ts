@@ -9,7 +9,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle, Timers } from '../clock.js';
 import { GatewayError } from '../gatewayError.js';
 import { decodeRow, encodeEvent, type JournalEntry, type JournalEvent, type JournalRow } from './journalCodec.js';
 import { belowRearmFill, planFlush } from './journalPlan.js';
@@ -47,11 +47,8 @@ export interface JournalStats {
   durableCommits: number;
 }
 
-/** Timers for the durability backstop and the retry after a failure; injectable for tests. */
-export interface JournalTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Timers for the durability backstop and the retry after a failure. */
+export type JournalTimers = Timers;
 
 export interface JournalOptions {
   maxEvents: number;
@@ -63,18 +60,13 @@ export interface JournalOptions {
   logger: Logger;
   /** called (guarded) after the journal's own alarms (`events_dropped`, `journal_80_percent`) are written */
   onAlarm?: (event: JournalEntry) => void;
-  /** default: Node's timers, unref'ed */
+  /** default: the clock's timers */
   timers?: JournalTimers;
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
 const ERROR_LOG_INTERVAL_MS = 60_000;
 const IN_TRANSACTION_RETRY_MS = 100;
-
-const nodeTimers: JournalTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export class Journal {
   private readonly db: Database;
@@ -109,7 +101,7 @@ export class Journal {
   private flushing = false;
 
   private immediate: NodeJS.Immediate | null = null;
-  private timer: { handle: unknown; kind: 'sync' | 'retry' } | null = null;
+  private timer: { handle: TimerHandle; kind: 'sync' | 'retry' } | null = null;
   private lastError: JournalFailure | null = null;
   private retryAt = 0;
   private errorLoggedAt = -Infinity;
@@ -132,7 +124,7 @@ export class Journal {
     this.clock = options.clock;
     this.log = options.logger.child({ module: 'store:journal' });
     this.onAlarm = options.onAlarm;
-    this.timers = options.timers ?? nodeTimers;
+    this.timers = options.timers ?? options.clock;
   }
 
   /** Prepares statements and reads the sequence high-water mark and counters. Throws STORE_CORRUPT if the tables are missing or the counters are not numbers. */

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock, type TimerHandle } from '../../src/clock.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Journal, type JournalEntry, type JournalOptions, type JournalTimers } from '../../src/store/journal.js';
 
@@ -29,13 +29,14 @@ function openDb(t: Test, path: string, options: Database.Options = {}): Db {
 
 /** Timers the test fires by hand. */
 class FakeTimers implements JournalTimers {
-  pending: Array<{ callback: () => void; ms: number }> = [];
-  setTimeout(callback: () => void, ms: number): unknown {
-    const timer = { callback, ms };
+  pending: Array<{ id: number; callback: () => void; ms: number }> = [];
+  private nextId = 1;
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const timer = { id: this.nextId++, callback, ms };
     this.pending.push(timer);
     return timer;
   }
-  clearTimeout(handle: unknown): void {
+  clearTimeout(handle: TimerHandle | null | undefined): void {
     this.pending = this.pending.filter((p) => p !== handle);
   }
   fire(): void {
@@ -304,7 +305,7 @@ t.test('read returns only events that are on disk: it syncs committed events fir
   await h.journal.stop();
 });
 
-t.test('without injected timers the journal uses Node timers', async (t) => {
+t.test('without injected timers the journal uses the clock\'s timers', async (t) => {
   const h = harness(t, { timers: undefined });
   await h.journal.start();
   h.journal.append(access(h.clock, 0));
@@ -568,15 +569,17 @@ t.test('a process crash loses only the events still buffered; committed events s
   const path = join(dir, 'gateway.db');
   openDb(t, path).close();
   const journalUrl = pathToFileURL(fileURLToPath(new URL('../../src/store/journal.ts', import.meta.url))).href;
+  const clockUrl = pathToFileURL(fileURLToPath(new URL('../../src/clock.ts', import.meta.url))).href;
   const script = join(dir, 'crash.ts');
   writeFileSync(
     script,
     `import Database from 'better-sqlite3';
      import { pino } from 'pino';
      import { Journal } from ${JSON.stringify(journalUrl)};
+     import { ManualClock } from ${JSON.stringify(clockUrl)};
      const db = new Database(${JSON.stringify(path)});
      db.pragma('journal_mode = WAL');
-     const journal = new Journal(db, { maxEvents: 100, durableIntervalMs: 3_600_000, clock: { now: () => 1 }, logger: pino({ level: 'silent' }) });
+     const journal = new Journal(db, { maxEvents: 100, durableIntervalMs: 3_600_000, clock: new ManualClock(1), logger: pino({ level: 'silent' }) });
      await journal.start();
      for (let i = 0; i < 5; i++) journal.append({ type: 'access', at: 1, doorId: 'front', grant: true });
      journal.flush();
