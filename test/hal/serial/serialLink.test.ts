@@ -1,0 +1,65 @@
+import t from 'tap';
+import { once } from 'node:events';
+import { pino } from 'pino';
+import { SerialPortMock } from 'serialport';
+import { SerialLink } from '../../../hal/serial/serialLink.js';
+import { ManualClock } from '../../../src/clock.js';
+import { ptyPair, socatAvailable } from '../../fixtures/ptyPair.js';
+
+const logger = pino({ level: 'silent' });
+
+t.test('bytes cross a real pseudo-terminal pair both ways', { skip: !socatAvailable() && 'socat is not installed (apt-get install socat)' }, async (t) => {
+  const pty = await ptyPair(t);
+  const clock = new ManualClock(0);
+  const driver = new SerialLink({ path: pty.a, baudRate: 115200, clock, logger });
+  const peer = new SerialLink({ path: pty.b, baudRate: 115200, clock, logger });
+  t.teardown(async () => { await driver.stop(); await peer.stop(); });
+  await driver.start();
+  await peer.start();
+  t.equal(driver.health().state, 'online');
+  const got = once(driver, 'data');
+  await peer.write('W26 0123456\n');
+  t.equal(String((await got)[0]), 'W26 0123456\n');
+  const back = once(peer, 'data');
+  await driver.write(Buffer.from([0xa0, 0x01, 0x01, 0xa2]));
+  t.same([...(await back)[0] as Buffer], [0xa0, 0x01, 0x01, 0xa2]);
+});
+
+t.test('an unplugged peer makes the link offline with a reason; it reopens with backoff on the clock', async (t) => {
+  const clock = new ManualClock(0);
+  const path = '/dev/ttyLOCKGW-test-0';
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true, reopenMs: 100, maxReopenMs: 400 });
+  t.teardown(() => link.stop());
+  await link.start();
+  t.match(link.health(), { state: 'offline', reason: /cannot open/ });
+  t.same(clock.pending(), [100], 'first retry after 100 ms');
+  await t.rejects(link.write('x'), { code: 'DEVICE_OFFLINE' });
+
+  SerialPortMock.binding.createPort(path, { echo: false, record: true });
+  const online = once(link, 'open');
+  clock.advance(100);
+  await online;
+  t.equal(link.health().state, 'online');
+  await link.write('hello');
+  await link.stop();
+  t.equal(link.health().state, 'offline');
+  t.same(clock.pending(), [], 'no reopen after stop');
+  SerialPortMock.binding.reset();
+});
+
+t.test('a listener that throws does not break the link', async (t) => {
+  const clock = new ManualClock(0);
+  const path = '/dev/ttyLOCKGW-test-1';
+  SerialPortMock.binding.createPort(path, { echo: true, record: true });
+  t.teardown(() => SerialPortMock.binding.reset());
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true });
+  t.teardown(() => link.stop());
+  link.on('data', () => { throw new Error('buggy listener'); });
+  const seen: string[] = [];
+  link.on('data', (d) => seen.push(String(d)));
+  await link.start();
+  const got = once(link, 'data');
+  await link.write('ping');
+  await got;
+  t.same(seen, ['ping'], 'the second listener still got the echo');
+});
