@@ -1,17 +1,42 @@
 /**
  * The compiled, in-memory form of one revision of a site's access rules: what `decide` reads.
- * Struct-of-arrays indexed by small integers so a decision is a map lookup, a few array reads,
- * instant comparisons and one bit test, and a million credentials fit in a Pi's memory.
  *
- * Built only by compileIndex(); immutable except for use counts (noteUse).
+ * Laid out for the memory system, because a decision's cost is the number of cold cache lines it
+ * touches, not its instructions: the credential table (one slot + one key comparison), one
+ * 16-byte credential record that already carries the person's state and the range of their
+ * holdings, one interleaved holding record per key held, one key×door cell, and the schedule
+ * masks (few, shared, hot). Built only by compileIndex(); immutable except for use counts.
  */
+import type { CredentialTable } from './credentialTable.js';
 import type { HolidayCalendar } from './holidayCalendar.js';
-import type { CredentialKind } from './model.js';
 import type { MaskInterner } from './scheduleMask.js';
 import type { ZoneClock } from './zoneClock.js';
 
 export const CREDENTIAL_STATE = { active: 0, pending: 1, suspended: 2, lost: 3 } as const;
 export const PERSON_STATE = { active: 0, suspended: 1, hostRevoked: 2 } as const;
+
+/** Bits of a credential record's flags word. */
+export const FLAG = {
+  /** bits 0–1: CREDENTIAL_STATE */
+  stateMask: 0b11,
+  duress: 1 << 2,
+  /** the credential has its own validFrom/validUntil (read credentialFrom/Until) */
+  ownValidity: 1 << 3,
+  /** the credential has a use limit (read credentialUseLimit/Uses) */
+  useLimit: 1 << 4,
+  /** bits 5–6: PERSON_STATE of its holder */
+  personShift: 5,
+  personMask: 0b11 << 5,
+  /** the holder gets extended unlock time (accessibility) */
+  extendedUnlock: 1 << 7,
+} as const;
+
+/** Stride of credentialRecord: person, flags, first holding, end of holdings. */
+export const RECORD = 4;
+/** Stride of holdings: key (-1: unusable), validFrom, validUntil (±Infinity when open). */
+export const HOLDING = 3;
+/** keyDoorSet value meaning "this key opens this door 24/7" (no schedule, holidays included). */
+export const ALWAYS_SET = 1;
 
 export interface AccessIndex {
   readonly revision: number;
@@ -30,35 +55,33 @@ export interface AccessIndex {
   readonly doorLocked: Uint8Array;
   readonly siteLocked: boolean;
 
-  /** normalised value → credential number, one map per kind */
-  readonly credentialsByKind: Readonly<Record<CredentialKind, ReadonlyMap<string, number>>>;
+  readonly credentials: CredentialTable;
   readonly credentialIds: readonly string[];
-  readonly credentialPerson: Int32Array;
-  readonly credentialState: Uint8Array;
+  /** RECORD ints per credential: person, flags (FLAG), holdings start, holdings end (× HOLDING) */
+  readonly credentialRecord: Int32Array;
   readonly credentialFrom: Float64Array;
   readonly credentialUntil: Float64Array;
-  /** 0 = no limit */
   readonly credentialUseLimit: Int32Array;
   /** grants so far, for use-limited credentials; updated by noteUse */
   readonly credentialUses: Int32Array;
-  readonly credentialDuress: Uint8Array;
   /** only the use-limited credentials, by id */
   readonly limitedCredentials: ReadonlyMap<string, number>;
 
   readonly personIds: readonly string[];
-  readonly personState: Uint8Array;
-  readonly personExtendedUnlock: Uint8Array;
-  /** holdings of person p are [holdingStart[p], holdingStart[p+1]) */
-  readonly holdingStart: Int32Array;
-  readonly holdingKey: Int32Array;
-  readonly holdingFrom: Float64Array;
-  readonly holdingUntil: Float64Array;
+  /** HOLDING numbers per holding, grouped by person */
+  readonly holdings: Float64Array;
 
   readonly keyIds: readonly string[];
-  /** keyDoorMask[key * doorCount + door] = mask id + 1, or 0 when the key does not open the door */
-  readonly keyDoorMask: Int32Array;
+  /**
+   * keyDoorSet[key * doorCount + door]: 0 = the key does not open the door; ALWAYS_SET = 24/7;
+   * otherwise s + 2 where the door's schedules are the masks maskSetMembers[maskSetStart[s] ..
+   * maskSetStart[s + 1]) (a union: any of them admits).
+   */
+  readonly keyDoorSet: Int32Array;
+  readonly maskSetStart: Int32Array;
+  readonly maskSetMembers: Int32Array;
 
-  readonly counts: { readonly doors: number; readonly keys: number; readonly people: number; readonly credentials: number; readonly holdings: number; readonly masks: number };
+  readonly counts: { readonly doors: number; readonly keys: number; readonly people: number; readonly credentials: number; readonly holdings: number; readonly masks: number; readonly maskSets: number };
 }
 
 /**

@@ -1,18 +1,21 @@
 /**
  * Compiles an AccessSource (one consistent revision of the model) into an AccessIndex:
- * schedules into interned week bitmasks, people and holdings into compact arrays, guests'
- * holdings clipped to their host's, and the content hash computed on the way.
+ * schedules into interned week bitmasks (a door's several schedules become a small set of masks,
+ * not a materialised union), people and holdings into interleaved typed arrays, guests' holdings
+ * clipped to their host's, credentials into the typed-array credential table — and the content
+ * hash computed on the way.
  */
 import type { AccessSource } from './accessSource.js';
-import { CREDENTIAL_STATE, PERSON_STATE, type AccessIndex } from './accessIndex.js';
+import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, RECORD, type AccessIndex } from './accessIndex.js';
 import { canonicalLine, ContentHasher } from './contentHash.js';
+import { CredentialTable, KIND_CODE } from './credentialTable.js';
 import { HolidayCalendar } from './holidayCalendar.js';
-import type { CredentialKind, Holiday, Person } from './model.js';
-import { alwaysMask, compileIntervals, MaskInterner, unionMasks, type ScheduleMask } from './scheduleMask.js';
+import type { Holiday, Person } from './model.js';
+import { compileIntervals, MaskInterner } from './scheduleMask.js';
 import { ZoneClock } from './zoneClock.js';
 
-/** A growable Float64/Int32 column. */
-class Column<T extends Int32Array | Float64Array | Uint8Array> {
+/** A growable typed column, trimmed to size at the end. */
+class Column<T extends Int32Array | Float64Array> {
   length = 0;
   constructor(public data: T) {}
   push(v: number): void {
@@ -23,8 +26,9 @@ class Column<T extends Int32Array | Float64Array | Uint8Array> {
     }
     this.data[this.length++] = v;
   }
+  /** a right-sized copy, so the doubled growth buffer is released */
   trimmed(): T {
-    return this.data.subarray(0, this.length) as T;
+    return this.data.slice(0, this.length) as T;
   }
 }
 
@@ -53,26 +57,41 @@ export function compileIndex(source: AccessSource): AccessIndex {
     if (d !== undefined) doorLocked[d] = 1;
   }
 
-  // holidays and schedules
+  // holidays and schedules: one interned mask per schedule
   const holidayList: Holiday[] = [];
   for (const h of source.holidays()) {
     hasher.add(canonicalLine.holiday(h));
     holidayList.push(h);
   }
-  const scheduleMasks = new Map<string, ScheduleMask>();
+  const masks = new MaskInterner();
+  const scheduleMask = new Map<string, number>();
   for (const s of source.schedules()) {
     hasher.add(canonicalLine.schedule(s));
-    scheduleMasks.set(s.id, compileIntervals(s.intervals));
+    scheduleMask.set(s.id, masks.intern(compileIntervals(s.intervals)));
   }
 
-  // keys: door → interned mask of the union of its schedules
-  const masks = new MaskInterner();
-  const always = masks.intern(alwaysMask());
-  const unionIds = new Map<string, number>();
+  // keys: each door → a set of schedule masks (interned by content), or 24/7
+  const setIds = new Map<string, number>();
+  const setStart: number[] = [0];
+  const setMembers: number[] = [];
+  const maskSetOf = (scheduleIds: readonly string[]): number => {
+    if (scheduleIds.length === 0) return ALWAYS_SET;
+    // a schedule that vanished contributes nothing: the door closes rather than opening 24/7
+    const members = [...new Set(scheduleIds.map((id) => scheduleMask.get(id)).filter((m): m is number => m !== undefined))].sort((a, b) => a - b);
+    const name = members.join(',');
+    let id = setIds.get(name);
+    if (id === undefined) {
+      id = setStart.length - 1 + 2;
+      setMembers.push(...members);
+      setStart.push(setMembers.length);
+      setIds.set(name, id);
+    }
+    return id;
+  };
   const keyIndex = new Map<string, number>();
   const keyIds: string[] = [];
   const keyMayShare: number[] = [];
-  const keyDoorEntries: [number, number, number][] = [];
+  const keyDoorEntries: number[] = [];
   for (const k of source.keys()) {
     hasher.add(canonicalLine.key(k));
     const ki = keyIds.length;
@@ -81,24 +100,11 @@ export function compileIndex(source: AccessSource): AccessIndex {
     keyMayShare.push(k.mayShare ? 1 : 0);
     for (const kd of k.doors) {
       const di = doorIndex.get(kd.doorId);
-      if (di === undefined) continue;
-      let maskId = always;
-      if (kd.scheduleIds.length > 0) {
-        const name = [...kd.scheduleIds].sort().join('\u0000');
-        let id = unionIds.get(name);
-        if (id === undefined) {
-          const parts = kd.scheduleIds.map((s) => scheduleMasks.get(s)).filter((m): m is ScheduleMask => m !== undefined);
-          // a schedule that vanished closes the door rather than opening it 24/7
-          id = masks.intern(parts.length === kd.scheduleIds.length ? unionMasks(parts) : compileIntervals([]));
-          unionIds.set(name, id);
-        }
-        maskId = id;
-      }
-      keyDoorEntries.push([ki, di, maskId]);
+      if (di !== undefined) keyDoorEntries.push(ki, di, maskSetOf(kd.scheduleIds));
     }
   }
-  const keyDoorMask = new Int32Array(keyIds.length * doorCount);
-  for (const [ki, di, mi] of keyDoorEntries) keyDoorMask[ki * doorCount + di] = mi + 1;
+  const keyDoorSet = new Int32Array(keyIds.length * doorCount);
+  for (let i = 0; i < keyDoorEntries.length; i += 3) keyDoorSet[keyDoorEntries[i]! * doorCount + keyDoorEntries[i + 1]!] = keyDoorEntries[i + 2]!;
 
   // people
   const personIndex = new Map<string, number>();
@@ -109,41 +115,48 @@ export function compileIndex(source: AccessSource): AccessIndex {
     people.push(p);
   }
   const personCount = people.length;
-  const personExtendedUnlock = new Uint8Array(personCount);
-  people.forEach((p, i) => (personExtendedUnlock[i] = p.extendedUnlock ? 1 : 0));
 
-  // holdings, grouped by person (the source yields them ordered by person id)
+  // holdings, grouped by person (counting sort; the source yields them by person id)
   const hPerson = new Column(new Int32Array(1024));
-  const hKey = new Column(new Int32Array(1024));
-  const hFrom = new Column(new Float64Array(1024));
-  const hUntil = new Column(new Float64Array(1024));
+  const hRest = new Column(new Float64Array(3072));
   for (const h of source.holdings()) {
     hasher.add(canonicalLine.holding(h));
     const p = personIndex.get(h.personId);
     const k = keyIndex.get(h.keyId);
     if (p === undefined || k === undefined) continue;
     hPerson.push(p);
-    hKey.push(k);
-    hFrom.push(time(h.validFrom, -Infinity));
-    hUntil.push(time(h.validUntil, Infinity));
+    hRest.push(k);
+    hRest.push(time(h.validFrom, -Infinity));
+    hRest.push(time(h.validUntil, Infinity));
   }
   const holdingStart = new Int32Array(personCount + 1);
   for (let i = 0; i < hPerson.length; i++) holdingStart[hPerson.data[i]! + 1]!++;
   for (let p = 0; p < personCount; p++) holdingStart[p + 1]! += holdingStart[p]!;
   const fill = holdingStart.slice(0, personCount);
-  const holdingKey = new Int32Array(hPerson.length);
-  const holdingFrom = new Float64Array(hPerson.length);
-  const holdingUntil = new Float64Array(hPerson.length);
+  const holdings = new Float64Array(hPerson.length * HOLDING);
   for (let i = 0; i < hPerson.length; i++) {
-    const at = fill[hPerson.data[i]!]!++;
-    holdingKey[at] = hKey.data[i]!;
-    holdingFrom[at] = hFrom.data[i]!;
-    holdingUntil[at] = hUntil.data[i]!;
+    const at = fill[hPerson.data[i]!]!++ * HOLDING;
+    holdings[at] = hRest.data[i * 3]!;
+    holdings[at + 1] = hRest.data[i * 3 + 1]!;
+    holdings[at + 2] = hRest.data[i * 3 + 2]!;
   }
 
   // person state; a guest's access derives from an active host who holds a shareable key
   const personState = new Uint8Array(personCount);
   const resolving = new Uint8Array(personCount); // 0 new, 1 in progress, 2 done
+  const clipGuestHoldings = (guest: number, host: number) => {
+    for (let g = holdingStart[guest]! * HOLDING; g < holdingStart[guest + 1]! * HOLDING; g += HOLDING) {
+      const k = holdings[g]!;
+      let hostHolding = -1;
+      for (let h = holdingStart[host]! * HOLDING; h < holdingStart[host + 1]! * HOLDING; h += HOLDING) if (holdings[h] === k) hostHolding = h;
+      if (hostHolding < 0 || keyMayShare[k] !== 1) {
+        holdings[g] = -1; // the host cannot share this key: it gives the guest nothing
+        continue;
+      }
+      holdings[g + 1] = Math.max(holdings[g + 1]!, holdings[hostHolding + 1]!);
+      holdings[g + 2] = Math.min(holdings[g + 2]!, holdings[hostHolding + 2]!);
+    }
+  };
   const resolve = (p: number): number => {
     if (resolving[p] === 2) return personState[p]!;
     if (resolving[p] === 1) return PERSON_STATE.hostRevoked; // a host cycle grants nothing
@@ -159,48 +172,40 @@ export function compileIndex(source: AccessSource): AccessIndex {
     resolving[p] = 2;
     return state;
   };
-  const clipGuestHoldings = (guest: number, host: number) => {
-    for (let g = holdingStart[guest]!; g < holdingStart[guest + 1]!; g++) {
-      const k = holdingKey[g]!;
-      let hostHolding = -1;
-      for (let h = holdingStart[host]!; h < holdingStart[host + 1]!; h++) if (holdingKey[h] === k) hostHolding = h;
-      if (hostHolding < 0 || keyMayShare[k] !== 1) {
-        holdingFrom[g] = Infinity; // never valid: the host cannot share this key
-        holdingUntil[g] = -Infinity;
-        holdingKey[g] = -1;
-        continue;
-      }
-      holdingFrom[g] = Math.max(holdingFrom[g]!, holdingFrom[hostHolding]!);
-      holdingUntil[g] = Math.min(holdingUntil[g]!, holdingUntil[hostHolding]!);
-    }
-  };
   for (let p = 0; p < personCount; p++) resolve(p);
 
   // credentials
-  const byKind: Record<CredentialKind, Map<string, number>> = { pin: new Map(), card: new Map(), fingerprint: new Map(), mobile: new Map() };
+  const credentials = new CredentialTable(1024);
   const credentialIds: string[] = [];
-  const cPerson = new Column(new Int32Array(1024));
-  const cState = new Column(new Uint8Array(1024));
-  const cFrom = new Column(new Float64Array(1024));
-  const cUntil = new Column(new Float64Array(1024));
-  const cLimit = new Column(new Int32Array(1024));
-  const cDuress = new Column(new Uint8Array(1024));
+  const record = new Column(new Int32Array(4096));
+  const from = new Column(new Float64Array(1024));
+  const until = new Column(new Float64Array(1024));
+  const limit = new Column(new Int32Array(1024));
   const limitedCredentials = new Map<string, number>();
   for (const c of source.credentials()) {
     hasher.add(canonicalLine.credential(c));
     const p = personIndex.get(c.personId);
     if (p === undefined) continue;
     const ci = credentialIds.length;
+    if (!credentials.add(KIND_CODE[c.kind], c.value, ci)) continue; // the store keeps (kind, value) unique
     credentialIds.push(c.id);
-    byKind[c.kind].set(c.value, ci);
-    cPerson.push(p);
-    cState.push(CREDENTIAL_STATE[c.status]);
-    cFrom.push(time(c.validFrom, -Infinity));
-    cUntil.push(time(c.validUntil, Infinity));
-    cLimit.push(c.useLimit ?? 0);
-    cDuress.push(c.duress ? 1 : 0);
-    if (c.useLimit !== undefined) limitedCredentials.set(c.id, ci);
+    let flags = CREDENTIAL_STATE[c.status] | (personState[p]! << FLAG.personShift);
+    if (c.duress) flags |= FLAG.duress;
+    if (c.validFrom !== undefined || c.validUntil !== undefined) flags |= FLAG.ownValidity;
+    if (c.useLimit !== undefined) {
+      flags |= FLAG.useLimit;
+      limitedCredentials.set(c.id, ci);
+    }
+    if (people[p]!.extendedUnlock) flags |= FLAG.extendedUnlock;
+    record.push(p);
+    record.push(flags);
+    record.push(holdingStart[p]! * HOLDING);
+    record.push(holdingStart[p + 1]! * HOLDING);
+    from.push(time(c.validFrom, -Infinity));
+    until.push(time(c.validUntil, Infinity));
+    limit.push(c.useLimit ?? 0);
   }
+  credentials.seal();
   const credentialUses = new Int32Array(credentialIds.length);
   for (const [id, uses] of source.uses()) {
     const ci = limitedCredentials.get(id);
@@ -221,25 +226,23 @@ export function compileIndex(source: AccessSource): AccessIndex {
     doorCardAndPin: Uint8Array.from(cardAndPin),
     doorLocked,
     siteLocked: source.lockdown.site,
-    credentialsByKind: byKind,
+    credentials,
     credentialIds,
-    credentialPerson: cPerson.trimmed(),
-    credentialState: cState.trimmed(),
-    credentialFrom: cFrom.trimmed(),
-    credentialUntil: cUntil.trimmed(),
-    credentialUseLimit: cLimit.trimmed(),
+    credentialRecord: record.trimmed(),
+    credentialFrom: from.trimmed(),
+    credentialUntil: until.trimmed(),
+    credentialUseLimit: limit.trimmed(),
     credentialUses,
-    credentialDuress: cDuress.trimmed(),
     limitedCredentials,
     personIds: people.map((p) => p.id),
-    personState,
-    personExtendedUnlock,
-    holdingStart,
-    holdingKey,
-    holdingFrom,
-    holdingUntil,
+    holdings,
     keyIds,
-    keyDoorMask,
-    counts: { doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialIds.length, holdings: holdingKey.length, masks: masks.size },
+    keyDoorSet,
+    maskSetStart: Int32Array.from(setStart),
+    maskSetMembers: Int32Array.from(setMembers),
+    counts: {
+      doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialIds.length,
+      holdings: holdings.length / HOLDING, masks: masks.size, maskSets: setStart.length - 1,
+    },
   };
 }

@@ -25,15 +25,24 @@ export const canonicalLine = {
   ],
 } as const;
 
+/** Lines are buffered and hashed in ~64 kB chunks: one native call per chunk, not per record. */
+const CHUNK = 64 * 1024;
+
 export class ContentHasher {
   private readonly hash: Hash = createHash('sha256');
+  private buffer = '';
 
   add(line: readonly unknown[]): void {
-    this.hash.update(JSON.stringify(line));
-    this.hash.update('\n');
+    this.buffer += `${JSON.stringify(line)}\n`;
+    if (this.buffer.length >= CHUNK) {
+      this.hash.update(this.buffer);
+      this.buffer = '';
+    }
   }
 
   digest(): string {
+    this.hash.update(this.buffer);
+    this.buffer = '';
     return this.hash.digest('hex');
   }
 }

@@ -21,33 +21,45 @@
  *      (fingerprint and mobile keys are strong factors and open card+PIN doors alone)
  *  11. a duress credential (card or PIN) grants with reason duress and alarm: true.
  */
-import { CREDENTIAL_STATE, PERSON_STATE, type AccessIndex } from './accessIndex.js';
-import type { CredentialKind } from './model.js';
+import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, RECORD, type AccessIndex } from './accessIndex.js';
+import { KIND_CODE, type KindCode } from './credentialTable.js';
 import { maskAllows, maskAllowsIgnoringHolidays } from './scheduleMask.js';
 import type { Presentation, Reason, Verdict } from './verdict.js';
 
 const MAX_VALUE_LENGTH = 512;
-const KINDS: ReadonlySet<string> = new Set<CredentialKind>(['pin', 'card', 'fingerprint', 'mobile']);
 
-function verdict(index: AccessIndex | null, reason: Reason, doorId: string | null, person = -1, key = -1, credential = -1): Verdict {
+function verdict(index: AccessIndex | null, reason: Reason, doorId: string | null, credential = -1, key = -1): Verdict {
   const grant = reason === 'granted' || reason === 'duress';
+  const known = index !== null && credential >= 0;
+  const flags = known ? index.credentialRecord[credential * RECORD + 1]! : 0;
   return {
     grant,
     reason,
     doorId,
-    personId: index && person >= 0 ? (index.personIds[person] ?? null) : null,
+    personId: known ? (index.personIds[index.credentialRecord[credential * RECORD]!] ?? null) : null,
     keyId: index && key >= 0 ? (index.keyIds[key] ?? null) : null,
-    credentialId: index && credential >= 0 ? (index.credentialIds[credential] ?? null) : null,
+    credentialId: known ? (index.credentialIds[credential] ?? null) : null,
     revision: index && typeof index.revision === 'number' ? index.revision : 0,
     alarm: reason === 'duress',
+    extendedUnlock: (flags & FLAG.extendedUnlock) !== 0,
   };
+}
+
+function kindCode(kind: unknown): KindCode | 0 {
+  switch (kind) {
+    case 'card': return KIND_CODE.card;
+    case 'pin': return KIND_CODE.pin;
+    case 'mobile': return KIND_CODE.mobile;
+    case 'fingerprint': return KIND_CODE.fingerprint;
+    default: return 0;
+  }
 }
 
 function isPresentation(p: unknown): p is Presentation {
   if (typeof p !== 'object' || p === null) return false;
   const r = p as Record<string, unknown>;
   return (
-    typeof r.doorId === 'string' && typeof r.kind === 'string' && KINDS.has(r.kind) &&
+    typeof r.doorId === 'string' && kindCode(r.kind) !== 0 &&
     typeof r.value === 'string' && r.value.length > 0 && r.value.length <= MAX_VALUE_LENGTH &&
     (r.pinDigest === undefined || (typeof r.pinDigest === 'string' && r.pinDigest.length <= MAX_VALUE_LENGTH))
   );
@@ -55,18 +67,19 @@ function isPresentation(p: unknown): p is Presentation {
 
 /** Why this credential (on its own) may not be used now, or null if it may. Steps 5–8. */
 function credentialBlock(index: AccessIndex, c: number, now: number): Reason | null {
-  const state = index.credentialState[c];
+  const flags = index.credentialRecord[c * RECORD + 1]!;
+  const state = flags & FLAG.stateMask;
   if (state !== CREDENTIAL_STATE.active) {
     return state === CREDENTIAL_STATE.pending ? 'credential_pending' : state === CREDENTIAL_STATE.lost ? 'credential_lost' : 'credential_suspended';
   }
-  const p = index.credentialPerson[c]!;
-  const ps = index.personState[p];
+  const ps = (flags & FLAG.personMask) >> FLAG.personShift;
   if (ps === PERSON_STATE.suspended) return 'person_suspended';
   if (ps === PERSON_STATE.hostRevoked) return 'host_revoked';
-  if (now < index.credentialFrom[c]!) return 'not_yet_valid';
-  if (now >= index.credentialUntil[c]!) return 'expired';
-  const limit = index.credentialUseLimit[c]!;
-  if (limit > 0 && index.credentialUses[c]! >= limit) return 'use_limit_reached';
+  if ((flags & FLAG.ownValidity) !== 0) {
+    if (now < index.credentialFrom[c]!) return 'not_yet_valid';
+    if (now >= index.credentialUntil[c]!) return 'expired';
+  }
+  if ((flags & FLAG.useLimit) !== 0 && index.credentialUses[c]! >= index.credentialUseLimit[c]!) return 'use_limit_reached';
   return null;
 }
 
@@ -88,14 +101,14 @@ function decideUnchecked(index: AccessIndex, presentation: unknown, now: number)
   const doorId = presentation.doorId;
   const door = index.doorIndex.get(doorId);
   if (door === undefined) return verdict(index, 'unknown_door', null);
-  const c = index.credentialsByKind[presentation.kind].get(presentation.value);
-  if (c === undefined) return verdict(index, 'unknown_credential', doorId);
-  const person = index.credentialPerson[c]!;
-  if (index.siteLocked || index.doorLocked[door] === 1) return verdict(index, 'locked_down', doorId, person, -1, c);
+  const c = index.credentials.find(kindCode(presentation.kind) as KindCode, presentation.value);
+  if (c < 0) return verdict(index, 'unknown_credential', doorId);
+  if (index.siteLocked || index.doorLocked[door] === 1) return verdict(index, 'locked_down', doorId, c);
   const blocked = credentialBlock(index, c, now);
-  if (blocked !== null) return verdict(index, blocked, doorId, person, -1, c);
+  if (blocked !== null) return verdict(index, blocked, doorId, c);
 
-  // step 9: the person's keys for this door
+  // step 9: the holder's keys for this door
+  const holdings = index.holdings;
   const doorCount = index.doorIds.length;
   let local = NaN;
   let inKey = false;
@@ -103,37 +116,44 @@ function decideUnchecked(index: AccessIndex, presentation: unknown, now: number)
   let sawOutside = false;
   let sawNotYet = false;
   let grantingKey = -1;
-  for (let h = index.holdingStart[person]!, end = index.holdingStart[person + 1]!; h < end; h++) {
-    const key = index.holdingKey[h]!;
+  for (let h = index.credentialRecord[c * RECORD + 2]!, end = index.credentialRecord[c * RECORD + 3]!; h < end; h += HOLDING) {
+    const key = holdings[h]!;
     if (key < 0) continue;
-    const maskPlusOne = index.keyDoorMask[key * doorCount + door]!;
-    if (maskPlusOne === 0) continue;
+    const set = index.keyDoorSet[key * doorCount + door]!;
+    if (set === 0) continue;
     inKey = true;
-    if (now < index.holdingFrom[h]!) { sawNotYet = true; continue; }
-    if (now >= index.holdingUntil[h]!) continue;
+    if (now < holdings[h + 1]!) { sawNotYet = true; continue; }
+    if (now >= holdings[h + 2]!) continue;
+    if (set === ALWAYS_SET) { grantingKey = key; break; }
     if (local !== local) local = index.zone.localMinutes(now);
-    const mask = index.masks.get(maskPlusOne - 1);
-    if (maskAllows(mask, local, index.holidays)) { grantingKey = key; break; }
-    if (maskAllowsIgnoringHolidays(mask, local)) sawHoliday = true;
+    let admits = false;
+    let weekdayWouldAdmit = false;
+    for (let m = index.maskSetStart[set - 2]!, mEnd = index.maskSetStart[set - 1]!; m < mEnd; m++) {
+      const mask = index.masks.get(index.maskSetMembers[m]!);
+      if (maskAllows(mask, local, index.holidays)) { admits = true; break; }
+      if (!weekdayWouldAdmit && maskAllowsIgnoringHolidays(mask, local)) weekdayWouldAdmit = true;
+    }
+    if (admits) { grantingKey = key; break; }
+    if (weekdayWouldAdmit) sawHoliday = true;
     else sawOutside = true;
   }
-  if (!inKey) return verdict(index, 'door_not_in_key', doorId, person, -1, c);
+  if (!inKey) return verdict(index, 'door_not_in_key', doorId, c);
   if (grantingKey < 0) {
     const reason: Reason = sawHoliday ? 'holiday' : sawOutside ? 'outside_schedule' : sawNotYet ? 'not_yet_valid' : 'expired';
-    return verdict(index, reason, doorId, person, -1, c);
+    return verdict(index, reason, doorId, c);
   }
 
   // step 10: card+PIN doors
-  let duress = index.credentialDuress[c] === 1;
+  let duress = (index.credentialRecord[c * RECORD + 1]! & FLAG.duress) !== 0;
   if (index.doorCardAndPin[door] === 1 && (presentation.kind === 'card' || presentation.kind === 'pin')) {
     if (presentation.kind === 'pin' || presentation.pinDigest === undefined) {
-      return verdict(index, 'second_factor_required', doorId, person, grantingKey, c);
+      return verdict(index, 'second_factor_required', doorId, c, grantingKey);
     }
-    const pin = index.credentialsByKind.pin.get(presentation.pinDigest);
-    if (pin === undefined || index.credentialPerson[pin] !== person || credentialBlock(index, pin, now) !== null) {
-      return verdict(index, 'second_factor_mismatch', doorId, person, grantingKey, c);
+    const pin = index.credentials.find(KIND_CODE.pin, presentation.pinDigest);
+    if (pin < 0 || index.credentialRecord[pin * RECORD] !== index.credentialRecord[c * RECORD] || credentialBlock(index, pin, now) !== null) {
+      return verdict(index, 'second_factor_mismatch', doorId, c, grantingKey);
     }
-    if (index.credentialDuress[pin] === 1) duress = true;
+    if ((index.credentialRecord[pin * RECORD + 1]! & FLAG.duress) !== 0) duress = true;
   }
-  return verdict(index, duress ? 'duress' : 'granted', doorId, person, grantingKey, c);
+  return verdict(index, duress ? 'duress' : 'granted', doorId, c, grantingKey);
 }

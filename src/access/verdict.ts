@@ -51,4 +51,6 @@ export interface Verdict {
   revision: number;
   /** raise a silent alarm (duress) */
   alarm: boolean;
+  /** the holder gets extended unlock time (accessibility) */
+  extendedUnlock: boolean;
 }

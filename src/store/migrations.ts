@@ -1,5 +1,6 @@
 /**
- * Numbered, forward-only schema migrations. A migration is never edited once released: a
+ * Numbered, forward-only schema migrations. People and credentials are WITHOUT ROWID tables,
+ * clustered by id, so the index compiler's id-ordered scan reads them sequentially. A migration is never edited once released: a
  * change is a new entry. `user_version` records the last one applied.
  */
 export interface Migration {
@@ -60,7 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
         kind            TEXT NOT NULL,
         host_id         TEXT,
         extended_unlock INTEGER NOT NULL DEFAULT 0
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
       CREATE INDEX people_by_host ON people(host_id) WHERE host_id IS NOT NULL;
 
       CREATE TABLE holdings (
@@ -85,7 +86,7 @@ export const MIGRATIONS: readonly Migration[] = [
         label       TEXT,
         public_key  TEXT,
         UNIQUE (kind, value)
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
       CREATE INDEX credentials_by_person ON credentials(person_id);
 
       CREATE TABLE credential_uses (
