@@ -1,0 +1,45 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { CredentialTable, KIND_CODE, valueHash } from '../../src/access/credentialTable.js';
+
+t.test('finds what was added, by kind and exact value, across growth', async (t) => {
+  const table = new CredentialTable(4);
+  for (let i = 0; i < 5_000; i++) t.equal(table.add(KIND_CODE.card, `26:${i % 256}:${i}`, i), true);
+  table.seal();
+  t.equal(table.size, 5_000);
+  t.equal(table.find(KIND_CODE.card, '26:7:263'), 263);
+  t.equal(table.find(KIND_CODE.pin, '26:7:263'), -1, 'the same value under another kind is another credential');
+  t.equal(table.find(KIND_CODE.card, '26:7:2630'), -1);
+  t.equal(table.find(KIND_CODE.card, '26:7:26'), -1, 'a prefix is not a match');
+  t.equal(table.find(KIND_CODE.card, ''), -1);
+});
+
+t.test('duplicates and non-ASCII values are refused', async (t) => {
+  const table = new CredentialTable(8);
+  t.equal(table.add(KIND_CODE.mobile, 'phone-1', 0), true);
+  t.equal(table.add(KIND_CODE.mobile, 'phone-1', 1), false);
+  t.equal(table.add(KIND_CODE.mobile, 'phöne', 2), false);
+  t.equal(table.find(KIND_CODE.mobile, 'phöne'), -1);
+  t.equal(valueHash(KIND_CODE.mobile, 'ü'), -1);
+});
+
+t.test('values that collide on the hash are still told apart by their bytes', async (t) => {
+  // force collisions: a table of capacity 16 holds values in few slots; look every one up
+  const table = new CredentialTable(8);
+  const values = Array.from({ length: 8 }, (_, i) => `v${i}`);
+  values.forEach((v, i) => table.add(KIND_CODE.fingerprint, v, i));
+  values.forEach((v, i) => t.equal(table.find(KIND_CODE.fingerprint, v), i));
+});
+
+t.test('property: the table answers exactly like a Map', async (t) => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.string({ unit: fc.constantFrom(...'0123456789abcdef:-'), minLength: 1, maxLength: 70 }), { maxLength: 300 }), fc.array(fc.string({ maxLength: 70 }), { maxLength: 50 }), (added, probes) => {
+      const table = new CredentialTable(1);
+      const map = new Map<string, number>();
+      added.forEach((v, i) => { table.add(KIND_CODE.pin, v, i); map.set(v, i); });
+      return [...added, ...probes].every((v) => table.find(KIND_CODE.pin, v) === (map.get(v) ?? -1));
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random tables');
+});
