@@ -134,7 +134,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   }
 
   private emitGuarded<K extends keyof SerialLinkEvents>(event: K, ...args: SerialLinkEvents[K]): void {
-    for (const listener of this.listeners(event) as ((...a: SerialLinkEvents[K]) => void)[]) {
+    for (const listener of this.rawListeners(event) as ((...a: SerialLinkEvents[K]) => void)[]) {
       try {
         listener(...args);
       } catch (err) {
