@@ -108,11 +108,13 @@ export class AccessStore {
     for (const r of stmt) yield rows.holdingFromRow(r as rows.HoldingRow);
   }
 
+  /** Credentials in id order. Rows are read as arrays (`raw`): the compiler reads a million of them. */
   *credentials(personId?: string): Iterable<Credential> {
+    const columns = 'id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key';
     const stmt = personId === undefined
-      ? this.db.prepare('SELECT * FROM credentials ORDER BY id').iterate()
-      : this.db.prepare('SELECT * FROM credentials WHERE person_id = ? ORDER BY id').iterate(personId);
-    for (const r of stmt) yield rows.credentialFromRow(r as rows.CredentialRow);
+      ? this.db.prepare(`SELECT ${columns} FROM credentials ORDER BY id`).raw().iterate()
+      : this.db.prepare(`SELECT ${columns} FROM credentials WHERE person_id = ? ORDER BY id`).raw().iterate(personId);
+    for (const r of stmt) yield rows.credentialFromArray(r as rows.CredentialArray);
   }
 
   person(id: string): Person | undefined {

@@ -8,10 +8,6 @@ export interface KeyRow { id: string; name: string; may_share: number; system: n
 export interface KeyDoorRow { key_id: string; door_id: string; position: number; schedule_ids: string }
 export interface PersonRow { id: string; name: string; status: string; kind: string; host_id: string | null; extended_unlock: number }
 export interface HoldingRow { person_id: string; key_id: string; valid_from: number | null; valid_until: number | null }
-export interface CredentialRow {
-  id: string; person_id: string; kind: string; value: string; status: string;
-  valid_from: number | null; valid_until: number | null; use_limit: number | null; duress: number; label: string | null; public_key: string | null;
-}
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
@@ -48,18 +44,22 @@ export function holdingFromRow(r: HoldingRow): Holding {
   return h;
 }
 
-export function credentialFromRow(r: CredentialRow): Credential {
+
+/** A credentials row as a `raw()` array, in the column order AccessStore.credentials selects. */
+export type CredentialArray = [string, string, string, string, string, number | null, number | null, number | null, number, string | null, string | null];
+
+export function credentialFromArray(r: CredentialArray): Credential {
   return {
-    id: r.id,
-    personId: r.person_id,
-    kind: r.kind as Credential['kind'],
-    value: r.value,
-    status: r.status as CredentialStatus,
-    validFrom: opt(r.valid_from),
-    validUntil: opt(r.valid_until),
-    useLimit: opt(r.use_limit),
-    duress: r.duress === 1,
-    label: opt(r.label),
-    publicKey: opt(r.public_key),
+    id: r[0],
+    personId: r[1],
+    kind: r[2] as Credential['kind'],
+    value: r[3],
+    status: r[4] as CredentialStatus,
+    validFrom: opt(r[5]),
+    validUntil: opt(r[6]),
+    useLimit: opt(r[7]),
+    duress: r[8] === 1,
+    label: opt(r[9]),
+    publicKey: opt(r[10]),
   };
 }
