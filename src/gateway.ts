@@ -19,6 +19,15 @@ import { AccessStore, type ApplyOptions } from './store/accessStore.js';
 import { openDatabase, type Db } from './store/database.js';
 import { Journal } from './store/journal.js';
 import { loadDeviceSecret } from './secrets/deviceSecret.js';
+import { createSimDoor, createSimFireInput, type SimDoor } from '../hal/sim/simDoor.js';
+import type { SimFireInput } from '../hal/sim/simFireInput.js';
+import { DEMO_DOORS } from './demo/demoDoors.js';
+import { DoorBehaviourSchema, type DoorBehaviour } from './doors/doorConfig.js';
+import type { DoorContext } from './doors/doorController.js';
+import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
+import { PinLockoutStore } from './store/pinLockoutStore.js';
+import { maskAllows } from './access/scheduleMask.js';
+import type { JournalEvent } from './store/journal.js';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -31,6 +40,7 @@ interface Running {
   journal: Journal;
   pinHasher: PinHasher;
   index: AccessIndex;
+  doors: SiteDoors;
 }
 
 export class Gateway {
@@ -71,16 +81,72 @@ export class Gateway {
       });
       await journal.start();
       const index = this.compile(store);
-      this.running = { db, store, journal, pinHasher, index };
+      const doors = this.buildDoors(db);
+      this.running = { db, store, journal, pinHasher, index, doors };
+      await doors.start();
     } catch (err) {
+      this.running = null;
       db.close();
       throw err;
     }
   }
 
+  /** The configured doors, or the demo site's on simulated devices. */
+  private doorBehaviours(): DoorBehaviour[] {
+    if (this.config.doors.length > 0) return this.config.doors;
+    return this.config.demo.seed ? DEMO_DOORS.map((d) => DoorBehaviourSchema.parse(d)) : [];
+  }
+
+  private buildDoors(db: Db): SiteDoors {
+    const { clock, logger } = this.deps;
+    const sims = new Map<string, SimDoor>();
+    const hardware: DoorHardware[] = this.doorBehaviours().map((behaviour) => {
+      if (behaviour.hardware !== 'sim') {
+        throw new GatewayError('CONFIG_INVALID', `door ${behaviour.id}: hardware ${behaviour.hardware} needs a serial section, which this build does not read yet`, {
+          field: 'doors', hint: 'use hardware: sim',
+        });
+      }
+      const sim = createSimDoor(behaviour.id, clock, { logger, failSafe: behaviour.failSafe });
+      sims.set(behaviour.id, sim);
+      return { behaviour, devices: { readers: sim.readers, actuator: sim.actuator, contact: sim.contact, rex: sim.rex, indicator: sim.indicator }, all: sim.devices };
+    });
+    const fire = hardware.length > 0 ? createSimFireInput(clock, { logger }) : null;
+    this.simulated = { doors: sims, fire };
+    const lockouts = new PinLockoutStore(db);
+    const ctx: DoorContext = {
+      clock,
+      logger,
+      decide: (p) => this.evaluate(p),
+      recordDecision: (p, v) => this.recordDecision(p, v),
+      record: (event) => this.r.journal.append({ ...event, at: clock.now() } as JournalEvent),
+      hashPin: (digits) => this.r.pinHasher(digits),
+      lockouts,
+      passageOpen: (scheduleId, now) => {
+        const index = this.r.index;
+        const mask = index.scheduleMasks.get(scheduleId);
+        return mask === undefined ? null : maskAllows(index.masks.get(mask), index.zone.localMinutes(now), index.holidays);
+      },
+      localDay: (now) => Math.floor(this.r.index.zone.localMinutes(now) / 1440),
+      lockedDown: (doorId) => {
+        const index = this.r.index;
+        const d = index.doorIndex.get(doorId);
+        return index.siteLocked || (d !== undefined && index.doorLocked[d] === 1);
+      },
+    };
+    return new SiteDoors(hardware, fire, ctx);
+  }
+
+  /** The simulated devices, when the doors run on them (demo, tests, `lockgw sim`). */
+  simulated: { doors: ReadonlyMap<string, SimDoor>; fire: SimFireInput | null } | null = null;
+
+  get doors(): SiteDoors {
+    return this.r.doors;
+  }
+
   async stop(): Promise<void> {
     const r = this.running;
     if (!r) return;
+    await r.doors.stop();
     this.running = null;
     await r.journal.stop();
     r.db.close();
@@ -115,14 +181,24 @@ export class Gateway {
   }
 
   /**
-   * A door's question. Decides, counts the use of a use-limited credential, then records the
-   * event (the door acts on the verdict before the journal is written to disk: append only buffers).
+   * A door's question, answered before the door acts: the decision, and for a grant of a
+   * use-limited credential its use counted in memory (so a one-time code cannot open twice).
    */
-  decide(presentation: Presentation): Verdict {
+  evaluate(presentation: Presentation): Verdict {
+    const { index } = this.r;
+    const verdict = decide(index, presentation, this.deps.clock.now());
+    if (verdict.grant && verdict.credentialId !== null) noteUse(index, verdict.credentialId);
+    return verdict;
+  }
+
+  /**
+   * After the door acted: persists the use of a use-limited credential (durably) and journals
+   * the decision, with a silent alarm for duress. Credential values are never recorded.
+   */
+  recordDecision(presentation: Presentation, verdict: Verdict): void {
     const { index, store, journal } = this.r;
     const now = this.deps.clock.now();
-    const verdict = decide(index, presentation, now);
-    if (verdict.grant && verdict.credentialId !== null && noteUse(index, verdict.credentialId) !== null) {
+    if (verdict.grant && verdict.credentialId !== null && index.limitedCredentials.has(verdict.credentialId)) {
       store.recordUse(verdict.credentialId);
     }
     journal.append({
@@ -139,6 +215,12 @@ export class Gateway {
     if (verdict.alarm) {
       journal.append({ type: 'alarm', at: now, doorId: presentation.doorId, reason: 'duress', ...(verdict.personId ? { personId: verdict.personId } : {}) });
     }
+  }
+
+  /** evaluate + recordDecision, for callers that do not act (tests, tools). */
+  decide(presentation: Presentation): Verdict {
+    const verdict = this.evaluate(presentation);
+    this.recordDecision(presentation, verdict);
     return verdict;
   }
 
@@ -147,6 +229,7 @@ export class Gateway {
     const r = this.r;
     const { revision } = r.store.applyBatch(raw, options);
     r.index = this.compile(r.store);
+    r.doors.refreshRules();
     return { revision, hash: r.index.hash };
   }
 
@@ -155,6 +238,7 @@ export class Gateway {
     const r = this.r;
     r.store.setLockdown(doorId, on);
     r.index = this.compile(r.store);
+    r.doors.refreshRules();
     r.journal.append({ type: 'mode', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: on ? 'lockdown_on' : 'lockdown_off' });
   }
 

@@ -29,6 +29,8 @@ export const FLAG = {
   personMask: 0b11 << 5,
   /** the holder gets extended unlock time (accessibility) */
   extendedUnlock: 1 << 7,
+  /** the holder is staff (first-person-in passage) */
+  staff: 1 << 8,
 } as const;
 
 /** Stride of credentialRecord: person, flags, first holding, end of holdings. */
@@ -48,6 +50,8 @@ export interface AccessIndex {
   readonly zone: ZoneClock;
   readonly holidays: HolidayCalendar;
   readonly masks: MaskInterner;
+  /** schedule id → its mask id in `masks` (door passage schedules) */
+  readonly scheduleMasks: ReadonlyMap<string, number>;
 
   readonly doorIndex: ReadonlyMap<string, number>;
   readonly doorIds: readonly string[];

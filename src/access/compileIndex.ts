@@ -197,6 +197,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
       limitedCredentials.set(c.id, ci);
     }
     if (people[p]!.extendedUnlock) flags |= FLAG.extendedUnlock;
+    if (people[p]!.kind === 'staff') flags |= FLAG.staff;
     record.push(p);
     record.push(flags);
     record.push(holdingStart[p]! * HOLDING);
@@ -221,6 +222,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
     zone: new ZoneClock(timeZone),
     holidays: new HolidayCalendar(holidayList),
     masks,
+    scheduleMasks: scheduleMask,
     doorIndex,
     doorIds,
     doorCardAndPin: Uint8Array.from(cardAndPin),

@@ -42,6 +42,7 @@ function verdict(index: AccessIndex | null, reason: Reason, doorId: string | nul
     revision: index && typeof index.revision === 'number' ? index.revision : 0,
     alarm: reason === 'duress',
     extendedUnlock: (flags & FLAG.extendedUnlock) !== 0,
+    staff: (flags & FLAG.staff) !== 0,
   };
 }
 

@@ -53,4 +53,6 @@ export interface Verdict {
   alarm: boolean;
   /** the holder gets extended unlock time (accessibility) */
   extendedUnlock: boolean;
+  /** the holder is staff (starts first-person-in passage) */
+  staff: boolean;
 }

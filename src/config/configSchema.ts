@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
+import { DoorBehaviourSchema } from '../doors/doorConfig.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -39,6 +40,18 @@ export const ConfigSchema = z.strictObject({
       durableIntervalMs: z.number().int().min(0).max(60_000).default(1_000),
     })
     .prefault({}),
+  /** how each door behaves; empty with demo.seed: the demo site's doors on simulated devices */
+  doors: z
+    .array(DoorBehaviourSchema)
+    .max(1_000)
+    .default([])
+    .superRefine((doors, ctx) => {
+      const seen = new Set<string>();
+      doors.forEach((d, i) => {
+        if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `door ${d.id} is configured twice` });
+        seen.add(d.id);
+      });
+    }),
   demo: z
     .strictObject({
       /** seed the demo site when the database is empty */

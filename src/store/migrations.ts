@@ -113,4 +113,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'PIN lockout state per keypad',
+    sql: `
+      CREATE TABLE pin_lockouts (
+        door_id      TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL DEFAULT 0,
+        level        INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER NOT NULL DEFAULT 0
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

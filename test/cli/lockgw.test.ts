@@ -62,7 +62,7 @@ t.test('doctor and journal', async (t) => {
   gateway.journal.flush();
   const doc = await cli(['doctor', '--config', configFile]);
   t.equal(doc.code, 0);
-  t.match(doc.out, /database +ok \(schema version 1\)/);
+  t.match(doc.out, /database +ok \(schema version 2\)/);
   t.match(doc.out, /journal +1 events/);
   const j = await cli(['journal', '--config', configFile]);
   t.match(JSON.parse(j.out.split('\n')[0]!), { seq: 1, type: 'access', reason: 'granted' });

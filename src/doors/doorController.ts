@@ -1,0 +1,403 @@
+/**
+ * One door: its readers, keypad, contact, request-to-exit and actuator wired to access decisions,
+ * with the behaviour of a Mercury-class panel.
+ *
+ * - Act, then record: the actuator is commanded before the event is journaled.
+ * - Modes, strongest first: fire release > lockdown > passage > normal. Fire release holds the
+ *   door open from the fire input alone, whatever the database, the rules or the cloud say.
+ * - A door whose actuator is unavailable stays as it is (fail-secure doors stay locked) and says
+ *   why in its health; when the actuator comes back, the door's intended state is re-applied.
+ */
+import type { Logger } from 'pino';
+import type { Presentation, Verdict } from '../access/verdict.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { JournalEvent } from '../store/journal.js';
+import type { CredentialReader, DoorActuator, DoorSensor, Health, Indicator, IndicatorPattern, ReaderInput } from '../../hal/types.js';
+import type { DoorBehaviour } from './doorConfig.js';
+import { PinEntry } from './pinEntry.js';
+import { afterFailure, afterSuccess, isLockedOut, type LockoutState } from './pinLockout.js';
+
+export interface DoorDevices {
+  readers: readonly CredentialReader[];
+  actuator: DoorActuator;
+  contact?: DoorSensor;
+  rex?: DoorSensor;
+  indicator?: Indicator;
+}
+
+/** What a door needs from the gateway. Every method is synchronous and must not throw. */
+export interface DoorContext {
+  clock: Clock;
+  logger: Logger;
+  /** the decision (and, for a grant of a use-limited credential, its use counted in memory) */
+  decide(presentation: Presentation): Verdict;
+  /** after acting: persist what the decision used and journal it */
+  recordDecision(presentation: Presentation, verdict: Verdict): void;
+  record(event: Omit<JournalEvent, 'at'>): void;
+  hashPin(digits: string): string;
+  lockouts: { load(doorId: string): LockoutState; save(doorId: string, state: LockoutState): void };
+  /** is the door's passage schedule open now? null when the schedule is unknown */
+  passageOpen(scheduleId: string, now: number): boolean | null;
+  /** the local day number (site time) of an instant, for first-person-in */
+  localDay(now: number): number;
+  lockedDown(doorId: string): boolean;
+}
+
+export type DoorMode = 'normal' | 'passage' | 'lockdown' | 'fire';
+
+export interface DoorStatus {
+  doorId: string;
+  mode: DoorMode;
+  actuator: ReturnType<DoorActuator['state']>;
+  open: boolean | undefined;
+  alarms: string[];
+  health: Health;
+  devices: Record<string, Health>;
+}
+
+const PIN_DENIALS: ReadonlySet<string> = new Set(['unknown_credential', 'second_factor_mismatch']);
+
+export class DoorController {
+  readonly doorId: string;
+  private readonly log: Logger;
+  private pin: PinEntry;
+  private lockout: LockoutState = { failures: 0, level: 0, lockedUntil: 0 };
+  private pendingCard: { value: string; timer: TimerHandle } | null = null;
+  private authorisedUntil = 0;
+  private fire = false;
+  private lockdown = false;
+  private passage = false;
+  private firstInDay: number | null = null;
+  private heldTimer: TimerHandle | null = null;
+  private passageTimer: TimerHandle | null = null;
+  private readonly alarms = new Set<string>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private started = false;
+
+  constructor(
+    private readonly behaviour: DoorBehaviour,
+    private readonly devices: DoorDevices,
+    private readonly ctx: DoorContext,
+  ) {
+    this.doorId = behaviour.id;
+    this.log = ctx.logger.child({ module: 'doors', door: behaviour.id });
+    this.pin = new PinEntry(ctx.clock, behaviour.pin.interKeyTimeoutMs, () => this.ctx.record({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_timeout' }));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.lockout = this.ctx.lockouts.load(this.doorId);
+    this.lockdown = this.ctx.lockedDown(this.doorId);
+    const on = <T extends unknown[]>(emitter: { on(e: string, l: (...a: T) => void): unknown; off(e: string, l: (...a: T) => void): unknown }, event: string, listener: (...a: T) => void) => {
+      const guarded = (...a: T) => {
+        try {
+          listener(...a);
+        } catch (err) {
+          this.log.error({ err, event }, 'door handler failed');
+        }
+      };
+      emitter.on(event, guarded);
+      this.unsubscribe.push(() => emitter.off(event, guarded));
+    };
+    for (const reader of this.devices.readers) on(reader, 'input', (input: ReaderInput) => this.onInput(input));
+    if (this.devices.contact) on(this.devices.contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
+    if (this.devices.rex) on(this.devices.rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
+    on(this.devices.actuator, 'health', (h: Health) => h.state === 'online' && this.reconcile('actuator back online'));
+    this.evaluatePassage();
+    this.reconcile('start');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.pin.reset();
+    this.cancelPendingCard();
+    this.ctx.clock.clearTimeout(this.heldTimer);
+    this.ctx.clock.clearTimeout(this.passageTimer);
+    this.heldTimer = this.passageTimer = null;
+  }
+
+  mode(): DoorMode {
+    if (this.fire && this.behaviour.fireRelease) return 'fire';
+    if (this.lockdown) return 'lockdown';
+    if (this.passage) return 'passage';
+    return 'normal';
+  }
+
+  status(): DoorStatus {
+    const devices: Record<string, Health> = {};
+    const all = [...this.devices.readers, this.devices.actuator, this.devices.contact, this.devices.rex, this.devices.indicator];
+    for (const d of all) if (d) devices[d.id] = d.health();
+    const actuator = this.devices.actuator.health();
+    const readersDown = this.devices.readers.length > 0 && this.devices.readers.every((r) => r.health().state === 'offline');
+    const worst = Object.values(devices).find((h) => h.state !== 'online');
+    const health: Health = actuator.state === 'offline'
+      ? { ...actuator, reason: `actuator: ${actuator.reason}` }
+      : readersDown ? { state: 'offline', reason: 'no reader online', since: this.ctx.clock.now() }
+        : worst ? { state: 'degraded', reason: worst.reason, since: worst.since } : { state: 'online', reason: 'all devices online', since: actuator.since };
+    return {
+      doorId: this.doorId, mode: this.mode(), actuator: this.devices.actuator.state(),
+      open: this.devices.contact?.value(), alarms: [...this.alarms], health, devices,
+    };
+  }
+
+  /** The fire/egress input changed. Needs no database: releases from this input alone. */
+  setFire(active: boolean): void {
+    if (this.fire === active) return;
+    this.fire = active;
+    if (!this.behaviour.fireRelease) return;
+    this.reconcile(active ? 'fire release' : 'fire cleared');
+    this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: active ? 'fire_release' : 'fire_cleared' });
+  }
+
+  /** Lockdown on/off for this door (or the site) changed. */
+  setLockdown(on: boolean): void {
+    if (this.lockdown === on) return;
+    this.lockdown = on;
+    this.pin.reset();
+    this.cancelPendingCard();
+    this.reconcile(on ? 'lockdown' : 'lockdown lifted');
+  }
+
+  /** Re-reads the passage schedule (call after the rules changed). */
+  refreshRules(): void {
+    this.lockdown = this.ctx.lockedDown(this.doorId);
+    this.evaluatePassage();
+    this.reconcile('rules changed');
+  }
+
+  // --- inputs ---------------------------------------------------------------------------
+
+  private onInput(input: ReaderInput): void {
+    switch (input.kind) {
+      case 'card':
+        return this.onCard(input.value);
+      case 'keys':
+        for (const key of input.keys) this.onKey(key);
+        return;
+      case 'fingerprint':
+      case 'mobile':
+        return this.present({ doorId: this.doorId, kind: input.kind, value: input.value });
+    }
+  }
+
+  private onCard(value: string): void {
+    this.pin.reset();
+    this.cancelPendingCard();
+    const presentation: Presentation = { doorId: this.doorId, kind: 'card', value };
+    const verdict = this.ctx.decide(presentation);
+    if (verdict.reason === 'second_factor_required') {
+      // the card is good here; wait for the holder's PIN
+      const timer = this.ctx.clock.setTimeout(() => {
+        this.pendingCard = null;
+        this.show('idle');
+        this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'second_factor_timeout', ...(verdict.personId ? { personId: verdict.personId } : {}) });
+      }, this.behaviour.secondFactorTimeoutMs);
+      this.pendingCard = { value, timer };
+      this.show('pin_entry');
+      return;
+    }
+    this.act(presentation, verdict);
+  }
+
+  private onKey(key: string): void {
+    const now = this.ctx.clock.now();
+    const result = this.pin.press(key);
+    if (result.kind === 'digit' && result.length === 1) this.show('pin_entry');
+    if (result.kind === 'too_long') this.show('denied');
+    if (result.kind !== 'submitted') return;
+    if (isLockedOut(this.lockout, now)) {
+      this.show('denied');
+      this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_lockout', data: { lockedUntil: this.lockout.lockedUntil } });
+      return;
+    }
+    const pinDigest = this.ctx.hashPin(result.digits);
+    const card = this.pendingCard;
+    this.cancelPendingCard();
+    const presentation: Presentation = card
+      ? { doorId: this.doorId, kind: 'card', value: card.value, pinDigest }
+      : { doorId: this.doorId, kind: 'pin', value: pinDigest };
+    const verdict = this.ctx.decide(presentation);
+    this.act(presentation, verdict);
+    this.countPin(verdict, now);
+  }
+
+  private present(presentation: Presentation): void {
+    this.pin.reset();
+    this.cancelPendingCard();
+    this.act(presentation, this.ctx.decide(presentation));
+  }
+
+  /** Act on a verdict, then record it. */
+  private act(presentation: Presentation, verdict: Verdict): void {
+    if (verdict.grant) {
+      const ms = verdict.extendedUnlock ? this.behaviour.extendedUnlockMs : this.behaviour.unlockMs;
+      this.release(ms, 'grant');
+      this.show('granted'); // also for duress: the alarm is silent
+      if (verdict.staff) this.firstPersonIn();
+    } else {
+      this.show('denied');
+    }
+    try {
+      this.ctx.recordDecision(presentation, verdict);
+    } catch (err) {
+      this.log.error({ err }, 'could not record a decision');
+    }
+  }
+
+  private countPin(verdict: Verdict, now: number): void {
+    if (verdict.grant) {
+      if (this.lockout.failures !== 0 || this.lockout.level !== 0) this.saveLockout(afterSuccess());
+      return;
+    }
+    if (!PIN_DENIALS.has(verdict.reason)) return;
+    const { state, lockedOutForMs } = afterFailure(this.lockout, this.behaviour.pin, now);
+    this.saveLockout(state);
+    if (lockedOutForMs !== null) {
+      this.log.warn({ ms: lockedOutForMs }, 'keypad locked out after repeated wrong PINs');
+      this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: 'pin_lockout', data: { ms: lockedOutForMs, level: state.level } });
+    }
+  }
+
+  private onRequestToExit(): void {
+    const ms = this.behaviour.unlockMs;
+    this.authorisedUntil = Math.max(this.authorisedUntil, this.ctx.clock.now() + ms);
+    if (this.behaviour.rexUnlocks && this.mode() !== 'lockdown') this.release(ms, 'request to exit');
+    this.safeRecord({ type: 'access', doorId: this.doorId, grant: true, reason: 'request_to_exit' });
+  }
+
+  private onDoorPosition(open: boolean): void {
+    const now = this.ctx.clock.now();
+    if (open) {
+      const free = this.mode() === 'fire' || this.mode() === 'passage';
+      if (!free && now > this.authorisedUntil) this.raise('forced_open');
+      if (!free) {
+        this.ctx.clock.clearTimeout(this.heldTimer);
+        this.heldTimer = this.ctx.clock.setTimeout(() => {
+          this.heldTimer = null;
+          this.raise('held_open');
+        }, this.behaviour.heldOpenMs);
+      }
+      this.safeRecord({ type: 'mode', doorId: this.doorId, reason: 'door_opened' });
+      return;
+    }
+    this.ctx.clock.clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    for (const alarm of ['forced_open', 'held_open']) if (this.alarms.delete(alarm)) this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: `${alarm}_cleared` });
+    this.safeRecord({ type: 'mode', doorId: this.doorId, reason: 'door_closed' });
+    if (this.behaviour.relockOnClose && this.mode() === 'normal' && this.devices.actuator.state() === 'unlocked') {
+      this.authorisedUntil = now;
+      this.command(() => this.devices.actuator.lock(), 're-lock on close');
+    }
+  }
+
+  // --- modes ----------------------------------------------------------------------------
+
+  private firstPersonIn(): void {
+    const passage = this.behaviour.passage;
+    if (!passage?.firstPersonIn) return;
+    const now = this.ctx.clock.now();
+    if (this.ctx.passageOpen(passage.scheduleId, now) !== true) return;
+    const day = this.ctx.localDay(now);
+    if (this.firstInDay === day) return;
+    this.firstInDay = day;
+    this.evaluatePassage();
+    this.reconcile('first person in');
+  }
+
+  /** Passage from the door's schedule, re-checked at every minute boundary. */
+  private evaluatePassage(): void {
+    this.ctx.clock.clearTimeout(this.passageTimer);
+    this.passageTimer = null;
+    const passage = this.behaviour.passage;
+    if (!passage || !this.started) {
+      this.passage = false;
+      return;
+    }
+    const now = this.ctx.clock.now();
+    const open = this.ctx.passageOpen(passage.scheduleId, now);
+    if (open === null) this.log.warn({ scheduleId: passage.scheduleId }, 'passage schedule is not in the rules: passage stays off');
+    const wanted = open === true && (!passage.firstPersonIn || this.firstInDay === this.ctx.localDay(now));
+    if (open !== true) this.firstInDay = null;
+    if (wanted !== this.passage) {
+      this.passage = wanted;
+      this.safeRecord({ type: 'mode', doorId: this.doorId, reason: wanted ? 'passage_on' : 'passage_off' });
+      this.reconcile(wanted ? 'passage on' : 'passage off');
+    }
+    this.passageTimer = this.ctx.clock.setTimeout(() => this.evaluatePassage(), 60_000 - (now % 60_000));
+  }
+
+  /** Applies the intended actuator state for the current mode. */
+  private reconcile(why: string): void {
+    if (!this.started) return;
+    const mode = this.mode();
+    const actuator = this.devices.actuator;
+    if (mode === 'fire' || mode === 'passage') {
+      this.command(() => actuator.hold(true), why);
+    } else {
+      this.command(() => actuator.hold(false), why);
+      if (mode === 'lockdown') this.command(() => actuator.lock(), why);
+    }
+    this.show(mode === 'lockdown' ? 'lockdown' : mode === 'fire' ? 'alarm' : mode === 'passage' ? 'passage' : 'idle');
+  }
+
+  private release(ms: number, why: string): void {
+    this.authorisedUntil = Math.max(this.authorisedUntil, this.ctx.clock.now() + ms);
+    if (this.mode() === 'fire' || this.mode() === 'passage') return; // already released
+    this.command(() => this.devices.actuator.unlock(ms), why);
+  }
+
+  // --- plumbing -------------------------------------------------------------------------
+
+  private command(run: () => Promise<void>, why: string): void {
+    let pending: Promise<void>;
+    try {
+      pending = run();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.catch((err: { code?: string; message?: string }) => {
+      this.log.warn({ code: err.code, why }, `actuator command failed: ${err.message ?? String(err)}`);
+      this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: 'actuator_failed', data: { code: err.code ?? 'unknown', why } });
+    });
+  }
+
+  private raise(alarm: 'forced_open' | 'held_open'): void {
+    if (this.alarms.has(alarm)) return;
+    this.alarms.add(alarm);
+    this.log.warn(`alarm: ${alarm}`);
+    this.show('alarm');
+    this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: alarm });
+  }
+
+  private show(pattern: IndicatorPattern): void {
+    const indicator = this.devices.indicator;
+    if (!indicator) return;
+    indicator.show(pattern).catch(() => undefined); // an indicator never blocks or breaks the door
+  }
+
+  private cancelPendingCard(): void {
+    if (!this.pendingCard) return;
+    this.ctx.clock.clearTimeout(this.pendingCard.timer);
+    this.pendingCard = null;
+  }
+
+  private saveLockout(state: LockoutState): void {
+    this.lockout = state;
+    try {
+      this.ctx.lockouts.save(this.doorId, state);
+    } catch (err) {
+      this.log.error({ err }, 'could not persist the PIN lockout counter');
+    }
+  }
+
+  private safeRecord(event: Omit<JournalEvent, 'at'>): void {
+    try {
+      this.ctx.record(event);
+    } catch (err) {
+      this.log.error({ err, reason: event.reason }, 'could not record an event');
+    }
+  }
+}

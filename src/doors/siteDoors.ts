@@ -1,0 +1,87 @@
+/**
+ * The doors of the site: one DoorController per configured door, its devices, and the fire
+ * input they share. Starts devices before controllers, stops controllers before devices (so the
+ * last thing a stop does is return every actuator to its unpowered state).
+ */
+import type { Logger } from 'pino';
+import type { Device, DoorSensor } from '../../hal/types.js';
+
+/** What SiteDoors needs of every device: its id and its lifecycle. */
+export type DeviceLifecycle = Pick<Device, 'id' | 'start' | 'stop'>;
+import { DoorController, type DoorContext, type DoorDevices, type DoorStatus } from './doorController.js';
+import type { DoorBehaviour } from './doorConfig.js';
+
+export interface DoorHardware {
+  behaviour: DoorBehaviour;
+  devices: DoorDevices;
+  /** every device of the door, started and stopped with it */
+  all: readonly DeviceLifecycle[];
+}
+
+export class SiteDoors {
+  private readonly controllers = new Map<string, DoorController>();
+  private readonly log: Logger;
+  private fireListener: ((input: string, active: boolean) => void) | null = null;
+
+  constructor(
+    private readonly doors: readonly DoorHardware[],
+    private readonly fireInput: DoorSensor | null,
+    private readonly ctx: DoorContext,
+  ) {
+    this.log = ctx.logger.child({ module: 'doors' });
+  }
+
+  async start(): Promise<void> {
+    for (const door of this.doors) {
+      for (const device of door.all) {
+        try {
+          await device.start();
+        } catch (err) {
+          // a device that cannot start is reported by its door's health; the door stays as it is
+          this.log.error({ err, device: device.id, door: door.behaviour.id }, 'device failed to start');
+        }
+      }
+      const controller = new DoorController(door.behaviour, door.devices, this.ctx);
+      this.controllers.set(door.behaviour.id, controller);
+      await controller.start();
+    }
+    if (this.fireInput) {
+      await this.fireInput.start();
+      this.fireListener = (_input, active) => this.setFire(active);
+      this.fireInput.on('change', this.fireListener);
+      if (this.fireInput.value() === true) this.setFire(true);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.fireInput && this.fireListener) this.fireInput.off('change', this.fireListener);
+    for (const controller of this.controllers.values()) await controller.stop();
+    for (const door of this.doors) {
+      for (const device of [...door.all].reverse()) {
+        try {
+          await device.stop();
+        } catch (err) {
+          this.log.error({ err, device: device.id }, 'device failed to stop');
+        }
+      }
+    }
+    if (this.fireInput) await this.fireInput.stop();
+    this.controllers.clear();
+  }
+
+  get(doorId: string): DoorController | undefined {
+    return this.controllers.get(doorId);
+  }
+
+  status(): DoorStatus[] {
+    return [...this.controllers.values()].map((c) => c.status());
+  }
+
+  setFire(active: boolean): void {
+    for (const c of this.controllers.values()) c.setFire(active);
+  }
+
+  refreshRules(): void {
+    for (const c of this.controllers.values()) c.refreshRules();
+  }
+}
