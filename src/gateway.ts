@@ -215,6 +215,8 @@ export class Gateway {
     if (verdict.alarm) {
       journal.append({ type: 'alarm', at: now, doorId: presentation.doorId, reason: 'duress', ...(verdict.personId ? { personId: verdict.personId } : {}) });
     }
+    // who and why, never the credential's value
+    this.log.info({ door: presentation.doorId, grant: verdict.grant, reason: verdict.reason, person: verdict.personId, key: verdict.keyId, kind: presentation.kind }, `${presentation.doorId}: ${verdict.grant ? 'GRANTED' : 'DENIED'} ${verdict.reason}`);
   }
 
   /** evaluate + recordDecision, for callers that do not act (tests, tools). */

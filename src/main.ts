@@ -8,6 +8,8 @@ import { loadConfig } from './config/loadConfig.js';
 import { Gateway } from './gateway.js';
 import { isGatewayError } from './gatewayError.js';
 import { createLogger } from './logger.js';
+import { ControlServer } from './control/controlServer.js';
+import { join } from 'node:path';
 
 export async function runDaemon(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
@@ -16,6 +18,8 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const logger = rootLogger.child({ module: 'main' });
   const gateway = new Gateway(config, { clock: new SystemClock(), logger: rootLogger });
   await gateway.start();
+  const control = config.control.enabled ? new ControlServer(join(gateway.dataDir, config.control.socket), gateway, rootLogger) : null;
+  await control?.start();
 
   const index = gateway.index;
   const counts = gateway.store.counts();
@@ -23,7 +27,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
     `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
       `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}. ` +
-      'Try: npm run lockgw -- decide --door lobby --card 26:12:34567',
+      'Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
   );
 
   // the daemon's own heartbeat: journal health every minute (also keeps the process alive)
@@ -39,6 +43,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     clearInterval(heartbeat);
     logger.info({ signal }, 'stopping');
     try {
+      await control?.stop();
       await gateway.stop();
       process.exitCode = 0;
     } catch (err) {

@@ -19,7 +19,10 @@ import { Gateway } from '../gateway.js';
 import { GatewayError, isGatewayError } from '../gatewayError.js';
 import { createLogger } from '../logger.js';
 import { runDaemon } from '../main.js';
-import { integrityCheckReport, listReport } from './reports.js';
+import { formatDoorStatus, formatEvent, integrityCheckReport, listReport } from './reports.js';
+import { sendControl } from './controlClient.js';
+import type { ControlRequest } from '../control/controlProtocol.js';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
 
 const USAGE = `usage: lockgw <command> [options]
@@ -29,6 +32,16 @@ const USAGE = `usage: lockgw <command> [options]
   list people|keys|credentials|doors|schedules [--at DATE-TIME]
   journal [--after SEQ] [--limit N]
   doctor                   integrity check, schema version, counts, journal health
+against a running daemon (its control socket):
+  status                   every door: mode, lock, position, health, alarms
+  sim present --door ID --card 26:12:34567     present a card to the door's simulated reader
+  sim keys --door ID '1234#'                   type on its keypad (# submits, * clears)
+  sim finger --door ID --slot 3                touch its fingerprint reader
+  sim phone --door ID --mobile erin-phone      a phone key at its BLE reader
+  sim door --door ID open|closed               move the door (contact)
+  sim rex --door ID                            press request-to-exit
+  sim fire on|off                              the fire/egress input
+  sim lockdown [--door ID] on|off              lockdown for a door or the site
 options: --config FILE (default $LOCKGW_CONFIG or the embedded defaults)`;
 
 const OPTIONS = {
@@ -42,6 +55,8 @@ const OPTIONS = {
   after: { type: 'string' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
+  slot: { type: 'string' },
+  confidence: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,6 +92,46 @@ function presentationFrom(values: Record<string, string | boolean | undefined>, 
   if (typeof values.mobile === 'string') return { doorId, kind: 'mobile', value: values.mobile };
   if (typeof values.pin === 'string') return { doorId, kind: 'pin', value: pinOk(values.pin) };
   throw new GatewayError('INPUT_INVALID', 'decide needs a credential: --card, --pin, --fingerprint or --mobile', { field: 'card' });
+}
+
+function simRequest(positionals: string[], values: Record<string, string | boolean | undefined>): ControlRequest {
+  const [what, arg] = positionals;
+  const door = typeof values.door === 'string' ? values.door : undefined;
+  const needDoor = (): string => {
+    if (door === undefined) throw new GatewayError('INPUT_INVALID', `sim ${what} needs --door ID`, { field: 'door' });
+    return door;
+  };
+  const onOff = (): boolean => {
+    if (arg !== 'on' && arg !== 'off') throw new GatewayError('INPUT_INVALID', `sim ${what} takes on or off`, { field: what });
+    return arg === 'on';
+  };
+  switch (what) {
+    case 'present':
+      if (typeof values.card !== 'string') throw new GatewayError('INPUT_INVALID', 'sim present needs --card 26:12:34567', { field: 'card' });
+      return { command: 'present', door: needDoor(), card: values.card };
+    case 'keys':
+      if (!arg) throw new GatewayError('INPUT_INVALID', "sim keys needs the keys, e.g. '1234#'", { field: 'keys' });
+      return { command: 'keys', door: needDoor(), keys: arg };
+    case 'finger': {
+      const slot = Number(values.slot);
+      if (!Number.isInteger(slot)) throw new GatewayError('INPUT_INVALID', 'sim finger needs --slot N', { field: 'slot' });
+      return { command: 'finger', door: needDoor(), slot, ...(values.confidence !== undefined ? { confidence: Number(values.confidence) } : {}) };
+    }
+    case 'phone':
+      if (typeof values.mobile !== 'string') throw new GatewayError('INPUT_INVALID', 'sim phone needs --mobile KEYID', { field: 'mobile' });
+      return { command: 'phone', door: needDoor(), keyId: values.mobile };
+    case 'door':
+      if (arg !== 'open' && arg !== 'closed') throw new GatewayError('INPUT_INVALID', 'sim door takes open or closed', { field: 'position' });
+      return { command: 'door', door: needDoor(), position: arg };
+    case 'rex':
+      return { command: 'rex', door: needDoor() };
+    case 'fire':
+      return { command: 'fire', active: onOff() };
+    case 'lockdown':
+      return { command: 'lockdown', door: door ?? null, on: onOff() };
+    default:
+      throw new GatewayError('INPUT_INVALID', `sim what? one of present, keys, finger, phone, door, rex, fire, lockdown`, { field: 'sim' });
+  }
 }
 
 export async function runCli(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -129,6 +184,20 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
         for (const e of g.journal.read(after, limit)) out(JSON.stringify(e));
         return 0;
       });
+    case 'status':
+    case 'sim': {
+      const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+      const socket = join(resolvePath(config.gateway.dataDir), config.control.socket);
+      const request = command === 'status' ? ({ command: 'status' } as const) : simRequest(positionals, values);
+      const response = await sendControl(socket, request);
+      if (!response.ok) throw new GatewayError(response.code === 'INPUT_INVALID' ? 'INPUT_INVALID' : 'DEVICE_ERROR', response.error);
+      if (values.json) out(JSON.stringify(response));
+      for (const d of (response.doors ?? []) as Parameters<typeof formatDoorStatus>[0][]) out(formatDoorStatus(d));
+      for (const e of (response.events ?? []) as Parameters<typeof formatEvent>[0][]) out(formatEvent(e, response.timeZone));
+      if (response.note) out(response.note);
+      if (command === 'sim' && !response.note && (response.events ?? []).length === 0) out('(no event)');
+      return 0;
+    }
     case 'doctor':
       return withGateway(values.config, (g) => {
         const lines = integrityCheckReport(g);

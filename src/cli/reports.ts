@@ -93,3 +93,17 @@ export function integrityCheckReport(g: Gateway): { ok: boolean; lines: string[]
     ],
   };
 }
+
+/** One journal event as a line for people: `#12 10:00:03 lobby GRANTED granted alice via resident`. */
+export function formatEvent(e: { seq: number; at: number; type: string; doorId?: string; grant?: boolean; reason?: string; personId?: string; keyId?: string; data?: Record<string, unknown> }, timeZone: string): string {
+  const time = new Date(e.at).toLocaleTimeString('sv-SE', { timeZone });
+  const what = e.type === 'access' ? `${e.grant ? 'GRANTED' : 'DENIED '} ${e.reason ?? ''}` : `${e.type.toUpperCase()} ${e.reason ?? ''}`;
+  const who = [e.personId, e.keyId ? `via ${e.keyId}` : ''].filter(Boolean).join(' ');
+  return `#${e.seq} ${time} ${e.doorId ?? 'site'} ${what}${who ? `  ${who}` : ''}`;
+}
+
+export function formatDoorStatus(d: { doorId: string; mode: string; actuator: string; open: boolean | undefined; alarms: string[]; health: { state: string; reason: string } }): string {
+  const position = d.open === undefined ? 'position unknown' : d.open ? 'OPEN' : 'closed';
+  const alarms = d.alarms.length ? `  ALARMS: ${d.alarms.join(', ')}` : '';
+  return `${d.doorId.padEnd(12)} ${d.mode.padEnd(8)} ${d.actuator.padEnd(8)} ${position.padEnd(16)} ${d.health.state}${d.health.state === 'online' ? '' : ` (${d.health.reason})`}${alarms}`;
+}

@@ -52,6 +52,13 @@ export const ConfigSchema = z.strictObject({
         seen.add(d.id);
       });
     }),
+  control: z
+    .strictObject({
+      /** the local control socket (lockgw sim, lockgw status), relative to dataDir; mode 0660 */
+      socket: z.string().min(1).default('lockgw.sock'),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
   demo: z
     .strictObject({
       /** seed the demo site when the database is empty */
