@@ -9,7 +9,7 @@ import { Gateway } from './gateway.js';
 import { isGatewayError } from './gatewayError.js';
 import { createLogger } from './logger.js';
 import { ControlServer } from './control/controlServer.js';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
 export async function runDaemon(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
@@ -18,8 +18,14 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const logger = rootLogger.child({ module: 'main' });
   const gateway = new Gateway(config, { clock: new SystemClock(), logger: rootLogger });
   await gateway.start();
-  const control = config.control.enabled ? new ControlServer(join(gateway.dataDir, config.control.socket), gateway, rootLogger) : null;
-  await control?.start();
+  let control = config.control.enabled ? new ControlServer(resolve(gateway.dataDir, config.control.socket), gateway, rootLogger) : null;
+  try {
+    await control?.start();
+  } catch (err) {
+    // the doors do not need the control socket: run without it, and say why
+    logger.error({ code: (err as { code?: string }).code }, `control socket disabled: ${(err as Error).message}`);
+    control = null;
+  }
 
   const index = gateway.index;
   const counts = gateway.store.counts();

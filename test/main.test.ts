@@ -2,7 +2,9 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runCli } from '../src/cli/lockgw.js';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,11 +33,32 @@ t.test('the daemon starts on a config, prints a JSON ready line, and stops clean
   writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  pretty: never\n`);
   const d = startDaemon(['--config', config]);
   const ready = JSON.parse(await d.readyLine);
+  // the test's data dir is too long for a Unix socket: the daemon runs on without one
+  t.match(d.output().out, /control socket disabled: .*longer than a Unix socket allows/);
   t.match(ready, { level: 30, gatewayId: 'gw-test', site: 'demo', revision: 1, doors: 5, msg: /Demo Apartments/ });
   d.child.kill('SIGTERM');
   const [code] = await once(d.child, 'exit');
   t.equal(code, 0);
   t.match(d.output().out, /"msg":"stopped"/);
+});
+
+t.test('a running daemon answers lockgw status and sim over its control socket', async (t) => {
+  const dir = t.testdir();
+  const socketDir = mkdtempSync(join(tmpdir(), 'lgw-'));
+  t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
+  const config = join(dir, 'lockgw.yaml');
+  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  socket: ${JSON.stringify(join(socketDir, 'c.sock'))}\nlog:\n  pretty: never\n`);
+  const d = startDaemon(['--config', config]);
+  await d.readyLine;
+  const lines: string[] = [];
+  await runCli(['sim', 'present', '--door', 'lobby', '--card', '26:12:34567', '--config', config], (l) => lines.push(l));
+  await runCli(['status', '--config', config], (l) => lines.push(l));
+  t.match(lines.join('\n'), /lobby GRANTED granted {2}alice via resident[\s\S]*lobby +normal +unlocked/);
+  d.child.kill('SIGTERM');
+  const [code] = await once(d.child, 'exit');
+  t.equal(code, 0);
+  t.match(d.output().out, /"door":"lobby","grant":true,"reason":"granted"/);
+  t.notMatch(d.output().out, /34567/, 'the card number is not in the daemon log');
 });
 
 t.test('a bad config stops the daemon with the path and a hint, exit code 1', async (t) => {

@@ -22,7 +22,7 @@ import { runDaemon } from '../main.js';
 import { formatDoorStatus, formatEvent, integrityCheckReport, listReport } from './reports.js';
 import { sendControl } from './controlClient.js';
 import type { ControlRequest } from '../control/controlProtocol.js';
-import { join, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
 
 const USAGE = `usage: lockgw <command> [options]
@@ -187,7 +187,7 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     case 'status':
     case 'sim': {
       const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
-      const socket = join(resolvePath(config.gateway.dataDir), config.control.socket);
+      const socket = resolvePath(config.gateway.dataDir, config.control.socket);
       const request = command === 'status' ? ({ command: 'status' } as const) : simRequest(positionals, values);
       const response = await sendControl(socket, request);
       if (!response.ok) throw new GatewayError(response.code === 'INPUT_INVALID' ? 'INPUT_INVALID' : 'DEVICE_ERROR', response.error);

@@ -54,7 +54,7 @@ export const ConfigSchema = z.strictObject({
     }),
   control: z
     .strictObject({
-      /** the local control socket (lockgw sim, lockgw status), relative to dataDir; mode 0660 */
+      /** the local control socket (lockgw sim, lockgw status), relative to dataDir or absolute; mode 0660 */
       socket: z.string().min(1).default('lockgw.sock'),
       enabled: z.boolean().default(true),
     })

@@ -6,7 +6,10 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Gateway } from '../gateway.js';
-import { isGatewayError } from '../gatewayError.js';
+import { GatewayError, isGatewayError } from '../gatewayError.js';
+
+/** sun_path is 108 bytes on Linux, including the terminating NUL */
+const MAX_SOCKET_PATH = 107;
 import { ControlRequestSchema, MAX_REQUEST_BYTES, type ControlRequest, type ControlResponse } from './controlProtocol.js';
 
 export class ControlServer {
@@ -22,6 +25,11 @@ export class ControlServer {
   }
 
   async start(): Promise<void> {
+    if (Buffer.byteLength(this.path) > MAX_SOCKET_PATH) {
+      throw new GatewayError('CONFIG_INVALID', `the control socket path ${this.path} is longer than a Unix socket allows (${MAX_SOCKET_PATH} bytes)`, {
+        field: 'control.socket', hint: 'set control.socket to a short absolute path, e.g. /run/lockgw/lockgw.sock',
+      });
+    }
     if (existsSync(this.path)) unlinkSync(this.path); // a stale socket from a previous run
     const server = createServer((socket) => this.serve(socket));
     await new Promise<void>((resolve, reject) => {
