@@ -59,7 +59,20 @@ export async function runDaemon(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
+  // a bug must not leave a strike released: return every actuator to its unpowered state, then exit
+  const crash = (err: unknown) => {
+    logger.fatal({ err }, 'crash: releasing nothing, de-energising every actuator and exiting');
+    const deadline = setTimeout(() => process.exit(1), CRASH_STOP_DEADLINE_MS);
+    deadline.unref();
+    void gateway.stop().catch(() => undefined).finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', crash);
+  process.once('unhandledRejection', crash);
 }
+
+/** how long a crashing daemon may spend returning its actuators to rest before it exits anyway */
+const CRASH_STOP_DEADLINE_MS = 2_000;
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry) {

@@ -71,3 +71,19 @@ t.test('a bad config stops the daemon with the path and a hint, exit code 1', as
   t.match(d.output().err, /CONFIG_INVALID: invalid configuration:\n {2}.*bad\.yaml: journal\.maxEvents: .*hint/);
   await d.readyLine.catch(() => undefined);
 });
+
+t.test('a crash stops the doors (actuators back to rest) before the process exits with 1', async (t) => {
+  const dir = t.testdir();
+  const config = join(dir, 'lockgw.yaml');
+  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  enabled: false\nlog:\n  pretty: never\n`);
+  const script = join(dir, 'crash.ts');
+  const mainUrl = new URL('../src/main.ts', import.meta.url).href;
+  writeFileSync(script, `import { runDaemon } from ${JSON.stringify(mainUrl)};\nawait runDaemon(['--config', ${JSON.stringify(config)}]);\nsetImmediate(() => { throw new Error('a bug'); });\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  const [code] = await once(child, 'exit');
+  t.equal(code, 1);
+  t.match(out, /"level":60.*crash: releasing nothing, de-energising every actuator/);
+  t.match(out, /"module":"gateway","msg":"stopped"/, 'the doors and the journal were stopped');
+});
