@@ -3,8 +3,10 @@
  * gateway, kept in SQLite until the cloud acknowledges it. Bounded: the oldest rows are evicted
  * (counted, with an `events_dropped` alarm). Durability and its loss window: docs/durability.md.
  *
- * `append` is on the door hot path: it assigns the sequence number, buffers, and returns. It
- * never waits for the disk and never throws for a disk error; buffered events are written in
+ * `append` is on the door hot path: it assigns the sequence number, buffers, and returns; doors
+ * call it after they acted. It never throws for a disk error. It usually does not touch the disk
+ * either — except the append that fills a batch (`batchSize`), which writes that batch before
+ * returning (~1 ms; an fsync when `durableIntervalMs` has passed). Buffered events are written in
  * one transaction per flush, and a failed flush keeps them buffered and retries.
  */
 import type { Database } from 'better-sqlite3';
