@@ -25,6 +25,7 @@ import { DEMO_DOORS } from './demo/demoDoors.js';
 import { DoorBehaviourSchema, type DoorBehaviour } from './doors/doorConfig.js';
 import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
+import { buildSerialDoors } from './hardware/serialDoors.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { maskAllows } from './access/scheduleMask.js';
 import type { JournalEvent } from './store/journal.js';
@@ -32,6 +33,8 @@ import type { JournalEvent } from './store/journal.js';
 export interface GatewayDeps {
   clock: Clock;
   logger: Logger;
+  /** tests: open serial buses through serialport's mock binding */
+  serialMock?: boolean;
 }
 
 interface Running {
@@ -100,12 +103,10 @@ export class Gateway {
   private buildDoors(db: Db): SiteDoors {
     const { clock, logger } = this.deps;
     const sims = new Map<string, SimDoor>();
-    const hardware: DoorHardware[] = this.doorBehaviours().map((behaviour) => {
-      if (behaviour.hardware !== 'sim') {
-        throw new GatewayError('CONFIG_INVALID', `door ${behaviour.id}: hardware ${behaviour.hardware} needs a serial section, which this build does not read yet`, {
-          field: 'doors', hint: 'use hardware: sim',
-        });
-      }
+    const behaviours = this.doorBehaviours();
+    const serial = buildSerialDoors(this.config.serial, behaviours, { clock, logger, ...(this.deps.serialMock ? { mock: true } : {}) });
+    const hardware: DoorHardware[] = behaviours.map((behaviour) => {
+      if (behaviour.hardware === 'serial') return serial.find((d) => d.behaviour.id === behaviour.id)!;
       const sim = createSimDoor(behaviour.id, clock, { logger, failSafe: behaviour.failSafe });
       sims.set(behaviour.id, sim);
       return { behaviour, devices: { readers: sim.readers, actuator: sim.actuator, contact: sim.contact, rex: sim.rex, indicator: sim.indicator }, all: sim.devices };

@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
 import { DoorBehaviourSchema } from '../doors/doorConfig.js';
+import { SerialConfigSchema } from '../hardware/serialConfig.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const ConfigSchema = z.strictObject({
+export const ConfigSchema = z
+  .strictObject({
   gateway: z
     .strictObject({
       /** the gateway's id: its MQTT client id and topic segment */
@@ -52,6 +54,8 @@ export const ConfigSchema = z.strictObject({
         seen.add(d.id);
       });
     }),
+  /** serial buses: Wiegand bridges, relay boards, fingerprint sensors (referenced by doors) */
+  serial: SerialConfigSchema,
   control: z
     .strictObject({
       /** the local control socket (lockgw sim, lockgw status), relative to dataDir or absolute; mode 0660 */
@@ -72,7 +76,25 @@ export const ConfigSchema = z.strictObject({
       pretty: z.enum(['auto', 'always', 'never']).default('auto'),
     })
     .prefault({}),
-});
+  })
+  .superRefine((c, ctx) => {
+    const ids = (list: readonly { id: string }[]) => new Set(list.map((x) => x.id));
+    const bridges = ids(c.serial.wiegandBridges);
+    const boards = ids(c.serial.relayBoards);
+    const sensors = ids(c.serial.fingerprintSensors);
+    const used = new Set<string>();
+    c.doors.forEach((d, i) => {
+      if (!d.serial) return;
+      const { reader, actuator, fingerprint } = d.serial;
+      if (!bridges.has(reader.bridge)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'reader', 'bridge'], message: `no Wiegand bridge ${reader.bridge} under serial.wiegandBridges` });
+      if (!boards.has(actuator.board)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'actuator', 'board'], message: `no relay board ${actuator.board} under serial.relayBoards` });
+      if (fingerprint !== undefined && !sensors.has(fingerprint)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'fingerprint'], message: `no fingerprint sensor ${fingerprint} under serial.fingerprintSensors` });
+      for (const [key, path] of [[`bridge ${reader.bridge} port ${reader.port}`, 'reader'], [`board ${actuator.board} channel ${actuator.channel}`, 'actuator']] as const) {
+        if (used.has(key)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', path], message: `${key} is already used by another door` });
+        used.add(key);
+      }
+    });
+  });
 
 export type GatewayConfig = z.output<typeof ConfigSchema>;
 export type GatewayConfigInput = z.input<typeof ConfigSchema>;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
+import { DoorSerialSchema } from '../hardware/serialConfig.js';
 
 export const PinPolicySchema = z
   .strictObject({
@@ -46,8 +47,12 @@ export const DoorBehaviourSchema = z
     secondFactorTimeoutMs: z.number().int().min(1_000).max(60_000).default(10_000),
     pin: PinPolicySchema,
     passage: PassageSchema.optional(),
+    /** with hardware: serial — which bridge port, relay channel and fingerprint sensor */
+    serial: DoorSerialSchema.optional(),
   })
   .superRefine((d, ctx) => {
+    if (d.hardware === 'serial' && !d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'a serial door needs serial: {reader: {bridge, port}, actuator: {board, channel}}' });
+    if (d.hardware === 'sim' && d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'only a door with hardware: serial has a serial section' });
     if (d.pin.maxLockoutMs < d.pin.lockoutMs) ctx.addIssue({ code: 'custom', path: ['pin', 'maxLockoutMs'], message: 'must be at least pin.lockoutMs' });
   });
 
