@@ -40,3 +40,19 @@ t.test('a missing file is a config error, not a crash', async (t) => {
 t.test('an unknown top-level section is rejected', async (t) => {
   t.throws(() => parseConfig({ clowd: {} }), { message: /\(top level\): unknown key "clowd"/ });
 });
+
+t.test('serial doors must name buses that exist, and no port or channel twice', async (t) => {
+  const serial = {
+    wiegandBridges: [{ id: 'b1', path: '/dev/serial/by-id/bridge' }],
+    relayBoards: [{ id: 'r1', path: '/dev/serial/by-id/relays' }],
+  };
+  const door = (id: string, bridge: string, port: number, board: string, channel: number) => ({ id, hardware: 'serial', serial: { reader: { bridge, port }, actuator: { board, channel } } });
+  const ok = parseConfig({ serial, doors: [door('lobby', 'b1', 1, 'r1', 1)] });
+  t.equal(ok.doors[0]!.serial!.actuator.channel, 1);
+  t.equal(ok.serial.relayBoards[0]!.baudRate, 9600);
+  const err = t.throws(() => parseConfig({ serial, doors: [door('lobby', 'b9', 1, 'r1', 1), door('gym', 'b1', 2, 'r1', 1)] })) as Error;
+  t.match(err.message, /doors\.0\.serial\.reader\.bridge: no Wiegand bridge b9/);
+  t.match(err.message, /doors\.1\.serial\.actuator: board r1 channel 1 is already used by another door/);
+  t.throws(() => parseConfig({ doors: [{ id: 'lobby', hardware: 'serial' }] }), { message: /a serial door needs serial/ });
+  t.throws(() => parseConfig({ serial: { relayBoards: [{ id: 'r1', path: 'ttyUSB0' }] } }), { message: /absolute device path/ });
+});
