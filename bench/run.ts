@@ -18,12 +18,13 @@ import { runCompileBench } from './compileBench.js';
 import { runDecisionBench, type DecisionRun } from './decisionBench.js';
 import { runDecisionSqlBench } from './decisionSqlBench.js';
 import { runJournalBench } from './journalBench.js';
+import { runDoorLatencyBench } from './doorLatencyBench.js';
 import { makePresentations } from './presentations.js';
 import { note, secondsSince } from './report.js';
 import { seedSite } from './seedSite.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'journal'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   try {
     const pinHasher = createPinHasher(SECRET);
     const dbPath = join(dir, 'access.sqlite');
-    const needSite = only.has('compile') || only.has('decision') || only.has('decision_sql');
+    const needSite = only.has('compile') || only.has('decision') || only.has('decision_sql') || only.has('door_latency');
     if (needSite) {
       const size = siteSize(scale);
       let t = process.hrtime.bigint();
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
           db.close();
         }
       }
+      if (only.has('door_latency')) await runDoorLatencyBench(dir, 'access.sqlite', site.doorIds[0]!, scale);
     }
     if (only.has('journal')) await runJournalBench(dir, scale);
   } finally {

@@ -1,0 +1,127 @@
+/**
+ * `door_latency`: a card frame written into the Wiegand bridge's PTY → the relay command read from
+ * the relay board's PTY, through the real gateway (serial drivers, door controller, decision on
+ * the full synthetic site, journal). Baseline in the same run: the bare PTY hop (bytes written
+ * into one socat pair, read from the other end), the transport floor the gateway adds to.
+ */
+import { pino } from 'pino';
+import { SerialLink } from '../hal/serial/serialLink.js';
+import { RelayBoardEmulator } from '../hal/serial/relay/relayBoardEmulator.js';
+import type { RelayFrame } from '../hal/serial/relay/relayFrame.js';
+import { BridgeEmulator } from '../hal/serial/wiegand/bridgeEmulator.js';
+import { ManualClock } from '../src/clock.js';
+import { parseConfig } from '../src/config/loadConfig.js';
+import { Gateway } from '../src/gateway.js';
+import { ptyPair, socatAvailable } from '../test/fixtures/ptyPair.js';
+import { emit, note } from './report.js';
+import { summarize } from './stats.js';
+
+const UNLOCK_MS = 500;
+const ms = (ns: number) => ns / 1e6;
+
+export async function runDoorLatencyBench(dir: string, dbFile: string, doorId: string, scale: number): Promise<void> {
+  if (!socatAvailable()) {
+    note('door_latency: skipped, socat is not installed (apt-get install socat)');
+    return;
+  }
+  const teardowns: (() => unknown)[] = [];
+  const owner = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
+  const logger = pino({ level: 'silent' });
+  const clock = new ManualClock(Date.parse('2026-06-15T10:00:00Z'));
+  try {
+    const bridgePty = await ptyPair(owner);
+    const relayPty = await ptyPair(owner);
+    const config = parseConfig({
+      gateway: { dataDir: dir },
+      store: { file: dbFile },
+      demo: { seed: false },
+      journal: { maxEvents: 1_000_000 },
+      serial: { wiegandBridges: [{ id: 'bench-bridge', path: bridgePty.a }], relayBoards: [{ id: 'bench-relays', path: relayPty.a, channels: 1, refreshMs: 0 }] },
+      doors: [{ id: doorId, hardware: 'serial', unlockMs: UNLOCK_MS, serial: { reader: { bridge: 'bench-bridge', port: 1 }, actuator: { board: 'bench-relays', channel: 1 } } }],
+    });
+    const gateway = new Gateway(config, { clock, logger });
+    await gateway.start();
+    teardowns.push(() => gateway.stop());
+    // one known card with a 24/7 key to the door, added to the loaded site
+    gateway.applyBatch([
+      { op: 'upsert', entity: 'person', record: { id: 'bench-person', name: 'Bench' } },
+      { op: 'upsert', entity: 'key', record: { id: 'bench-key', name: 'Bench', doors: [{ doorId }] } },
+      { op: 'upsert', entity: 'holding', record: { personId: 'bench-person', keyId: 'bench-key' } },
+      { op: 'upsert', entity: 'credential', record: { id: 'bench-card', personId: 'bench-person', kind: 'card', card: '37:4321:123456' } },
+    ], { source: 'cloud' });
+    note(`door_latency: gateway started on the synthetic site (${gateway.index.counts.credentials.toLocaleString('en-US')} credentials)`);
+
+    const bridgeEnd = new SerialLink({ path: bridgePty.b, baudRate: 115_200, clock, logger });
+    const relayEnd = new SerialLink({ path: relayPty.b, baudRate: 9_600, clock, logger });
+    await bridgeEnd.start();
+    await relayEnd.start();
+    teardowns.push(() => bridgeEnd.stop(), () => relayEnd.stop());
+    const bridge = new BridgeEmulator({ clock, link: bridgeEnd });
+    await bridge.start();
+    const relays = new RelayBoardEmulator({ channels: 1 });
+    relays.attach(relayEnd);
+    const frame = (energised: boolean) =>
+      new Promise<void>((resolve) => {
+        const check = (f: RelayFrame) => {
+          if (f.energised !== energised) return;
+          relays.off('frame', check);
+          resolve();
+        };
+        relays.on('frame', check);
+      });
+
+    const line = bridge.heartbeatLine() + bridge.cardLine(1, 'H10304', 4321, 123456);
+    const rounds = Math.max(200, Math.round(2_000 * scale));
+    const warmup = 50;
+    const samples = new Float64Array(rounds);
+    for (let i = 0; i < rounds + warmup; i++) {
+      const released = frame(true);
+      const t0 = process.hrtime.bigint();
+      await bridge.send(line);
+      await released;
+      const dt = Number(process.hrtime.bigint() - t0);
+      if (i >= warmup) samples[i - warmup] = dt;
+      const relocked = frame(false);
+      clock.advance(UNLOCK_MS);
+      await relocked;
+    }
+    const door = summarize(samples);
+    const granted = gateway.journal.read(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
+    note(`door_latency: ${rounds} grants (+${warmup} warm-up), ${granted} journaled; p50 ${ms(door.p50).toFixed(3)} ms, p99 ${ms(door.p99).toFixed(3)} ms, max ${ms(door.max).toFixed(3)} ms`);
+
+    // baseline: the same line over a bare PTY hop (written into one end, fully read at the other)
+    const hopPty = await ptyPair(owner);
+    const from = new SerialLink({ path: hopPty.a, baudRate: 115_200, clock, logger });
+    const to = new SerialLink({ path: hopPty.b, baudRate: 115_200, clock, logger });
+    await from.start();
+    await to.start();
+    teardowns.push(() => from.stop(), () => to.stop());
+    const hop = new Float64Array(rounds);
+    for (let i = 0; i < rounds + warmup; i++) {
+      let got = 0;
+      const arrived = new Promise<void>((resolve) => {
+        const onData = (chunk: Buffer) => {
+          got += chunk.length;
+          if (got < line.length) return;
+          to.off('data', onData);
+          resolve();
+        };
+        to.on('data', onData);
+      });
+      const t0 = process.hrtime.bigint();
+      await from.write(line);
+      await arrived;
+      if (i >= warmup) hop[i - warmup] = Number(process.hrtime.bigint() - t0);
+    }
+    const bare = summarize(hop);
+    note(`door_latency: bare PTY hop p50 ${ms(bare.p50).toFixed(3)} ms, p99 ${ms(bare.p99).toFixed(3)} ms (the transport floor; the door path crosses two hops)`);
+    emit({ bench: 'door_latency', metric: 'p50_ms', value: ms(door.p50), unit: 'ms', target: null, better: 'lower' });
+    emit({ bench: 'door_latency', metric: 'p99_ms', value: ms(door.p99), unit: 'ms', target: 2, better: 'lower' });
+    emit({ bench: 'door_latency', metric: 'max_ms', value: ms(door.max), unit: 'ms', target: null, better: 'lower' });
+    emit({ bench: 'door_latency', metric: 'pty_hop_p50_ms', value: ms(bare.p50), unit: 'ms', target: null, better: 'lower' });
+    emit({ bench: 'door_latency', metric: 'pty_hop_p99_ms', value: ms(bare.p99), unit: 'ms', target: null, better: 'lower' });
+    emit({ bench: 'door_latency', metric: 'gateway_share_p50_ms', value: ms(door.p50 - 2 * bare.p50), unit: 'ms', target: null, better: 'lower' });
+  } finally {
+    for (const fn of teardowns.reverse()) await fn();
+  }
+}
