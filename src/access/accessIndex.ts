@@ -8,6 +8,7 @@
  * masks (few, shared, hot). Built only by compileIndex(); immutable except for use counts.
  */
 import type { CredentialTable } from './credentialTable.js';
+import type { StringHeap } from './stringHeap.js';
 import type { HolidayCalendar } from './holidayCalendar.js';
 import type { MaskInterner } from './scheduleMask.js';
 import type { ZoneClock } from './zoneClock.js';
@@ -60,14 +61,21 @@ export interface AccessIndex {
   readonly siteLocked: boolean;
 
   readonly credentials: CredentialTable;
-  readonly credentialIds: readonly string[];
+  /** credential number → id (decoded only for a verdict) */
+  readonly credentialIds: StringHeap;
   /** RECORD ints per credential: person, flags (FLAG), holdings start, holdings end (× HOLDING) */
   readonly credentialRecord: Int32Array;
-  readonly credentialFrom: Float64Array;
-  readonly credentialUntil: Float64Array;
-  readonly credentialUseLimit: Int32Array;
+  /**
+   * Few credentials have their own validity or a use limit, so those live in short side arrays:
+   * credentialExtra[c] is the credential's row in them (-1: none).
+   */
+  readonly credentialExtra: Int32Array;
+  readonly extraFrom: Float64Array;
+  readonly extraUntil: Float64Array;
+  /** 0 = no limit */
+  readonly extraUseLimit: Int32Array;
   /** grants so far, for use-limited credentials; updated by noteUse */
-  readonly credentialUses: Int32Array;
+  readonly extraUses: Int32Array;
   /** only the use-limited credentials, by id */
   readonly limitedCredentials: ReadonlyMap<string, number>;
 
@@ -95,6 +103,7 @@ export interface AccessIndex {
 export function noteUse(index: AccessIndex, credentialId: string): number | null {
   const c = index.limitedCredentials.get(credentialId);
   if (c === undefined) return null;
-  index.credentialUses[c] = (index.credentialUses[c] ?? 0) + 1;
-  return index.credentialUses[c]!;
+  const x = index.credentialExtra[c]!;
+  index.extraUses[x] = (index.extraUses[x] ?? 0) + 1;
+  return index.extraUses[x]!;
 }

@@ -9,6 +9,7 @@ import type { AccessSource } from './accessSource.js';
 import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, RECORD, type AccessIndex } from './accessIndex.js';
 import { canonicalLine, ContentHasher } from './contentHash.js';
 import { CredentialTable, KIND_CODE } from './credentialTable.js';
+import { StringHeap } from './stringHeap.js';
 import { HolidayCalendar } from './holidayCalendar.js';
 import type { Holiday, Person } from './model.js';
 import { compileIntervals, MaskInterner } from './scheduleMask.js';
@@ -176,17 +177,18 @@ export function compileIndex(source: AccessSource): AccessIndex {
 
   // credentials
   const credentials = new CredentialTable(1024);
-  const credentialIds: string[] = [];
+  const credentialIds = new StringHeap();
   const record = new Column(new Int32Array(4096));
-  const from = new Column(new Float64Array(1024));
-  const until = new Column(new Float64Array(1024));
-  const limit = new Column(new Int32Array(1024));
+  const extra = new Column(new Int32Array(4096));
+  const from = new Column(new Float64Array(64));
+  const until = new Column(new Float64Array(64));
+  const limit = new Column(new Int32Array(64));
   const limitedCredentials = new Map<string, number>();
   for (const c of source.credentials()) {
     hasher.add(canonicalLine.credential(c));
     const p = personIndex.get(c.personId);
     if (p === undefined) continue;
-    const ci = credentialIds.length;
+    const ci = credentialIds.size;
     if (!credentials.add(KIND_CODE[c.kind], c.value, ci)) continue; // the store keeps (kind, value) unique
     credentialIds.push(c.id);
     let flags = CREDENTIAL_STATE[c.status] | (personState[p]! << FLAG.personShift);
@@ -202,15 +204,22 @@ export function compileIndex(source: AccessSource): AccessIndex {
     record.push(flags);
     record.push(holdingStart[p]! * HOLDING);
     record.push(holdingStart[p + 1]! * HOLDING);
-    from.push(time(c.validFrom, -Infinity));
-    until.push(time(c.validUntil, Infinity));
-    limit.push(c.useLimit ?? 0);
+    if ((flags & (FLAG.ownValidity | FLAG.useLimit)) === 0) {
+      extra.push(-1);
+    } else {
+      extra.push(from.length);
+      from.push(time(c.validFrom, -Infinity));
+      until.push(time(c.validUntil, Infinity));
+      limit.push(c.useLimit ?? 0);
+    }
   }
   credentials.seal();
-  const credentialUses = new Int32Array(credentialIds.length);
+  credentialIds.seal();
+  const credentialExtra = extra.trimmed();
+  const extraUses = new Int32Array(limit.length);
   for (const [id, uses] of source.uses()) {
     const ci = limitedCredentials.get(id);
-    if (ci !== undefined) credentialUses[ci] = uses;
+    if (ci !== undefined) extraUses[credentialExtra[ci]!] = uses;
   }
 
   return {
@@ -231,10 +240,11 @@ export function compileIndex(source: AccessSource): AccessIndex {
     credentials,
     credentialIds,
     credentialRecord: record.trimmed(),
-    credentialFrom: from.trimmed(),
-    credentialUntil: until.trimmed(),
-    credentialUseLimit: limit.trimmed(),
-    credentialUses,
+    credentialExtra,
+    extraFrom: from.trimmed(),
+    extraUntil: until.trimmed(),
+    extraUseLimit: limit.trimmed(),
+    extraUses,
     limitedCredentials,
     personIds: people.map((p) => p.id),
     holdings,
@@ -243,7 +253,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
     maskSetStart: Int32Array.from(setStart),
     maskSetMembers: Int32Array.from(setMembers),
     counts: {
-      doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialIds.length,
+      doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialIds.size,
       holdings: holdings.length / HOLDING, masks: masks.size, maskSets: setStart.length - 1,
     },
   };

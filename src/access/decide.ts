@@ -38,7 +38,7 @@ function verdict(index: AccessIndex | null, reason: Reason, doorId: string | nul
     doorId,
     personId: known ? (index.personIds[index.credentialRecord[credential * RECORD]!] ?? null) : null,
     keyId: index && key >= 0 ? (index.keyIds[key] ?? null) : null,
-    credentialId: known ? (index.credentialIds[credential] ?? null) : null,
+    credentialId: known ? (index.credentialIds.get(credential) ?? null) : null,
     revision: index && typeof index.revision === 'number' ? index.revision : 0,
     alarm: reason === 'duress',
     extendedUnlock: (flags & FLAG.extendedUnlock) !== 0,
@@ -77,10 +77,14 @@ function credentialBlock(index: AccessIndex, c: number, now: number): Reason | n
   if (ps === PERSON_STATE.suspended) return 'person_suspended';
   if (ps === PERSON_STATE.hostRevoked) return 'host_revoked';
   if ((flags & FLAG.ownValidity) !== 0) {
-    if (now < index.credentialFrom[c]!) return 'not_yet_valid';
-    if (now >= index.credentialUntil[c]!) return 'expired';
+    const x = index.credentialExtra[c]!;
+    if (now < index.extraFrom[x]!) return 'not_yet_valid';
+    if (now >= index.extraUntil[x]!) return 'expired';
   }
-  if ((flags & FLAG.useLimit) !== 0 && index.credentialUses[c]! >= index.credentialUseLimit[c]!) return 'use_limit_reached';
+  if ((flags & FLAG.useLimit) !== 0) {
+    const x = index.credentialExtra[c]!;
+    if (index.extraUses[x]! >= index.extraUseLimit[x]!) return 'use_limit_reached';
+  }
   return null;
 }
 

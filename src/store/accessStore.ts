@@ -98,14 +98,16 @@ export class AccessStore {
   }
 
   *people(): Iterable<Person> {
-    for (const r of this.db.prepare('SELECT * FROM people ORDER BY id').iterate()) yield rows.personFromRow(r as rows.PersonRow);
+    const stmt = this.db.prepare('SELECT id, name, status, kind, host_id, extended_unlock FROM people ORDER BY id').raw();
+    for (const r of stmt.iterate()) yield rows.personFromArray(r as rows.PersonArray);
   }
 
   *holdings(personId?: string): Iterable<Holding> {
+    const columns = 'person_id, key_id, valid_from, valid_until';
     const stmt = personId === undefined
-      ? this.db.prepare('SELECT * FROM holdings ORDER BY person_id, key_id').iterate()
-      : this.db.prepare('SELECT * FROM holdings WHERE person_id = ? ORDER BY key_id').iterate(personId);
-    for (const r of stmt) yield rows.holdingFromRow(r as rows.HoldingRow);
+      ? this.db.prepare(`SELECT ${columns} FROM holdings ORDER BY person_id, key_id`).raw().iterate()
+      : this.db.prepare(`SELECT ${columns} FROM holdings WHERE person_id = ? ORDER BY key_id`).raw().iterate(personId);
+    for (const r of stmt) yield rows.holdingFromArray(r as rows.HoldingArray);
   }
 
   /** Credentials in id order. Rows are read as arrays (`raw`): the compiler reads a million of them. */

@@ -7,7 +7,6 @@ export interface ScheduleRow { id: string; name: string; intervals: string }
 export interface KeyRow { id: string; name: string; may_share: number; system: number }
 export interface KeyDoorRow { key_id: string; door_id: string; position: number; schedule_ids: string }
 export interface PersonRow { id: string; name: string; status: string; kind: string; host_id: string | null; extended_unlock: number }
-export interface HoldingRow { person_id: string; key_id: string; valid_from: number | null; valid_until: number | null }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
@@ -37,12 +36,6 @@ export function personFromRow(r: PersonRow): Person {
   return p;
 }
 
-export function holdingFromRow(r: HoldingRow): Holding {
-  const h: Holding = { personId: r.person_id, keyId: r.key_id };
-  if (r.valid_from !== null) h.validFrom = r.valid_from;
-  if (r.valid_until !== null) h.validUntil = r.valid_until;
-  return h;
-}
 
 
 /** A credentials row as a `raw()` array, in the column order AccessStore.credentials selects. */
@@ -62,4 +55,23 @@ export function credentialFromArray(r: CredentialArray): Credential {
     label: opt(r[9]),
     publicKey: opt(r[10]),
   };
+}
+
+/** A people row as a `raw()` array: id, name, status, kind, host_id, extended_unlock. */
+export type PersonArray = [string, string, string, string, string | null, number];
+
+export function personFromArray(r: PersonArray): Person {
+  const p: Person = { id: r[0], name: r[1], status: r[2] as Person['status'], kind: r[3] as Person['kind'], extendedUnlock: r[5] === 1 };
+  if (r[4] !== null) p.hostId = r[4];
+  return p;
+}
+
+/** A holdings row as a `raw()` array: person_id, key_id, valid_from, valid_until. */
+export type HoldingArray = [string, string, number | null, number | null];
+
+export function holdingFromArray(r: HoldingArray): Holding {
+  const h: Holding = { personId: r[0], keyId: r[1] };
+  if (r[2] !== null) h.validFrom = r[2];
+  if (r[3] !== null) h.validUntil = r[3];
+  return h;
 }
