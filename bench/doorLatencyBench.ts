@@ -4,11 +4,10 @@
  * the full synthetic site, journal). Baseline in the same run: the bare PTY hop (bytes written
  * into one socat pair, read from the other end), the transport floor the gateway adds to.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { SerialLink } from '../hal/serial/serialLink.js';
-import { RelayBoardEmulator } from '../hal/serial/relay/relayBoardEmulator.js';
-import type { RelayFrame } from '../hal/serial/relay/relayFrame.js';
-import { BridgeEmulator } from '../hal/serial/wiegand/bridgeEmulator.js';
 import { ManualClock } from '../src/clock.js';
 import { parseConfig } from '../src/config/loadConfig.js';
 import { Gateway } from '../src/gateway.js';
@@ -51,41 +50,25 @@ export async function runDoorLatencyBench(dir: string, dbFile: string, doorId: s
     ], { source: 'cloud' });
     note(`door_latency: gateway started on the synthetic site (${gateway.index.counts.credentials.toLocaleString('en-US')} credentials)`);
 
-    const bridgeEnd = new SerialLink({ path: bridgePty.b, baudRate: 115_200, clock, logger });
-    const relayEnd = new SerialLink({ path: relayPty.b, baudRate: 9_600, clock, logger });
-    await bridgeEnd.start();
-    await relayEnd.start();
-    teardowns.push(() => bridgeEnd.stop(), () => relayEnd.stop());
-    const bridge = new BridgeEmulator({ clock, link: bridgeEnd });
-    await bridge.start();
-    const relays = new RelayBoardEmulator({ channels: 1 });
-    relays.attach(relayEnd);
-    const frame = (energised: boolean) =>
-      new Promise<void>((resolve) => {
-        const check = (f: RelayFrame) => {
-          if (f.energised !== energised) return;
-          relays.off('frame', check);
-          resolve();
-        };
-        relays.on('frame', check);
-      });
-
-    const line = bridge.heartbeatLine() + bridge.cardLine(1, 'H10304', 4321, 123456);
+    // the peer (bridge + relay board) runs in its own process and times each grant itself
     const rounds = Math.max(200, Math.round(2_000 * scale));
     const warmup = 50;
-    const samples = new Float64Array(rounds);
-    for (let i = 0; i < rounds + warmup; i++) {
-      const released = frame(true);
-      const t0 = process.hrtime.bigint();
-      await bridge.send(line);
-      await released;
-      const dt = Number(process.hrtime.bigint() - t0);
-      if (i >= warmup) samples[i - warmup] = dt;
-      const relocked = frame(false);
-      clock.advance(UNLOCK_MS);
-      await relocked;
-    }
+    const peer = fork(fileURLToPath(new URL('./doorPeer.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    teardowns.push(() => { if (peer.exitCode === null) peer.kill(); });
+    const samples = await new Promise<Float64Array>((resolve, reject) => {
+      peer.on('message', (m: { granted?: number; samples?: number[]; error?: string }) => {
+        if (m.granted !== undefined) {
+          clock.advance(UNLOCK_MS); // the pulse ends: the door re-locks and the peer sees it
+          return;
+        }
+        if (m.samples) resolve(Float64Array.from(m.samples));
+        if (m.error) reject(new Error(`door peer: ${m.error}`));
+      });
+      peer.once('exit', (code) => reject(new Error(`door peer exited (${code})`)));
+      peer.send({ start: { bridge: bridgePty.b, relay: relayPty.b, rounds, warmup } });
+    });
     const door = summarize(samples);
+    const line = 'H 1 1 *0000\nW 1 37 0000000000 *0000\n'; // the same length as the peer's line, for the hop baseline
     const granted = gateway.journal.read(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
     note(`door_latency: ${rounds} grants (+${warmup} warm-up), ${granted} journaled; p50 ${ms(door.p50).toFixed(3)} ms, p99 ${ms(door.p99).toFixed(3)} ms, max ${ms(door.max).toFixed(3)} ms`);
 
