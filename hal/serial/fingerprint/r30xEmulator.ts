@@ -140,7 +140,7 @@ export class R30xEmulator extends EventEmitter<R30xEmulatorEvents> {
   }
 
   receive(chunk: Buffer): void {
-    for (const packet of this.stream.push(chunk).packets) {
+    for (const packet of this.stream.push(chunk).items) {
       if (packet.type !== 'command') continue;
       const [code, ...data] = this.execute(packet.payload);
       this.reply(NAMES.get(packet.payload[0]!) ?? 'unknown', code!, data);

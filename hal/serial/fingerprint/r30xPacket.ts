@@ -1,3 +1,5 @@
+import { ResyncStream } from '../resyncStream.js';
+
 /**
  * The packet format of the R30x / R50x optical and capacitive fingerprint modules (R305, R307,
  * R503, and the AS608/ZFM clones):
@@ -162,45 +164,12 @@ export function decodeR30xPacket(buf: Buffer, options: R30xDecodeOptions = {}): 
   return { ok: true, packet: { type, address, payload: Buffer.from(payload) }, rest: buf.subarray(total) };
 }
 
-export interface R30xStreamResult {
-  packets: R30xPacket[];
-  /** bytes dropped while resynchronising, by reason */
-  dropped: Partial<Record<R30xDecodeReason, number>>;
-}
-
 /** Accumulates chunks from the wire and yields whole packets; keeps an incomplete tail. */
-export class R30xPacketStream {
-  private buffered: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly options: R30xDecodeOptions = {}) {}
-
-  push(chunk: Buffer): R30xStreamResult {
-    const result: R30xStreamResult = { packets: [], dropped: {} };
-    let buf = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-    for (;;) {
-      const r = decodeR30xPacket(buf, this.options);
-      if ('need' in r) break;
-      if (r.ok) {
-        result.packets.push(r.packet);
-        buf = r.rest;
-      } else {
-        result.dropped[r.reason] = (result.dropped[r.reason] ?? 0) + r.skip;
-        buf = buf.subarray(r.skip);
-      }
-    }
-    this.buffered = Buffer.from(buf);
-    return result;
-  }
-
-  /** bytes waiting for the rest of a packet */
-  pending(): number {
-    return this.buffered.length;
-  }
-
-  /** Forget a partial packet (after a response timeout: it will never complete). */
-  reset(): number {
-    const dropped = this.buffered.length;
-    this.buffered = Buffer.alloc(0);
-    return dropped;
+export class R30xPacketStream extends ResyncStream<R30xPacket, R30xDecodeReason> {
+  constructor(options: R30xDecodeOptions = {}) {
+    super((buf) => {
+      const r = decodeR30xPacket(buf, options);
+      return 'need' in r || !r.ok ? r : { ok: true, item: r.packet, rest: r.rest };
+    });
   }
 }

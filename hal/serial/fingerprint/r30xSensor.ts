@@ -375,7 +375,7 @@ export class R30xSensor extends EventEmitter<CredentialReaderEvents> implements 
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    const { packets, dropped } = this.stream.push(chunk);
+    const { items: packets, dropped } = this.stream.push(chunk);
     const droppedBytes = Object.values(dropped).reduce((a, b) => a + b, 0);
     if (droppedBytes) {
       this.counters.droppedBytes += droppedBytes;

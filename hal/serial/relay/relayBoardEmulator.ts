@@ -53,7 +53,7 @@ export class RelayBoardEmulator extends EventEmitter<RelayBoardEmulatorEvents> {
   }
 
   receive(chunk: Buffer): void {
-    const { frames, dropped } = this.stream.push(chunk);
+    const { items: frames, dropped } = this.stream.push(chunk);
     for (const [reason, count] of Object.entries(dropped) as [RelayDecodeReason, number][]) {
       this.dropped[reason] += count;
       this.emitGuarded('dropped', reason, count);

@@ -1,3 +1,5 @@
+import { ResyncStream } from '../resyncStream.js';
+
 /**
  * The 4-byte command of the common USB (CH340) relay modules ("LCUS" boards):
  *
@@ -68,42 +70,12 @@ export function decodeRelayFrame(buf: Buffer, maxChannel: number = RELAY_MAX_CHA
   return { ok: true, frame: { channel, energised: state === 1 }, rest: buf.subarray(RELAY_FRAME_LENGTH) };
 }
 
-export interface RelayStreamResult {
-  frames: RelayFrame[];
-  /** bytes dropped while resynchronising, by reason */
-  dropped: Partial<Record<RelayDecodeReason, number>>;
-}
-
 /** Accumulates chunks from the wire and yields whole frames; keeps an incomplete tail. */
-export class RelayFrameStream {
-  private buffered: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly maxChannel: number = RELAY_MAX_CHANNELS) {}
-
-  push(chunk: Buffer): RelayStreamResult {
-    const result: RelayStreamResult = { frames: [], dropped: {} };
-    let buf = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-    for (;;) {
-      const r = decodeRelayFrame(buf, this.maxChannel);
-      if ('need' in r) break;
-      if (r.ok) {
-        result.frames.push(r.frame);
-        buf = r.rest;
-      } else {
-        result.dropped[r.reason] = (result.dropped[r.reason] ?? 0) + r.skip;
-        buf = buf.subarray(r.skip);
-      }
-    }
-    this.buffered = Buffer.from(buf);
-    return result;
-  }
-
-  /** bytes waiting for the rest of a frame */
-  pending(): number {
-    return this.buffered.length;
-  }
-
-  reset(): void {
-    this.buffered = Buffer.alloc(0);
+export class RelayFrameStream extends ResyncStream<RelayFrame, RelayDecodeReason> {
+  constructor(maxChannel: number = RELAY_MAX_CHANNELS) {
+    super((buf) => {
+      const r = decodeRelayFrame(buf, maxChannel);
+      return 'need' in r || !r.ok ? r : { ok: true, item: r.frame, rest: r.rest };
+    });
   }
 }

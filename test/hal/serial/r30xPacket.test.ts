@@ -37,7 +37,7 @@ function decodeAll(bytes: Buffer, chunks: number[] = [bytes.length || 1]): R30xP
   const packets: R30xPacket[] = [];
   for (let at = 0, i = 0; at < bytes.length; i++) {
     const size = Math.max(1, chunks[i % chunks.length]!);
-    packets.push(...stream.push(bytes.subarray(at, at + size)).packets);
+    packets.push(...stream.push(bytes.subarray(at, at + size)).items);
     at += size;
   }
   return packets;
@@ -73,9 +73,9 @@ t.test('the decoder says what it needs, what to drop and why', async (t) => {
   t.same(decodeR30xPacket(Buffer.from('ef01ffffffff07000300000b', 'hex')), { ok: false, reason: 'checksum', skip: 12 });
 
   const stream = new R30xPacketStream();
-  t.same(stream.push(Buffer.concat([Buffer.from([0x55]), good.subarray(0, 5)])), { packets: [], dropped: { header: 1 } });
+  t.same(stream.push(Buffer.concat([Buffer.from([0x55]), good.subarray(0, 5)])), { items: [], dropped: { header: 1 } });
   t.equal(stream.pending(), 5);
-  t.equal(stream.push(good.subarray(5)).packets.length, 1);
+  t.equal(stream.push(good.subarray(5)).items.length, 1);
   stream.push(good.subarray(0, 7));
   t.equal(stream.reset(), 7, 'reset says how much it dropped');
   t.equal(stream.pending(), 0);

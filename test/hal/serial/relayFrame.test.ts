@@ -25,7 +25,7 @@ function decodeAll(bytes: Buffer, chunks: number[] = [bytes.length || 1]): Relay
   const frames: RelayFrame[] = [];
   for (let at = 0, i = 0; at < bytes.length; i++) {
     const size = Math.max(1, chunks[i % chunks.length]!);
-    frames.push(...stream.push(bytes.subarray(at, at + size)).frames);
+    frames.push(...stream.push(bytes.subarray(at, at + size)).items);
     at += size;
   }
   return frames;
@@ -56,9 +56,9 @@ t.test('the decoder says what it needs, what it dropped and why', async (t) => {
   t.match(r, { ok: true, frame: { channel: 3, energised: true } });
   t.same([...(r as { rest: Buffer }).rest], [0xff]);
   const stream = new RelayFrameStream();
-  t.same(stream.push(Buffer.from([0x00, 0xa0, 0x02])), { frames: [], dropped: { header: 1 } });
+  t.same(stream.push(Buffer.from([0x00, 0xa0, 0x02])), { items: [], dropped: { header: 1 } });
   t.equal(stream.pending(), 2, 'an incomplete frame waits for its tail');
-  t.same(stream.push(Buffer.from([0x00, 0xa2])).frames, [{ channel: 2, energised: false }]);
+  t.same(stream.push(Buffer.from([0x00, 0xa2])).items, [{ channel: 2, energised: false }]);
   stream.push(Buffer.from([0xa0]));
   stream.reset();
   t.equal(stream.pending(), 0);
