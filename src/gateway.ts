@@ -47,6 +47,8 @@ interface Running {
 }
 
 export class Gateway {
+  /** The simulated devices, when the doors run on them (demo, tests, `lockgw sim`). */
+  simulated: { doors: ReadonlyMap<string, SimDoor>; fire: SimFireInput | null } | null = null;
   private running: Running | null = null;
   private readonly log: Logger;
 
@@ -136,9 +138,6 @@ export class Gateway {
     };
     return new SiteDoors(hardware, fire, ctx);
   }
-
-  /** The simulated devices, when the doors run on them (demo, tests, `lockgw sim`). */
-  simulated: { doors: ReadonlyMap<string, SimDoor>; fire: SimFireInput | null } | null = null;
 
   get doors(): SiteDoors {
     return this.r.doors;

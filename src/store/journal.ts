@@ -9,6 +9,7 @@
  * returning (~1 ms; an fsync when `durableIntervalMs` has passed). Buffered events are written in
  * one transaction per flush, and a failed flush keeps them buffered and retries.
  */
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle, Timers } from '../clock.js';
@@ -67,6 +68,7 @@ export interface JournalOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
+const JOURNAL_ID_KEY = 'journal.id';
 const ERROR_LOG_INTERVAL_MS = 60_000;
 const IN_TRANSACTION_RETRY_MS = 100;
 
@@ -82,6 +84,7 @@ export class Journal {
 
   private state: 'new' | 'started' | 'stopped' = 'new';
   private table: JournalTable | null = null;
+  private journalId: string | null = null;
 
   private buffer: JournalRow[] = [];
   private nextSeq = 1;
@@ -134,6 +137,7 @@ export class Journal {
     if (this.state === 'started') return;
     const table = new JournalTable(this.db, this.log);
     const stored = table.readState();
+    this.journalId = this.loadOrCreateId();
     this.savedLastSeq = stored.lastSeq;
     // Keep seqs handed out before a stop whose final flush failed: those events are still buffered.
     this.nextSeq = Math.max(stored.lastSeq, stored.maxSeq, this.nextSeq - 1) + 1;
@@ -152,6 +156,24 @@ export class Journal {
     this.lastDurableAt = this.clock.now();
     this.retryAt = 0;
     this.state = 'started';
+  }
+
+  /**
+   * Identifies this journal (a random UUID created once and kept in meta 'journal.id'): it
+   * changes only when the database is recreated, and then seq restarts at 1. Throws NOT_STARTED
+   * before start().
+   */
+  get id(): string {
+    if (this.journalId === null) throw new GatewayError('NOT_STARTED', 'the journal is not started', { entity: 'journal' });
+    return this.journalId;
+  }
+
+  private loadOrCreateId(): string {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(JOURNAL_ID_KEY) as { value: string } | undefined;
+    if (row !== undefined) return row.value;
+    const id = randomUUID();
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(JOURNAL_ID_KEY, id);
+    return id;
   }
 
   /** Assigns and returns the next seq, buffers the event, schedules a flush. Throws only NOT_STARTED. */

@@ -598,3 +598,18 @@ t.test('a process crash loses only the events still buffered; committed events s
   t.equal(h.journal.append(access(h.clock, 6)), 6, 'the seqs of lost buffered events are handed out again: no gap in what the cloud sees');
   await h.journal.stop();
 });
+
+t.test('the journal id is a UUID created once, kept across a restart, and new with a new database', async (t) => {
+  const h = harness(t);
+  t.throws(() => h.journal.id, { code: 'NOT_STARTED' });
+  await h.journal.start();
+  const id = h.journal.id;
+  t.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  await h.journal.stop();
+  const again = new Journal(h.db, { maxEvents: 1000, clock: h.clock, logger: pino({ level: 'silent' }) });
+  await again.start();
+  t.equal(again.id, id, 'same database, same id');
+  const other = harness(t, { path: join(t.testdir(), 'other.db') });
+  await other.journal.start();
+  t.not(other.journal.id, id, 'a new database gets a new id');
+});
