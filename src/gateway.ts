@@ -26,6 +26,7 @@ import { DoorBehaviourSchema, type DoorBehaviour } from './doors/doorConfig.js';
 import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
 import { buildSerialDoors } from './hardware/serialDoors.js';
+import { CloudLink } from './cloud/cloudLink.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { maskAllows } from './access/scheduleMask.js';
 import type { JournalEvent } from './store/journal.js';
@@ -38,6 +39,7 @@ export interface GatewayDeps {
 }
 
 interface Running {
+  cloud: CloudLink | null;
   db: Db;
   store: AccessStore;
   journal: Journal;
@@ -87,8 +89,12 @@ export class Gateway {
       await journal.start();
       const index = this.compile(store);
       const doors = this.buildDoors(db);
-      this.running = { db, store, journal, pinHasher, index, doors };
+      const cloud = config.cloud.enabled
+        ? new CloudLink({ config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger })
+        : null;
+      this.running = { db, store, journal, pinHasher, index, doors, cloud };
       await doors.start();
+      await cloud?.start(); // never waits for the broker: the doors work offline
     } catch (err) {
       this.running = null;
       db.close();
@@ -139,6 +145,11 @@ export class Gateway {
     return new SiteDoors(hardware, fire, ctx);
   }
 
+  /** the cloud link, when `cloud.enabled` */
+  get cloud(): CloudLink | null {
+    return this.r.cloud;
+  }
+
   get doors(): SiteDoors {
     return this.r.doors;
   }
@@ -146,6 +157,7 @@ export class Gateway {
   async stop(): Promise<void> {
     const r = this.running;
     if (!r) return;
+    await r.cloud?.stop();
     await r.doors.stop();
     this.running = null;
     await r.journal.stop();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
 import { DoorBehaviourSchema } from '../doors/doorConfig.js';
 import { SerialConfigSchema } from '../hardware/serialConfig.js';
+import { CloudConfigSchema } from '../cloud/cloudConfig.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -54,6 +55,8 @@ export const ConfigSchema = z
         seen.add(d.id);
       });
     }),
+  /** the MQTT link to the cloud; disabled by default: the gateway runs fully offline */
+  cloud: CloudConfigSchema.prefault({}),
   /** serial buses: Wiegand bridges, relay boards, fingerprint sensors (referenced by doors) */
   serial: SerialConfigSchema,
   control: z
