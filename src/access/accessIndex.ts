@@ -8,7 +8,6 @@
  * masks (few, shared, hot). Built only by compileIndex(); immutable except for use counts.
  */
 import type { CredentialTable } from './credentialTable.js';
-import type { StringHeap } from './stringHeap.js';
 import type { HolidayCalendar } from './holidayCalendar.js';
 import type { MaskInterner } from './scheduleMask.js';
 import type { ZoneClock } from './zoneClock.js';
@@ -34,8 +33,8 @@ export const FLAG = {
   staff: 1 << 8,
 } as const;
 
-/** Stride of credentialRecord: person, flags, first holding, end of holdings. */
-export const RECORD = 4;
+/** Stride of credentialRecord: person, flags, first holding, end of holdings, table entry. */
+export const RECORD = 5;
 /** Stride of holdings: key (-1: unusable), validFrom, validUntil (±Infinity when open). */
 export const HOLDING = 3;
 /** keyDoorSet value meaning "this key opens this door 24/7" (no schedule, holidays included). */
@@ -61,9 +60,10 @@ export interface AccessIndex {
   readonly siteLocked: boolean;
 
   readonly credentials: CredentialTable;
-  /** credential number → id (decoded only for a verdict) */
-  readonly credentialIds: StringHeap;
-  /** RECORD ints per credential: person, flags (FLAG), holdings start, holdings end (× HOLDING) */
+  /**
+   * RECORD ints per credential: person, flags (FLAG), holdings start, holdings end (× HOLDING),
+   * and its entry in `credentials` (the id is decoded from there only for a verdict)
+   */
   readonly credentialRecord: Int32Array;
   /**
    * Few credentials have their own validity or a use limit, so those live in short side arrays:

@@ -9,7 +9,6 @@ import type { AccessSource } from './accessSource.js';
 import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, RECORD, type AccessIndex } from './accessIndex.js';
 import { canonicalLine, ContentHasher } from './contentHash.js';
 import { CredentialTable, KIND_CODE } from './credentialTable.js';
-import { StringHeap } from './stringHeap.js';
 import { HolidayCalendar } from './holidayCalendar.js';
 import type { Holiday, Person } from './model.js';
 import { compileIntervals, MaskInterner } from './scheduleMask.js';
@@ -177,7 +176,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
 
   // credentials
   const credentials = new CredentialTable(1024);
-  const credentialIds = new StringHeap();
+  let credentialCount = 0;
   const record = new Column(new Int32Array(4096));
   const extra = new Column(new Int32Array(4096));
   const from = new Column(new Float64Array(64));
@@ -188,9 +187,10 @@ export function compileIndex(source: AccessSource): AccessIndex {
     hasher.add(canonicalLine.credential(c));
     const p = personIndex.get(c.personId);
     if (p === undefined) continue;
-    const ci = credentialIds.size;
-    if (!credentials.add(KIND_CODE[c.kind], c.value, ci)) continue; // the store keeps (kind, value) unique
-    credentialIds.push(c.id);
+    const ci = credentialCount;
+    const entry = credentials.add(KIND_CODE[c.kind], c.value, ci, c.id);
+    if (entry < 0) continue; // the store keeps (kind, value) unique
+    credentialCount++;
     let flags = CREDENTIAL_STATE[c.status] | (personState[p]! << FLAG.personShift);
     if (c.duress) flags |= FLAG.duress;
     if (c.validFrom !== undefined || c.validUntil !== undefined) flags |= FLAG.ownValidity;
@@ -204,6 +204,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
     record.push(flags);
     record.push(holdingStart[p]! * HOLDING);
     record.push(holdingStart[p + 1]! * HOLDING);
+    record.push(entry);
     if ((flags & (FLAG.ownValidity | FLAG.useLimit)) === 0) {
       extra.push(-1);
     } else {
@@ -214,7 +215,6 @@ export function compileIndex(source: AccessSource): AccessIndex {
     }
   }
   credentials.seal();
-  credentialIds.seal();
   const credentialExtra = extra.trimmed();
   const extraUses = new Int32Array(limit.length);
   for (const [id, uses] of source.uses()) {
@@ -238,7 +238,6 @@ export function compileIndex(source: AccessSource): AccessIndex {
     doorLocked,
     siteLocked: source.lockdown.site,
     credentials,
-    credentialIds,
     credentialRecord: record.trimmed(),
     credentialExtra,
     extraFrom: from.trimmed(),
@@ -253,7 +252,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
     maskSetStart: Int32Array.from(setStart),
     maskSetMembers: Int32Array.from(setMembers),
     counts: {
-      doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialIds.size,
+      doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialCount,
       holdings: holdings.length / HOLDING, masks: masks.size, maskSets: setStart.length - 1,
     },
   };

@@ -38,7 +38,7 @@ function verdict(index: AccessIndex | null, reason: Reason, doorId: string | nul
     doorId,
     personId: known ? (index.personIds[index.credentialRecord[credential * RECORD]!] ?? null) : null,
     keyId: index && key >= 0 ? (index.keyIds[key] ?? null) : null,
-    credentialId: known ? (index.credentialIds.get(credential) ?? null) : null,
+    credentialId: known ? index.credentials.idAt(index.credentialRecord[credential * RECORD + 4]!) : null,
     revision: index && typeof index.revision === 'number' ? index.revision : 0,
     alarm: reason === 'duress',
     extendedUnlock: (flags & FLAG.extendedUnlock) !== 0,
