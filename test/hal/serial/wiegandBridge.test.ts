@@ -520,12 +520,8 @@ t.test('end to end over a real pseudo-terminal pair: emulator → socat → Seri
   t.same(emulator.errors(), { rejectedCommands: 0, failedWrites: 0 });
   t.equal(bridge.stats().dropped.parity + bridge.stats().dropped.length, 0);
   t.ok(bridge.stats().dropped.checksum + bridge.stats().dropped.too_long >= 2);
-
   emulator.stopHeartbeats();
-  const unplugged = once(card, 'health');
-  await pty.kill();
-  const [health] = await unplugged;
-  t.equal(health.state, 'offline', 'the adapter is gone');
-  t.equal(health.reason, link.health().reason, 'with the link\'s reason');
-  t.equal(keypad.health().reason, link.health().reason);
+  // An unplugged adapter is not simulated here by killing socat: a PTY whose peer vanished reads
+  // 0 bytes forever instead of closing (serialport spins on it). The link-lost rule is covered
+  // with serialport's mock binding above ("a link that cannot open makes every reader offline…").
 });
