@@ -36,6 +36,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** tests: open serial buses through serialport's mock binding */
   serialMock?: boolean;
+  /** tools that only read the rules (the CLI) run no doors and no cloud link */
+  rulesOnly?: boolean;
 }
 
 interface Running {
@@ -89,7 +91,7 @@ export class Gateway {
       await journal.start();
       const index = this.compile(store);
       const doors = this.buildDoors(db);
-      const cloud = config.cloud.enabled
+      const cloud = config.cloud.enabled && !deps.rulesOnly
         ? new CloudLink({ config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger })
         : null;
       this.running = { db, store, journal, pinHasher, index, doors, cloud };
@@ -104,6 +106,7 @@ export class Gateway {
 
   /** The configured doors, or the demo site's on simulated devices. */
   private doorBehaviours(): DoorBehaviour[] {
+    if (this.deps.rulesOnly) return [];
     if (this.config.doors.length > 0) return this.config.doors;
     return this.config.demo.seed ? DEMO_DOORS.map((d) => DoorBehaviourSchema.parse(d)) : [];
   }

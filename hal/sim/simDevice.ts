@@ -189,7 +189,9 @@ export abstract class SimDevice<E extends DeviceEvents & Record<keyof E, unknown
     const before = this.currentHealth;
     if (before.state === state && before.reason === reason) return;
     this.currentHealth = { state, reason, since: this.clock.now() };
+    // being stopped is routine; a fault while running is worth a warning
     if (state === 'online') this.log.info(reason);
+    else if (this.lifecycle !== 'started') this.log.debug({ state }, reason);
     else this.log.warn({ state }, reason);
     this.send('health' as keyof E & string, ...([this.health()] as E[keyof E & string]));
     if (before.state === 'offline' && state !== 'offline' && this.lifecycle === 'started') this.onReachable();

@@ -65,7 +65,7 @@ type Out = (line: string) => void;
 async function withGateway<T>(configPath: string | undefined, work: (g: Gateway) => T | Promise<T>): Promise<T> {
   const config = loadConfig(configPath ?? process.env.LOCKGW_CONFIG);
   const logger = await createLogger('warn', 'never', process.stderr);
-  const gateway = new Gateway(config, { clock: new SystemClock(), logger });
+  const gateway = new Gateway(config, { clock: new SystemClock(), logger, rulesOnly: true });
   await gateway.start();
   try {
     return await work(gateway);
