@@ -4,10 +4,8 @@
  * (scripts/gen-mqtt-schemas.ts). Topics are in topics.ts; the signing envelope that carries every
  * cloud → gateway body is in signedEnvelope.ts. docs/mqtt.md explains the rules around them.
  *
- * Records reuse the entity schemas of src/access/model.ts. The batch operation format is the one
- * src/store/batchOp.ts parses; batchOp.ts exposes a throwing parser, not a zod schema, so the
- * operation schema is composed here from the same entity schemas, and a compile-time check below
- * keeps its output type identical to batchOp's `BatchOp`.
+ * Records reuse the entity schemas of src/access/model.ts; batch operations are the one schema of
+ * src/access/batchOpSchema.ts, which the store's parser uses too.
  *
  * Times are epoch milliseconds (integers) unless a record's own schema says otherwise (model
  * instants also accept ISO 8601). Revisions (versions) are non-negative safe integers.
@@ -25,7 +23,7 @@ import {
   ScheduleSchema,
   SiteSchema,
 } from '../access/model.js';
-import type { BatchOp, DeleteOp, UpsertOp } from '../store/batchOp.js';
+import { BatchOpSchema, DeleteOpSchema, UpsertOpSchema } from '../access/batchOpSchema.js';
 import type { JournalEntry } from '../store/journal.js';
 
 // ── building blocks ──────────────────────────────────────────────────────────────────────────
@@ -38,41 +36,8 @@ export const CorrelationIdSchema = IdSchema;
 
 // ── batch operations (the unit of a delta; a snapshot is upserts only) ─────────────────────
 
-const upsert = <E extends string, S extends z.ZodType>(entity: E, record: S) =>
-  z.strictObject({ op: z.literal('upsert'), entity: z.literal(entity), record });
+export { BatchOpSchema, DeleteOpSchema, UpsertOpSchema };
 
-export const UpsertOpSchema = z.discriminatedUnion('entity', [
-  upsert('site', SiteSchema),
-  upsert('door', DoorSchema),
-  upsert('holiday', HolidaySchema),
-  upsert('schedule', ScheduleSchema),
-  upsert('key', KeySchema),
-  upsert('person', PersonSchema),
-  upsert('holding', HoldingSchema),
-  upsert('credential', CredentialInputSchema),
-]);
-
-const deleteById = <E extends string>(entity: E) => z.strictObject({ op: z.literal('delete'), entity: z.literal(entity), id: IdSchema });
-
-export const DeleteOpSchema = z.discriminatedUnion('entity', [
-  deleteById('site'),
-  deleteById('door'),
-  z.strictObject({ op: z.literal('delete'), entity: z.literal('holiday'), date: LocalDateSchema }),
-  deleteById('schedule'),
-  deleteById('key'),
-  deleteById('person'),
-  z.strictObject({ op: z.literal('delete'), entity: z.literal('holding'), personId: IdSchema, keyId: IdSchema }),
-  deleteById('credential'),
-]);
-
-export const BatchOpSchema = z.discriminatedUnion('op', [UpsertOpSchema, DeleteOpSchema]);
-
-// The wire format and the store's format are one format: these fail to compile if they drift.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sameUpsert: Same<z.output<typeof UpsertOpSchema>, UpsertOp> = true;
-const sameDelete: Same<z.output<typeof DeleteOpSchema>, DeleteOp> = true;
-const sameBatchOp: Same<z.output<typeof BatchOpSchema>, BatchOp> = true;
-void [sameUpsert, sameDelete, sameBatchOp];
 
 /** A generous bound; the byte limit of the topic (topics.ts) is the real one. */
 const MAX_OPERATIONS = 1_000_000;
@@ -237,6 +202,8 @@ export const JournalEntrySchema = z.strictObject({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Compile-time check that two types are the same (the wire format and ours must not drift). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameEntry: Same<z.output<typeof JournalEntrySchema>, JournalEntry> = true;
 void sameEntry;
 

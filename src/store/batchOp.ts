@@ -3,70 +3,11 @@
  * the store applies (one transaction). Operations apply in order.
  */
 import { z } from 'zod';
-import {
-  CredentialInputSchema,
-  DoorSchema,
-  HolidaySchema,
-  HoldingSchema,
-  IdSchema,
-  KeySchema,
-  LocalDateSchema,
-  PersonSchema,
-  ScheduleSchema,
-  SiteSchema,
-  type CredentialInput,
-  type Door,
-  type Holding,
-  type Holiday,
-  type Key,
-  type Person,
-  type Schedule,
-  type Site,
-} from '../access/model.js';
+import { DeleteOpSchema, ENTITIES, UpsertOpSchema, type BatchOp, type Entity } from '../access/batchOpSchema.js';
 import { GatewayError } from '../gatewayError.js';
 
-export const ENTITIES = ['site', 'door', 'holiday', 'schedule', 'key', 'person', 'holding', 'credential'] as const;
-export type Entity = (typeof ENTITIES)[number];
-
-const RECORD_SCHEMAS = {
-  site: SiteSchema,
-  door: DoorSchema,
-  holiday: HolidaySchema,
-  schedule: ScheduleSchema,
-  key: KeySchema,
-  person: PersonSchema,
-  holding: HoldingSchema,
-  credential: CredentialInputSchema,
-} as const;
-
-/** How a delete names its record: by id, by date (holiday), by person+key (holding). */
-const DELETE_SCHEMAS = {
-  site: z.strictObject({ id: IdSchema }),
-  door: z.strictObject({ id: IdSchema }),
-  holiday: z.strictObject({ date: LocalDateSchema }),
-  schedule: z.strictObject({ id: IdSchema }),
-  key: z.strictObject({ id: IdSchema }),
-  person: z.strictObject({ id: IdSchema }),
-  holding: z.strictObject({ personId: IdSchema, keyId: IdSchema }),
-  credential: z.strictObject({ id: IdSchema }),
-} as const;
-
-export type UpsertOp =
-  | { op: 'upsert'; entity: 'site'; record: Site }
-  | { op: 'upsert'; entity: 'door'; record: Door }
-  | { op: 'upsert'; entity: 'holiday'; record: Holiday }
-  | { op: 'upsert'; entity: 'schedule'; record: Schedule }
-  | { op: 'upsert'; entity: 'key'; record: Key }
-  | { op: 'upsert'; entity: 'person'; record: Person }
-  | { op: 'upsert'; entity: 'holding'; record: Holding }
-  | { op: 'upsert'; entity: 'credential'; record: CredentialInput };
-
-export type DeleteOp =
-  | { op: 'delete'; entity: 'holiday'; date: string }
-  | { op: 'delete'; entity: 'holding'; personId: string; keyId: string }
-  | { op: 'delete'; entity: Exclude<Entity, 'holiday' | 'holding'>; id: string };
-
-export type BatchOp = UpsertOp | DeleteOp;
+export { ENTITIES };
+export type { BatchOp, DeleteOp, Entity, UpsertOp } from '../access/batchOpSchema.js';
 
 const HeadSchema = z.object({ op: z.enum(['upsert', 'delete']), entity: z.enum(ENTITIES) });
 
@@ -97,9 +38,11 @@ export function parseBatchOp(raw: unknown, index: number): BatchOp {
   const { op, entity } = head.data;
   const id = recordName(entity, op === 'upsert' ? (raw as Record<string, unknown>).record : raw);
   if (op === 'upsert') {
-    const parsed = RECORD_SCHEMAS[entity].safeParse((raw as Record<string, unknown>).record);
+    const parsed = UpsertOpSchema.safeParse(raw);
     if (!parsed.success) {
-      const { field, message } = describeIssue(parsed.error.issues[0]!);
+      const first = parsed.error.issues[0]!;
+      // name the field inside the record, not the operation's own keys
+      const { field, message } = describeIssue(first.path[0] === 'record' ? { ...first, path: first.path.slice(1) } : first);
       const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
       throw new GatewayError('RECORD_INVALID', `operation ${index}: ${entity}${id ? ` ${id}` : ''}: ${field ? `${field} ` : ''}${message}${more}`, {
         index,
@@ -108,15 +51,14 @@ export function parseBatchOp(raw: unknown, index: number): BatchOp {
         field: field || 'record',
       });
     }
-    return { op, entity, record: parsed.data } as UpsertOp;
+    return parsed.data;
   }
-  const { op: _op, entity: _entity, ...rest } = raw as Record<string, unknown>;
-  const parsed = DELETE_SCHEMAS[entity].safeParse(rest);
+  const parsed = DeleteOpSchema.safeParse(raw);
   if (!parsed.success) {
     const { field, message } = describeIssue(parsed.error.issues[0]!);
     throw new GatewayError('RECORD_INVALID', `operation ${index}: delete ${entity}: ${field} ${message}`, { index, entity, field });
   }
-  return { op, entity, ...parsed.data } as DeleteOp;
+  return parsed.data;
 }
 
 export function parseBatch(raw: unknown): BatchOp[] {
