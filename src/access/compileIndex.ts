@@ -6,7 +6,7 @@
  * hash computed on the way.
  */
 import type { AccessSource } from './accessSource.js';
-import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, RECORD, type AccessIndex } from './accessIndex.js';
+import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, type AccessIndex } from './accessIndex.js';
 import { canonicalLine, ContentHasher } from './contentHash.js';
 import { CredentialTable, KIND_CODE } from './credentialTable.js';
 import { HolidayCalendar } from './holidayCalendar.js';

@@ -11,18 +11,7 @@
  * instants also accept ISO 8601). Revisions (versions) are non-negative safe integers.
  */
 import { z } from 'zod';
-import {
-  CredentialInputSchema,
-  DoorSchema,
-  HolidaySchema,
-  HoldingSchema,
-  IdSchema,
-  KeySchema,
-  LocalDateSchema,
-  PersonSchema,
-  ScheduleSchema,
-  SiteSchema,
-} from '../access/model.js';
+import { IdSchema } from '../access/model.js';
 import { BatchOpSchema, DeleteOpSchema, UpsertOpSchema } from '../access/batchOpSchema.js';
 import type { JournalEntry } from '../store/journal.js';
 

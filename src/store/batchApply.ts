@@ -54,7 +54,7 @@ const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 export class BatchApplier {
   private readonly s;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       metaSet: p('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
