@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { SerialLink } from '../hal/serial/serialLink.js';
+import { BridgeEmulator } from '../hal/serial/wiegand/bridgeEmulator.js';
 import { ManualClock } from '../src/clock.js';
 import { parseConfig } from '../src/config/loadConfig.js';
 import { Gateway } from '../src/gateway.js';
@@ -68,7 +69,8 @@ export async function runDoorLatencyBench(dir: string, dbFile: string, doorId: s
       peer.send({ start: { bridge: bridgePty.b, relay: relayPty.b, rounds, warmup } });
     });
     const door = summarize(samples);
-    const line = 'H 1 1 *0000\nW 1 37 0000000000 *0000\n'; // the same length as the peer's line, for the hop baseline
+    const lines = new BridgeEmulator({ clock }); // only makes strings: the peer's exact line, for the hop baseline
+    const line = lines.heartbeatLine() + lines.cardLine(1, 'H10304', 4321, 123456);
     const granted = gateway.journal.read(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
     note(`door_latency: ${rounds} grants (+${warmup} warm-up), ${granted} journaled; p50 ${ms(door.p50).toFixed(3)} ms, p99 ${ms(door.p99).toFixed(3)} ms, max ${ms(door.max).toFixed(3)} ms`);
 
