@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runCli } from '../src/cli/lockgw.js';
+import { childEnv } from './fixtures/childEnv.js';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), ...args], {
-    cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
@@ -79,7 +80,7 @@ t.test('a crash stops the doors (actuators back to rest) before the process exit
   const script = join(dir, 'crash.ts');
   const mainUrl = new URL('../src/main.ts', import.meta.url).href;
   writeFileSync(script, `import { runDaemon } from ${JSON.stringify(mainUrl)};\nawait runDaemon(['--config', ${JSON.stringify(config)}]);\nsetImmediate(() => { throw new Error('a bug'); });\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += String(d)));
   const [code] = await once(child, 'exit');

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../fixtures/childEnv.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = join(root, 'scripts/install-gateway.sh');
@@ -10,9 +11,9 @@ const script = join(root, 'scripts/install-gateway.sh');
 t.test('the installer stages a gateway: unit, production config with the id, a private device secret', async (t) => {
   // a fake build: the script copies dist/ from the checkout; give it one if none is built
   const built = existsSync(join(root, 'dist/src/main.js'));
-  if (!built) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+  if (!built) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, env: childEnv(), stdio: 'ignore' });
   const stage = t.testdir();
-  const out = execFileSync('bash', [script, '--root', stage, '--gateway-id', 'gw-0042'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: process.env.PATH } });
+  const out = execFileSync('bash', [script, '--root', stage, '--gateway-id', 'gw-0042'], { cwd: root, encoding: 'utf8', env: childEnv() });
   t.match(out, /staged in/);
   t.ok(existsSync(join(stage, 'opt/lockgw/dist/src/main.js')));
   t.ok(existsSync(join(stage, 'etc/systemd/system/lockgw.service')));
@@ -26,7 +27,7 @@ t.test('the installer stages a gateway: unit, production config with the id, a p
   // a second run keeps the config an installer edited, and the secret
   writeFileSync(join(stage, 'etc/lockgw/lockgw.yaml'), 'gateway:\n  id: edited\n');
   const before = readFileSync(secret, 'utf8');
-  execFileSync('bash', [script, '--root', stage, '--gateway-id', 'gw-0042'], { cwd: root, encoding: 'utf8' });
+  execFileSync('bash', [script, '--root', stage, '--gateway-id', 'gw-0042'], { cwd: root, encoding: 'utf8', env: childEnv() });
   t.equal(readFileSync(join(stage, 'etc/lockgw/lockgw.yaml'), 'utf8'), 'gateway:\n  id: edited\n');
   t.equal(readFileSync(secret, 'utf8'), before);
 });

@@ -7,6 +7,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { ManualClock, type TimerHandle } from '../../src/clock.js';
+import { childEnv } from '../fixtures/childEnv.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Journal, type JournalEntry, type JournalOptions, type JournalTimers } from '../../src/store/journal.js';
 
@@ -588,7 +589,7 @@ t.test('a process crash loses only the events still buffered; committed events s
     `,
   );
   const cwd = fileURLToPath(new URL('../..', import.meta.url));
-  const child = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd, encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd, env: childEnv(), encoding: 'utf8' });
   t.equal(child.signal, 'SIGKILL', child.stderr);
   t.same(committedSeqs(path), range(1, 5), 'the NORMAL commit survived the crash; the buffer did not');
   const h = harness(t, { path });
