@@ -27,6 +27,7 @@ import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
 import { buildSerialDoors } from './hardware/serialDoors.js';
 import { CloudLink } from './cloud/cloudLink.js';
+import type { StateChange } from './cloud/stateSync.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { maskAllows } from './access/scheduleMask.js';
 import type { JournalEvent } from './store/journal.js';
@@ -78,7 +79,8 @@ export class Gateway {
     try {
       const store = new AccessStore(db, pinHasher);
       if (config.demo.seed && store.isEmpty()) {
-        store.applyBatch(demoSiteBatch(deps.clock.now()), { source: 'cloud', revision: 1 });
+        // revision 0 on a cloud-managed gateway: never synced, the cloud's first snapshot replaces it
+        store.applyBatch(demoSiteBatch(deps.clock.now()), { source: 'cloud', revision: this.cloudManaged ? 0 : 1 });
         this.log.info('seeded the demo site');
       }
       const journal = new Journal(db, {
@@ -92,7 +94,11 @@ export class Gateway {
       const index = this.compile(store);
       const doors = this.buildDoors(db);
       const cloud = config.cloud.enabled && !deps.rulesOnly
-        ? new CloudLink({ config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger })
+        ? new CloudLink({
+          config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
+          stateExtras: () => this.applied(),
+          sync: { applied: () => this.applied(), apply: (change) => this.applyCloudChange(change) },
+        })
         : null;
       this.running = { db, store, journal, pinHasher, index, doors, cloud };
       await doors.start();
@@ -241,13 +247,57 @@ export class Gateway {
     return verdict;
   }
 
-  /** Applies a batch of model changes in one transaction, then swaps in the recompiled index. */
+  /** The cloud owns the rules (and their revisions) when the cloud link is enabled. */
+  get cloudManaged(): boolean {
+    return this.config.cloud.enabled;
+  }
+
+  /**
+   * Applies a local batch of model changes in one transaction, then swaps in the recompiled
+   * index. Refused (CLOUD_MANAGED) on a cloud-managed gateway: the cloud owns its revisions.
+   */
   applyBatch(raw: unknown, options: ApplyOptions): { revision: number; hash: string } {
     const r = this.r;
+    if (this.cloudManaged && options.source === 'local') {
+      throw new GatewayError('CLOUD_MANAGED', 'this gateway takes its rules from the cloud: change them in the cloud, not locally', { hint: 'or set cloud.enabled: false' });
+    }
     const { revision } = r.store.applyBatch(raw, options);
     r.index = this.compile(r.store);
     r.doors.refreshRules();
     return { revision, hash: r.index.hash };
+  }
+
+  /** The revision and content hash the doors decide with. */
+  applied(): { revision: number; hash: string } {
+    const { index } = this.r;
+    return { revision: index.revision, hash: index.hash };
+  }
+
+  /**
+   * A snapshot or delta from the cloud, in one transaction that commits only if the result has
+   * the cloud's content hash (HASH_MISMATCH otherwise: nothing changed). The index compiled inside
+   * the transaction is then swapped in, and the doors re-read their rules.
+   */
+  applyCloudChange(change: StateChange): { revision: number; hash: string } {
+    const r = this.r;
+    let compiled: AccessIndex | null = null;
+    r.store.applyOperations(change.operations, {
+      source: 'cloud',
+      revision: change.revision,
+      replace: change.replace,
+      beforeCommit: () => {
+        const index = this.compile(r.store);
+        if (index.hash !== change.hash) {
+          throw new GatewayError('HASH_MISMATCH', `the result has content hash ${index.hash}, the cloud expected ${change.hash}; rolled back`, {
+            entity: change.replace ? 'snapshot' : 'delta',
+          });
+        }
+        compiled = index;
+      },
+    });
+    r.index = compiled!;
+    r.doors.refreshRules();
+    return this.applied();
   }
 
   /** Lockdown on/off for a door, or the whole site when doorId is null. */

@@ -63,6 +63,22 @@ export const CloudConfigSchema = z
         ackTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
       })
       .prefault({}),
+    sync: z
+      .strictObject({
+        /** ask for the missing chunks of a snapshot when none arrived for this long */
+        chunkTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** resend a sync_request that was not answered within this */
+        requestRetryMs: z.number().int().min(100).max(3_600_000).default(60_000),
+        /** deltas that arrived ahead of a gap, kept until the gap is filled */
+        maxBufferedDeltas: z.number().int().min(0).max(100_000).default(1000),
+        /** the largest snapshot accepted (operations in all its chunks) */
+        maxSnapshotOperations: z.number().int().min(1).max(20_000_000).default(5_000_000),
+        /** no valid heartbeat for this long raises sync_stale */
+        staleAfterMs: z.number().int().min(1000).max(30 * 24 * 3_600_000).default(10 * 60_000),
+        /** the gateway's clock is trusted while it is within this of the cloud's heartbeat time */
+        maxClockSkewMs: z.number().int().min(0).max(24 * 3_600_000).default(120_000),
+      })
+      .prefault({}),
   })
   .refine((c) => !c.enabled || c.keys.length > 0, { message: 'an enabled cloud link needs at least one cloud public key', path: ['keys'] });
 

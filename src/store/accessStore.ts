@@ -15,6 +15,17 @@ export interface ApplyOptions {
   source: BatchSource;
   /** the revision this batch brings the store to; default: current + 1 */
   revision?: number;
+  /**
+   * A full snapshot: the operations replace the whole model (anything they do not name is
+   * deleted). Runtime state survives for the records that remain: use counts of one-time codes
+   * (a resync must not make a used code work again) and door lockdowns.
+   */
+  replace?: boolean;
+  /**
+   * Runs inside the transaction after the operations, before the commit (e.g. a hash check
+   * against the result); throwing rolls everything back.
+   */
+  beforeCommit?: () => void;
 }
 
 export interface StoreCounts {
@@ -36,12 +47,19 @@ export class AccessStore {
 
   /** Validates and applies raw operations in one transaction. All or nothing. */
   applyBatch(raw: unknown, options: ApplyOptions): { revision: number; applied: number } {
-    const ops: BatchOp[] = parseBatch(raw);
+    return this.applyOperations(parseBatch(raw), options);
+  }
+
+  /** Applies operations that are already validated (e.g. by a message schema). All or nothing. */
+  applyOperations(ops: readonly BatchOp[], options: ApplyOptions): { revision: number; applied: number } {
     try {
       return durableTransaction(this.db, () => {
+        const runtime = options.replace ? this.clearModel() : null;
         this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher });
+        if (runtime) this.restoreRuntime(runtime);
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));
+        options.beforeCommit?.();
         return { revision, applied: ops.length };
       });
     } catch (err) {
@@ -183,6 +201,26 @@ export class AccessStore {
       };
       return read(source);
     })();
+  }
+
+  /** Deletes every model record (children first); returns the runtime state to restore. */
+  private clearModel(): { uses: unknown[][]; modes: unknown[][] } {
+    const runtime = {
+      uses: this.db.prepare('SELECT credential_id, uses FROM credential_uses').raw().all() as unknown[][],
+      modes: this.db.prepare('SELECT door_id, locked_down FROM door_modes').raw().all() as unknown[][],
+    };
+    for (const table of ['credential_uses', 'door_modes', 'credentials', 'holdings', 'key_doors', 'people', 'keys', 'schedules', 'holidays', 'doors']) {
+      this.db.prepare(`DELETE FROM ${table}`).run();
+    }
+    this.db.prepare("DELETE FROM meta WHERE key = 'site'").run();
+    return runtime;
+  }
+
+  private restoreRuntime(runtime: { uses: unknown[][]; modes: unknown[][] }): void {
+    const use = this.db.prepare('INSERT INTO credential_uses(credential_id, uses) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM credentials WHERE id = ?)');
+    for (const [id, uses] of runtime.uses) use.run(id, uses, id);
+    const mode = this.db.prepare('INSERT INTO door_modes(door_id, locked_down) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM doors WHERE id = ?)');
+    for (const [id, locked] of runtime.modes) mode.run(id, locked, id);
   }
 
   private getMeta(key: string): string | undefined {

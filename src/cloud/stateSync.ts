@@ -1,0 +1,348 @@
+/**
+ * Cloud → gateway state sync (docs/mqtt.md, "Versions, snapshots and deltas"). Receives verified
+ * snapshot chunks and deltas and decides what to do with each against the applied revision A:
+ *
+ * - a delta from A is applied (one transaction, hash checked before the commit), then the
+ *   deltas buffered behind it; a delta up to A or earlier is a duplicate: acknowledged, ignored;
+ *   a delta that starts after A (a gap) or overlaps A is buffered and the gateway asks for what
+ *   it is missing (sync_request with a transaction id);
+ * - snapshot chunks are assembled (snapshotAssembly.ts) and the snapshot is applied only when
+ *   complete; a snapshot older than A is a rollback and is refused; a silent snapshot gets a
+ *   request for its missing chunks.
+ *
+ * Applying belongs to the target (the gateway: transaction, hash check, index swap); this class
+ * owns only ordering, buffering and requests. Runs on the injected clock.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { BatchOp } from '../access/batchOpSchema.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { isGatewayError } from '../gatewayError.js';
+import type { CloudConfig } from './cloudConfig.js';
+import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from './messages.js';
+import { SnapshotAssembly, type CompleteSnapshot } from './snapshotAssembly.js';
+
+export interface AppliedState {
+  revision: number;
+  hash: string;
+}
+
+export interface StateChange {
+  operations: readonly BatchOp[];
+  /** a snapshot: the operations replace the whole state */
+  replace: boolean;
+  revision: number;
+  /** the hash the state must have afterwards; HASH_MISMATCH (and nothing changed) otherwise */
+  hash: string;
+}
+
+/** What the sync applies to: the gateway. */
+export interface SyncTarget {
+  applied(): AppliedState;
+  /** One transaction; throws a GatewayError and changes nothing when it cannot apply. */
+  apply(change: StateChange): AppliedState;
+}
+
+export interface SyncPublisher {
+  publish<T extends GatewayMessageType>(type: T, message: GatewayMessage<T>): Promise<void>;
+}
+
+export interface StateSyncOptions {
+  target: SyncTarget;
+  publisher: SyncPublisher;
+  clock: Clock;
+  logger: Logger;
+  config: CloudConfig['sync'];
+}
+
+export type StateSyncEvents = {
+  applied: [ApplyAck];
+  requested: [SyncRequest];
+  /** a message that must not be applied for a security reason (the link records it) */
+  rejected: [{ reason: SecurityEventReason; detail: string; jti?: string }];
+  /** a change that could not be applied (bad references, duplicate PIN, ...) */
+  failed: [{ detail: string; code: string }];
+};
+
+type Want = SyncRequest['want'];
+type Reason = SyncRequest['reason'];
+
+interface Buffered {
+  delta: Delta;
+  jti: string;
+}
+
+/** Chunk requests before a silent snapshot is given up and a whole new one asked for. */
+const CHUNK_RETRIES = 3;
+
+export class StateSync extends EventEmitter<StateSyncEvents> {
+  private readonly log: Logger;
+  private readonly assembly: SnapshotAssembly;
+  /** deltas ahead of a gap, by fromVersion */
+  private readonly buffered = new Map<number, Buffered>();
+  private lastRequest: { key: string; at: number } | null = null;
+  private chunkTimer: TimerHandle | null = null;
+  private chunkRetries = 0;
+  private retryTimer: TimerHandle | null = null;
+  private connected = false;
+  private requestedOnce = false;
+  private duplicateSnapshotId: string | null = null;
+  private transactions = 0;
+
+  constructor(private readonly options: StateSyncOptions) {
+    super();
+    this.log = options.logger.child({ module: 'cloud:sync' });
+    this.assembly = new SnapshotAssembly(options.config.maxSnapshotOperations);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.connected = false;
+    this.clearTimers();
+  }
+
+  /** The link is up: on the first connection, say what the gateway has and ask for what is new. */
+  onConnected(): void {
+    this.connected = true;
+    if (!this.requestedOnce) {
+      this.requestedOnce = true;
+      const { revision } = this.options.target.applied();
+      this.request('startup', revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision });
+    }
+  }
+
+  onDisconnected(): void {
+    this.connected = false;
+  }
+
+  /** The cloud has `revision` (a heartbeat): ask for it when the gateway is behind and not already catching up. */
+  onCloudRevision(revision: number, reason: Reason = 'gap'): void {
+    const applied = this.options.target.applied().revision;
+    if (revision <= applied || this.assembly.missing() !== null) return;
+    this.request(reason, applied === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied, toVersion: revision });
+  }
+
+  /** A full snapshot is wanted (resync command, stale state): returns the request's transaction id. */
+  requestSnapshot(reason: Reason): string {
+    return this.request(reason, { kind: 'snapshot' }, true);
+  }
+
+  onDelta(delta: Delta, jti: string): void {
+    const applied = this.options.target.applied();
+    if (delta.toVersion <= applied.revision) {
+      this.ack({ ...applied, duplicate: true, inReplyTo: jti });
+      return;
+    }
+    if (delta.fromVersion !== applied.revision) {
+      // a gap: keep it for later and ask for up to the first buffered delta; an overlap: ask past it
+      if (delta.fromVersion > applied.revision) this.buffer(delta, jti);
+      const toVersion = delta.fromVersion > applied.revision ? Math.min(...this.buffered.keys(), delta.fromVersion) : delta.toVersion;
+      this.request('gap', applied.revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied.revision, toVersion });
+      return;
+    }
+    if (this.applyDelta(delta, jti)) this.drain();
+  }
+
+  onSnapshotChunk(chunk: SnapshotChunk, jti: string): void {
+    const applied = this.options.target.applied();
+    if (chunk.version < applied.revision) {
+      this.emit('rejected', { reason: 'rollback', detail: `snapshot ${chunk.snapshotId} is version ${chunk.version}, older than the applied revision ${applied.revision}`, jti });
+      return;
+    }
+    if (chunk.version === applied.revision && chunk.hash === applied.hash) {
+      if (this.duplicateSnapshotId !== chunk.snapshotId) {
+        this.duplicateSnapshotId = chunk.snapshotId;
+        this.ack({ ...applied, duplicate: true, inReplyTo: jti, snapshotId: chunk.snapshotId });
+      }
+      return;
+    }
+    const result = this.assembly.add(chunk, jti, this.options.clock.now());
+    switch (result.kind) {
+      case 'ignored':
+        this.log.debug({ snapshotId: chunk.snapshotId, chunk: chunk.chunkIndex }, result.detail);
+        return;
+      case 'refused':
+        this.log.warn({ snapshotId: chunk.snapshotId }, result.detail);
+        this.cancelChunkTimer();
+        this.request('incomplete_snapshot', { kind: 'snapshot' }, true, result.detail);
+        return;
+      case 'incomplete':
+        this.chunkRetries = 0;
+        this.armChunkTimer();
+        return;
+      case 'complete':
+        this.cancelChunkTimer();
+        this.applySnapshot(result.snapshot);
+        return;
+    }
+  }
+
+  status(): { bufferedDeltas: number; snapshotInProgress: { snapshotId: string; version: number; missing: number } | null } {
+    const missing = this.assembly.missing();
+    return {
+      bufferedDeltas: this.buffered.size,
+      snapshotInProgress: missing === null ? null : { snapshotId: missing.snapshotId, version: missing.version, missing: missing.chunks.length },
+    };
+  }
+
+  // ── applying ──────────────────────────────────────────────────────────────────────────────
+
+  private applyDelta(delta: Delta, jti: string): boolean {
+    const done = this.applyChange({ operations: delta.operations, replace: false, revision: delta.toVersion, hash: delta.hash }, jti, `delta ${delta.fromVersion}→${delta.toVersion}`);
+    if (done === null) return false;
+    this.ack({ ...done, duplicate: false, inReplyTo: jti });
+    return true;
+  }
+
+  private applySnapshot(snapshot: CompleteSnapshot): void {
+    const done = this.applyChange(
+      { operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash },
+      snapshot.lastJti,
+      `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`,
+    );
+    if (done === null) return;
+    this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
+    this.drain();
+  }
+
+  /** Applies through the target; on failure says so and asks for what would repair it. */
+  private applyChange(change: StateChange, jti: string, what: string): AppliedState | null {
+    const started = performance.now();
+    try {
+      const done = this.options.target.apply(change);
+      this.log.info({ revision: done.revision, hash: done.hash, operations: change.operations.length, ms: Math.round(performance.now() - started) }, `applied ${what}`);
+      return done;
+    } catch (err) {
+      const code = isGatewayError(err) ? err.code : 'INTERNAL';
+      const detail = `${what} was not applied: ${(err as Error).message}`;
+      if (code === 'HASH_MISMATCH') {
+        this.emit('rejected', { reason: 'hash_mismatch', detail, jti });
+        this.request('hash_mismatch', { kind: 'snapshot' }, true, detail);
+      } else {
+        this.log.error({ code, err: isGatewayError(err) ? undefined : err }, detail);
+        this.emit('failed', { detail, code });
+        const { revision } = this.options.target.applied();
+        this.request('apply_failed', revision === 0 || change.replace ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision }, true, detail);
+      }
+      return null;
+    }
+  }
+
+  /** Applies the buffered deltas that now fit, in order; drops those that became obsolete. */
+  private drain(): void {
+    for (;;) {
+      const { revision } = this.options.target.applied();
+      for (const [from, b] of this.buffered) if (b.delta.toVersion <= revision) this.buffered.delete(from);
+      const next = this.buffered.get(revision);
+      if (next === undefined) break;
+      this.buffered.delete(revision);
+      if (!this.applyDelta(next.delta, next.jti)) break;
+    }
+    if (this.buffered.size === 0) this.cancelRetry();
+  }
+
+  private buffer(delta: Delta, jti: string): void {
+    if (this.buffered.has(delta.fromVersion)) {
+      const held = this.buffered.get(delta.fromVersion)!;
+      if (held.delta.toVersion >= delta.toVersion) return;
+    } else if (this.buffered.size >= this.options.config.maxBufferedDeltas) {
+      // keep the ones closest to the applied revision: they are the next to fit
+      const furthest = Math.max(...this.buffered.keys());
+      if (furthest < delta.fromVersion) return;
+      this.buffered.delete(furthest);
+    }
+    this.buffered.set(delta.fromVersion, { delta, jti });
+  }
+
+  // ── messages out ──────────────────────────────────────────────────────────────────────────
+
+  private ack(ack: ApplyAck): void {
+    this.emit('applied', ack);
+    this.send('apply_ack', ack);
+  }
+
+  /**
+   * Sends a sync_request unless the same one went out less than requestRetryMs ago (`force`
+   * skips that check); arms a retry while the gateway is still missing something.
+   */
+  private request(reason: Reason, want: Want, force = false, detail?: string): string {
+    const now = this.options.clock.now();
+    const key = JSON.stringify(want);
+    const retryMs = this.options.config.requestRetryMs;
+    if (!force && this.lastRequest !== null && this.lastRequest.key === key && now - this.lastRequest.at < retryMs) return '';
+    this.lastRequest = { key, at: now };
+    const applied = this.options.target.applied();
+    this.transactions += 1;
+    const transaction = `sync-${this.transactions}-${randomBytes(4).toString('hex')}`;
+    const message: SyncRequest = {
+      transaction,
+      revision: applied.revision,
+      hash: applied.hash,
+      reason,
+      want,
+      ...(detail === undefined ? {} : { detail: detail.slice(0, 1000) }),
+    };
+    this.log.info({ transaction, reason, want, revision: applied.revision }, 'asking the cloud for what is missing');
+    this.emit('requested', message);
+    this.send('sync_request', message);
+    this.armRetry();
+    return transaction;
+  }
+
+  private send<T extends GatewayMessageType>(type: T, message: GatewayMessage<T>): void {
+    if (!this.connected) return; // the startup request and the heartbeat cover what was missed
+    this.options.publisher.publish(type, message).catch((err: unknown) => {
+      this.log.warn({ err, type }, `could not publish ${type}`);
+    });
+  }
+
+  // ── timers ────────────────────────────────────────────────────────────────────────────────
+
+  /** While deltas wait behind a gap, re-ask every requestRetryMs. */
+  private armRetry(): void {
+    if (this.retryTimer !== null) return;
+    this.retryTimer = this.options.clock.setTimeout(() => {
+      this.retryTimer = null;
+      if (this.buffered.size === 0) return;
+      const { revision } = this.options.target.applied();
+      const first = Math.min(...this.buffered.keys());
+      this.request('gap', { kind: 'delta', fromVersion: revision, toVersion: first }, true);
+    }, this.options.config.requestRetryMs);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== null) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private armChunkTimer(): void {
+    this.cancelChunkTimer();
+    this.chunkTimer = this.options.clock.setTimeout(() => this.onChunkTimeout(), this.options.config.chunkTimeoutMs);
+  }
+
+  private cancelChunkTimer(): void {
+    if (this.chunkTimer !== null) this.options.clock.clearTimeout(this.chunkTimer);
+    this.chunkTimer = null;
+  }
+
+  private onChunkTimeout(): void {
+    this.chunkTimer = null;
+    const missing = this.assembly.missing();
+    if (missing === null) return;
+    this.chunkRetries += 1;
+    if (this.chunkRetries > CHUNK_RETRIES) {
+      this.assembly.clear();
+      this.request('incomplete_snapshot', { kind: 'snapshot' }, true, `snapshot ${missing.snapshotId} still lacks ${missing.chunks.length} chunk(s) after ${CHUNK_RETRIES} requests`);
+      return;
+    }
+    this.request('incomplete_snapshot', { kind: 'chunks', ...missing }, true);
+    this.armChunkTimer();
+  }
+
+  private clearTimers(): void {
+    this.cancelChunkTimer();
+    this.cancelRetry();
+  }
+}
