@@ -19,7 +19,13 @@ export type GatewayErrorCode =
   | 'NOT_STARTED'
   | 'DEVICE_OFFLINE'
   | 'DEVICE_TIMEOUT'
-  | 'DEVICE_ERROR';
+  | 'DEVICE_ERROR'
+  /** the target exists but cannot do this now (a door in lockdown, an actuator offline) */
+  | 'UNAVAILABLE'
+  /** a cloud change whose result does not have the content hash the cloud said it would */
+  | 'HASH_MISMATCH'
+  /** a local edit of the rules on a gateway whose rules the cloud owns */
+  | 'CLOUD_MANAGED';
 
 export interface GatewayErrorDetails {
   /** the entity kind, e.g. 'credential' */
