@@ -7,10 +7,13 @@
  *   door open from the fire input alone, whatever the database, the rules or the cloud say.
  * - A door whose actuator is unavailable stays as it is (fail-secure doors stay locked) and says
  *   why in its health; when the actuator comes back, the door's intended state is re-applied.
+ * - A remote unlock (remoteUnlock) is a timed release like a grant's pulse; it is refused in
+ *   lockdown and while the actuator is offline, and is a no-op release in fire or passage mode.
  */
 import type { Logger } from 'pino';
 import type { Presentation, Verdict } from '../access/verdict.js';
 import type { Clock, TimerHandle } from '../clock.js';
+import { GatewayError } from '../gatewayError.js';
 import type { JournalEvent } from '../store/journal.js';
 import type { CredentialReader, DoorActuator, DoorSensor, Health, Indicator, IndicatorPattern, ReaderInput } from '../../hal/types.js';
 import type { DoorBehaviour } from './doorConfig.js';
@@ -166,6 +169,38 @@ export class DoorController {
     this.lockdown = this.ctx.lockedDown(this.doorId);
     this.evaluatePassage();
     this.reconcile('rules changed');
+  }
+
+  /**
+   * Releases the door for `ms` on a remote (cloud) command, like a grant's pulse: the forced-open
+   * alarm is masked for `ms`, the door re-locks when the pulse ends or when it closes after an
+   * opening, and a shorter release never cuts a running pulse or passage short. In fire or
+   * passage mode the door already stands released: nothing moves and the unlock is still
+   * journaled (it does not outlast the mode). Act, then record: the relay moves before the
+   * `remote_unlock` event is journaled.
+   *
+   * Throws GatewayError('UNAVAILABLE') when the door is not running, is locked down (a remote
+   * unlock does not override lockdown) or its actuator is offline; 'INPUT_INVALID' for an `ms`
+   * that is not a positive integer. A command the actuator later fails to confirm is journaled
+   * as `actuator_failed`, like every actuator failure.
+   */
+  remoteUnlock(ms: number, reason: string): void {
+    if (!Number.isSafeInteger(ms) || ms < 1) {
+      throw new GatewayError('INPUT_INVALID', `remote unlock of door ${this.doorId} needs a positive whole number of milliseconds`, { id: this.doorId, field: 'ms' });
+    }
+    if (!this.started) throw new GatewayError('UNAVAILABLE', `door ${this.doorId} is not running`, { id: this.doorId });
+    const mode = this.mode();
+    if (mode === 'lockdown') {
+      throw new GatewayError('UNAVAILABLE', `door ${this.doorId} is locked down: a remote unlock does not override lockdown`, { id: this.doorId, hint: 'lift the lockdown first' });
+    }
+    const actuator = this.devices.actuator.health();
+    if (actuator.state === 'offline') {
+      throw new GatewayError('UNAVAILABLE', `door ${this.doorId} cannot unlock: actuator offline (${actuator.reason})`, { id: this.doorId });
+    }
+    this.release(ms, 'remote unlock');
+    if (mode === 'normal') this.show('granted');
+    this.log.info({ ms, mode, reason }, 'remote unlock');
+    this.safeRecord({ type: 'access', doorId: this.doorId, grant: true, reason: 'remote_unlock', data: { ms, reason } });
   }
 
   // --- inputs ---------------------------------------------------------------------------
