@@ -210,6 +210,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   /** Applies through the target; on failure says so and asks for what would repair it. */
   private applyChange(change: StateChange, jti: string, what: string): AppliedState | null {
     const started = performance.now();
+    this.log.info({ revision: change.revision, operations: change.operations.length }, `applying ${what}`);
     try {
       const done = this.options.target.apply(change);
       this.log.info({ revision: done.revision, hash: done.hash, operations: change.operations.length, ms: Math.round(performance.now() - started) }, `applied ${what}`);

@@ -1,0 +1,153 @@
+/**
+ * The state sync end to end: a real gateway (SQLite store, decision index, doors on simulated
+ * devices) and a fake cloud, through a real Mosquitto.
+ */
+import t, { type Test } from 'tap';
+import { signEnvelope } from '../../src/cloud/signedEnvelope.js';
+import type { ApplyAck, SecurityEvent, SyncRequest } from '../../src/cloud/messages.js';
+import { broker, fakeCloud, GW, ISSUER, testKey, until, type FakeCloud } from '../fixtures/cloudHarness.js';
+import { CloudState } from '../fixtures/cloudState.js';
+import { gatewayFixture, type GatewayFixture } from '../fixtures/gatewayFixture.js';
+import { smallSite, up } from '../fixtures/storeFixture.js';
+import { generateSigningKeyPair } from '../../src/cloud/keys.js';
+import { ManualClock } from '../../src/clock.js';
+
+const START = '2026-11-23T09:00:00Z';
+
+async function connected(t: Test) {
+  const b = await broker(t);
+  const key = testKey();
+  // the cloud listens before the gateway connects (it must see the startup request); it signs on the gateway's clock
+  const clock = new ManualClock(START);
+  const cloud = await fakeCloud(t, b, key, clock, 'auto');
+  const startup = until<SyncRequest>(cloud.emitter, 'sync_request');
+  const f = await gatewayFixture(t, {
+    gateway: { id: GW },
+    cloud: { enabled: true, url: b.url, keys: [{ kid: key.kid, pem: key.publicPem }], issuer: ISSUER, upload: { pollMs: 100 } },
+  }, START);
+  const link = f.gateway.cloud!;
+  return { b, key, f, cloud, link, startup };
+}
+
+const siteWithAnn = () => [
+  ...smallSite(),
+  up('person', { id: 'ann', name: 'Ann' }),
+  up('holding', { personId: 'ann', keyId: 'k-lobby' }),
+  up('credential', { id: 'ann-card', personId: 'ann', kind: 'card', card: '26:7:1001' }),
+];
+
+function opens(f: GatewayFixture, card: string): boolean {
+  return f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: card }).grant;
+}
+
+async function publishSnapshot(cloud: FakeCloud, state: CloudState, id: string, chunkOps: number): Promise<ApplyAck> {
+  const acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.snapshotId === id);
+  for (const chunk of state.snapshot(id, chunkOps).reverse()) await cloud.send('snapshot', chunk);
+  return acked;
+}
+
+t.test('a cloud-managed gateway asks for a snapshot, applies it, acknowledges {revision, hash} and decides with it', async (t) => {
+  const { f, cloud, startup } = await connected(t);
+  t.match(await startup, { reason: 'startup', revision: 0, want: { kind: 'snapshot' } }, 'the demo seed is revision 0: never synced');
+  t.ok(opens(f, '26:12:34567'), 'the demo site decides until the first snapshot');
+  const state = new CloudState(t);
+  state.change(siteWithAnn());
+  const ack = await publishSnapshot(cloud, state, 'snap-1', 3);
+  t.match(ack, { revision: 1, hash: state.hash(), duplicate: false });
+  t.same(f.gateway.applied(), { revision: 1, hash: state.hash() });
+  t.ok(opens(f, '26:7:1001'), "Ann's card opens the lobby");
+  t.notOk(opens(f, '26:12:34567'), 'the demo records are gone');
+  t.equal(f.gateway.store.site()?.name, 'Test Site');
+  t.throws(() => f.gateway.applyBatch([up('person', { id: 'x', name: 'X' })], { source: 'local' }), { code: 'CLOUD_MANAGED' }, 'no local edits on a cloud-managed gateway');
+});
+
+t.test('a delta chain, then a gap answered by the cloud with the transaction echoed', async (t) => {
+  const { f, cloud, startup } = await connected(t);
+  await startup;
+  const state = new CloudState(t);
+  const d1 = state.change(siteWithAnn());
+  await publishSnapshot(cloud, state, 'snap-1', 100);
+  const d2 = state.change([up('person', { id: 'bob', name: 'Bob' }), up('holding', { personId: 'bob', keyId: 'k-lobby' })]);
+  const d3 = state.change([up('credential', { id: 'bob-card', personId: 'bob', kind: 'card', card: '26:7:1002' })]);
+  const d4 = state.change([up('person', { id: 'ann', name: 'Ann', status: 'suspended' })]);
+  let acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.revision === 2);
+  await cloud.send('delta', d2);
+  await acked;
+  // 3→4 arrives before 2→3: the gateway asks for 2→3
+  const asked = until<SyncRequest>(cloud.emitter, 'sync_request', (r) => r.reason === 'gap');
+  await cloud.send('delta', d4);
+  const request = await asked;
+  t.match(request, { revision: 2, want: { kind: 'delta', fromVersion: 2, toVersion: 3 } });
+  t.equal(f.gateway.applied().revision, 2, 'nothing applied past the gap');
+  acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.revision === 4);
+  await cloud.send('delta', { ...d3, transaction: request.transaction });
+  t.match(await acked, { revision: 4, hash: state.hash(), duplicate: false });
+  t.ok(opens(f, '26:7:1002'), "Bob's card opens");
+  t.notOk(opens(f, '26:7:1001'), 'suspended Ann does not');
+  // a redelivered old delta is acknowledged as a duplicate
+  const dup = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.duplicate);
+  await cloud.send('delta', d1);
+  t.match(await dup, { revision: 4, hash: state.hash(), duplicate: true });
+});
+
+t.test('forged, unsigned, wrong-key, expired and rollback messages change nothing and are reported', async (t) => {
+  const { f, cloud, link, startup } = await connected(t);
+  await startup;
+  const state = new CloudState(t);
+  state.change(siteWithAnn());
+  await publishSnapshot(cloud, state, 'snap-1', 100);
+  const before = f.gateway.applied();
+  const evil = state.change([up('person', { id: 'mallory', name: 'Mallory' }), up('holding', { personId: 'mallory', keyId: 'k-lobby' }),
+    up('credential', { id: 'mallory-card', personId: 'mallory', kind: 'card', card: '26:6:666' })]);
+  const topic = `lockgw/${GW}/down/delta`;
+  const key = testKey();
+  const attacker = generateSigningKeyPair(key.kid); // same kid, different key: a forged signature
+  const stranger = generateSigningKeyPair('stranger');
+  const security = (n: number) => new Promise<SecurityEvent[]>((resolve) => {
+    const check = () => {
+      if (cloud.received.security_event.length >= n) {
+        cloud.emitter.off('security_event', check);
+        resolve(cloud.received.security_event);
+      }
+    };
+    cloud.emitter.on('security_event', check);
+    check();
+  });
+  const sign = (k: typeof key, extra: { now?: number; ttlMs?: number } = {}) => signEnvelope(evil, { kid: k.kid, privateKey: k.privateKey, issuer: ISSUER, audience: GW, type: 'delta', now: extra.now ?? f.clock.now(), ttlMs: extra.ttlMs ?? 60_000 });
+
+  await cloud.publishRaw(topic, sign(attacker));
+  await cloud.publishRaw(topic, JSON.stringify({ msg: evil }));
+  await cloud.publishRaw(topic, sign(stranger));
+  await cloud.send('delta', evil, { now: f.clock.now() - 3_600_000, ttlMs: 60_000 }); // expired an hour ago
+  const events = await security(4);
+  t.same(events.map((e) => e.reason).sort(), ['bad_signature', 'expired', 'malformed', 'unknown_key'].sort());
+  t.same(f.gateway.applied(), before, 'the state is unchanged');
+  t.notOk(opens(f, '26:6:666'), "Mallory's card does not open");
+  t.equal(link.status().security.total, 4);
+
+  // a snapshot at a lower version than the applied one: a rollback
+  const older = new CloudState(t);
+  older.change(smallSite());
+  const [first] = older.snapshot('rollback', 100);
+  await cloud.send('snapshot', { ...first!, version: 1 }); // equal version, different hash: applied as repair...
+  await until(cloud.emitter, 'apply_ack', (a: ApplyAck) => a.snapshotId === 'rollback');
+  t.equal(f.gateway.applied().hash, older.hash(), 'an equal version with a different hash is the cloud repairing the gateway');
+  const repaired = f.gateway.applied();
+  const forward = new CloudState(t);
+  forward.change(smallSite());
+  forward.change([up('door', { id: 'roof', name: 'Roof' })]);
+  const [v2] = forward.snapshot('v2', 100);
+  await cloud.send('snapshot', v2!);
+  await until(cloud.emitter, 'apply_ack', (a: ApplyAck) => a.revision === 2);
+  const [v1] = older.snapshot('back-to-1', 100);
+  await cloud.send('snapshot', v1!);
+  const all = await security(5);
+  t.match(all.at(-1), { reason: 'rollback', topic: `lockgw/${GW}/down/snapshot` });
+  t.equal(f.gateway.applied().revision, 2, 'the rollback was refused');
+  t.not(f.gateway.applied().hash, repaired.hash);
+
+  // every rejection is in the journal, on its way to the cloud with the other events
+  const journaled = cloud.received.events.flatMap((b) => b.events).filter((e) => e.type === 'security').map((e) => e.reason);
+  const pending = f.gateway.journal.read(0, 1000).filter((e) => e.type === 'security').map((e) => e.reason);
+  t.same([...journaled, ...pending].sort(), ['bad_signature', 'expired', 'malformed', 'rollback', 'unknown_key']);
+});
