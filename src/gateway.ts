@@ -26,7 +26,7 @@ import { DoorBehaviourSchema, type DoorBehaviour } from './doors/doorConfig.js';
 import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
 import { buildSerialDoors } from './hardware/serialDoors.js';
-import { CloudLink } from './cloud/cloudLink.js';
+import { CloudLink, type GatewayControl } from './cloud/cloudLink.js';
 import type { StateChange } from './cloud/stateSync.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { maskAllows } from './access/scheduleMask.js';
@@ -98,6 +98,7 @@ export class Gateway {
           config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
           stateExtras: () => this.applied(),
           sync: { applied: () => this.applied(), apply: (change) => this.applyCloudChange(change) },
+          control: this.cloudControl(),
         })
         : null;
       this.running = { db, store, journal, pinHasher, index, doors, cloud };
@@ -152,6 +153,31 @@ export class Gateway {
       },
     };
     return new SiteDoors(hardware, fire, ctx);
+  }
+
+  /** What the cloud's commands act on, and the door status it is sent. */
+  private cloudControl(): GatewayControl {
+    return {
+      hasDoor: (doorId) => this.r.doors.get(doorId) !== undefined || this.r.index.doorIndex.has(doorId),
+      unlockDoor: (doorId, ms, correlationId) => {
+        const door = this.r.doors.get(doorId);
+        if (door === undefined) throw new GatewayError('UNAVAILABLE', `door ${doorId} has no lock on this gateway`, { entity: 'door', id: doorId });
+        door.remoteUnlock(ms, `cloud command ${correlationId}`);
+      },
+      setLockdown: (doorId, on) => this.setLockdown(doorId, on),
+      status: () => {
+        const { index, journal, doors } = this.r;
+        const stats = journal.stats();
+        return {
+          revision: index.revision,
+          hash: index.hash,
+          siteId: index.siteId,
+          journal: { count: stats.count, lastSeq: stats.lastSeq, fill: stats.fill, dropped: stats.dropped },
+          doors: doors.status().map((d) => ({ doorId: d.doorId, mode: d.mode, actuator: d.actuator, open: d.open, alarms: d.alarms, health: d.health.state })),
+        };
+      },
+      doorStatuses: () => this.r.doors.status(),
+    };
   }
 
   /** the cloud link, when `cloud.enabled` */

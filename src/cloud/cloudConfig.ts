@@ -63,6 +63,16 @@ export const CloudConfigSchema = z
         ackTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
       })
       .prefault({}),
+    doorStatus: z
+      .strictObject({
+        /** how often the doors are looked at for a changed status */
+        pollMs: z.number().int().min(50).max(60_000).default(1000),
+        /** the least time between two publishes of one door's status */
+        minIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
+        /** every door's status is republished this often even without a change */
+        refreshMs: z.number().int().min(1000).max(24 * 3_600_000).default(300_000),
+      })
+      .prefault({}),
     sync: z
       .strictObject({
         /** ask for the missing chunks of a snapshot when none arrived for this long */

@@ -1,6 +1,6 @@
 /**
  * The cloud link: the MQTT connection plus what runs over it — the event upload, the state sync
- * (snapshots and deltas) and security events. Every cloud → gateway message is verified here
+ * (snapshots and deltas), the heartbeat watch, remote commands, door status and security events. Every cloud → gateway message is verified here
  * (decodeCloudMessage) before it is routed; a message that fails verification changes nothing
  * and becomes a security event (counter, log, journal, up/security_event).
  *
@@ -8,19 +8,28 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { DoorStatus } from '../doors/doorController.js';
 import type { Journal } from '../store/journal.js';
 import type { CloudConfig } from './cloudConfig.js';
-import { decodeCloudMessage, peekUnverified } from './cloudMessage.js';
+import { decodeCloudMessage, peekUnverified, type DecodedCloudMessage } from './cloudMessage.js';
+import { CommandHandler, type CommandTarget } from './commandHandler.js';
+import { DoorStatusPublisher } from './doorStatusPublisher.js';
 import { EventUploader, type UploaderEvents, type UploaderStatus } from './eventUploader.js';
+import { HeartbeatMonitor, type HeartbeatStatus } from './heartbeatMonitor.js';
 import { loadCloudKeys, type CloudKeySet } from './keys.js';
-import type { ApplyAck, SyncRequest } from './messages.js';
+import type { ApplyAck, CommandResponse, SyncRequest } from './messages.js';
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
 import { StateSync, type SyncTarget } from './stateSync.js';
 import { GatewayTopics } from './topics.js';
 
 export type { SecurityCounters };
+
+/** What remote commands and door status act on (the gateway). */
+export interface GatewayControl extends Omit<CommandTarget, 'requestResync'> {
+  doorStatuses(): DoorStatus[];
+}
 
 export interface CloudLinkOptions {
   config: CloudConfig;
@@ -31,6 +40,8 @@ export interface CloudLinkOptions {
   stateExtras?: () => OnlineStateExtras;
   /** what snapshots and deltas apply to (the gateway); without it they are not accepted */
   sync?: SyncTarget;
+  /** what commands act on and whose doors' status is published; without it commands are answered `unavailable` */
+  control?: GatewayControl;
   /** for tests: the reconnect jitter */
   random?: () => number;
 }
@@ -41,6 +52,7 @@ export interface CloudLinkStatus {
   upload: UploaderStatus | null;
   security: SecurityCounters;
   sync: ReturnType<StateSync['status']> | null;
+  heartbeat: HeartbeatStatus | null;
 }
 
 interface Running {
@@ -48,6 +60,10 @@ interface Running {
   uploader: EventUploader;
   security: SecurityEvents;
   sync: StateSync | null;
+  heartbeat: HeartbeatMonitor;
+  commands: CommandHandler | null;
+  doorStatus: DoorStatusPublisher | null;
+  doorPoll: TimerHandle | null;
 }
 
 /** Health and progress, for the gateway's status and for tests. */
@@ -55,6 +71,7 @@ export type CloudLinkEvents = UploaderEvents & Pick<ConnectionEvents, 'connected
   security: [Rejection];
   applied: [ApplyAck];
   requested: [SyncRequest];
+  command: [CommandResponse];
 };
 
 export class CloudLink extends EventEmitter<CloudLinkEvents> {
@@ -73,7 +90,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
   /** Validates keys and topics (CONFIG_INVALID), then connects in the background. No-op when disabled. */
   async start(): Promise<void> {
     if (this.running !== null) return;
-    const { config, gatewayId, journal, clock, logger } = this.options;
+    const { config, gatewayId, journal, clock, logger, control } = this.options;
     if (!config.enabled) {
       this.log.info('cloud link disabled');
       return;
@@ -89,9 +106,20 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const security = new SecurityEvents({ journal, clock, logger, publish: (e) => connection.publish('security_event', e) });
     const target = this.options.sync;
     const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync });
+    const heartbeat = new HeartbeatMonitor({ clock, logger, staleAfterMs: config.sync.staleAfterMs, maxClockSkewMs: config.sync.maxClockSkewMs });
+    const commands = control === undefined ? null : new CommandHandler({
+      target: { ...bindControl(control), requestResync: () => sync?.requestSnapshot('resync_command') ?? '' },
+      clock, logger,
+    });
+    const doorStatus = control === undefined ? null : new DoorStatusPublisher({
+      clock, logger, read: () => control.doorStatuses(), publish: (m) => connection.publish('door_status', m),
+      minIntervalMs: config.doorStatus.minIntervalMs, refreshMs: config.doorStatus.refreshMs,
+    });
+    const running: Running = { connection, uploader, security, sync, heartbeat, commands, doorStatus, doorPoll: null };
     connection.on('connected', (e) => {
       uploader.onConnected();
       sync?.onConnected();
+      doorStatus?.onConnected();
       this.emit('connected', e);
     });
     connection.on('disconnected', (e) => {
@@ -101,27 +129,31 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     });
     uploader.on('sent', (e) => this.emit('sent', e));
     uploader.on('acked', (e) => this.emit('acked', e));
-    sync?.on('applied', (ack) => this.emit('applied', ack));
+    sync?.on('applied', (ack) => {
+      heartbeat.onApplied(ack.revision);
+      this.emit('applied', ack);
+    });
     sync?.on('requested', (request) => this.emit('requested', request));
-    sync?.on('rejected', (r) => this.reject({ reason: r.reason, topic: this.topics!.topic(r.reason === 'rollback' ? 'snapshot' : 'delta'), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) }));
-    connection.on('message', (m) => this.onMessage(m.topic, m.payload));
-    this.running = { connection, uploader, security, sync };
+    sync?.on('rejected', (r) => this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) }));
+    this.watchHeartbeat(heartbeat, sync);
+    connection.on('message', (m) => this.onMessage(m.topic, m.payload, m.retain));
+    this.running = running;
     await uploader.start();
     await sync?.start();
+    await heartbeat.start();
+    await doorStatus?.start();
+    this.pollDoors();
     await connection.start();
-  }
-
-  /** A rejected cloud message: counted, logged, journaled, published. */
-  private reject(rejection: Rejection): void {
-    this.running?.security.report(rejection);
-    this.emit('security', rejection);
   }
 
   async stop(): Promise<void> {
     const running = this.running;
     if (running === null) return;
     this.running = null;
+    if (running.doorPoll !== null) this.options.clock.clearTimeout(running.doorPoll);
     running.security.flush();
+    await running.doorStatus?.stop();
+    await running.heartbeat.stop();
     await running.sync?.stop();
     await running.uploader.stop();
     await running.connection.stop();
@@ -134,6 +166,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       upload: this.running?.uploader.status() ?? null,
       security: this.running?.security.counters() ?? { total: 0, byReason: {} },
       sync: this.running?.sync?.status() ?? null,
+      heartbeat: this.running?.heartbeat.status() ?? null,
     };
   }
 
@@ -147,7 +180,44 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     return this.running?.connection ?? null;
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  /** A rejected cloud message: counted, logged, journaled, published. */
+  private reject(rejection: Rejection): void {
+    this.running?.security.report(rejection);
+    this.emit('security', rejection);
+  }
+
+  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests. */
+  private watchHeartbeat(heartbeat: HeartbeatMonitor, sync: StateSync | null): void {
+    const { journal, clock } = this.options;
+    const alarm = (reason: string, data: Record<string, unknown>) => {
+      try {
+        journal.append({ type: 'alarm', at: clock.now(), reason, data });
+      } catch (err) {
+        this.log.error({ err, reason }, 'could not journal a sync alarm');
+      }
+    };
+    heartbeat.on('stale', ({ sinceMs }) => {
+      this.log.warn({ sinceMs }, 'sync_stale: no valid heartbeat from the cloud; the rules may be out of date');
+      alarm('sync_stale', { sinceMs });
+      sync?.requestLatest('stale');
+    });
+    heartbeat.on('fresh', () => alarm('sync_stale_cleared', {}));
+    heartbeat.on('behind', ({ cloudRevision }) => sync?.onCloudRevision(cloudRevision));
+    heartbeat.on('clockSkew', ({ offsetMs }) => {
+      this.log.warn({ offsetMs }, "the gateway's clock differs from the cloud's");
+      alarm('clock_skew', { offsetMs });
+    });
+  }
+
+  /** Door status is looked at every doorStatus.pollMs; only changes are published. */
+  private pollDoors(): void {
+    const running = this.running;
+    if (running === null || running.doorStatus === null) return;
+    running.doorStatus.poke();
+    running.doorPoll = this.options.clock.setTimeout(() => this.pollDoors(), this.options.config.doorStatus.pollMs);
+  }
+
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     const running = this.running;
     if (running === null || this.keys === null || this.topics === null) return;
     const { config, clock } = this.options;
@@ -159,22 +229,60 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     });
     if (!decoded.ok) {
-      const { kid, jti } = peekUnverified(payload);
+      const { kid, jti, correlationId } = peekUnverified(payload);
       this.reject({ reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) });
+      if (decoded.type === 'command') {
+        const response = running.commands?.rejected(decoded.reason, decoded.detail, correlationId ?? null, decoded.path)
+          ?? { correlationId: correlationId ?? null, result: 'unauthorized' as const, message: decoded.detail.slice(0, 1000) };
+        this.respond(response);
+      }
       return;
     }
+    this.route(running, decoded, retained);
+  }
+
+  private route(running: Running, decoded: DecodedCloudMessage, retained: boolean): void {
+    const { jti } = decoded.claims;
     switch (decoded.type) {
       case 'events_ack':
-        running.uploader.onAck(decoded.message, decoded.claims.jti);
+        running.uploader.onAck(decoded.message, jti);
         return;
       case 'snapshot':
-        if (running.sync !== null) running.sync.onSnapshotChunk(decoded.message, decoded.claims.jti);
+        running.sync?.onSnapshotChunk(decoded.message, jti);
         return;
       case 'delta':
-        if (running.sync !== null) running.sync.onDelta(decoded.message, decoded.claims.jti);
+        running.sync?.onDelta(decoded.message, jti);
         return;
-      default:
-        this.log.debug({ type: decoded.type, jti: decoded.claims.jti }, 'cloud message type not handled yet');
+      case 'heartbeat': {
+        const applied = this.options.sync?.applied().revision ?? 0;
+        const verdict = running.heartbeat.onHeartbeat(decoded.message, applied);
+        if (!verdict.accepted) {
+          this.reject({ reason: 'replay', topic: this.topics!.topic('heartbeat'), detail: 'a heartbeat no newer than the last accepted one', jti });
+        }
+        return;
+      }
+      case 'command': {
+        const response = running.commands?.handle(decoded.message, decoded.claims, { retained })
+          ?? { correlationId: decoded.message.correlationId, result: 'unavailable' as const, message: 'this gateway runs no doors and takes no commands' };
+        this.respond(response);
+        return;
+      }
     }
   }
+
+  private respond(response: CommandResponse): void {
+    this.emit('command', response);
+    this.running?.connection.publish('command_response', response).catch((err: unknown) => {
+      this.log.warn({ err, correlationId: response.correlationId }, 'could not publish a command response');
+    });
+  }
+}
+
+function bindControl(control: GatewayControl): Omit<CommandTarget, 'requestResync'> {
+  return {
+    hasDoor: (doorId) => control.hasDoor(doorId),
+    unlockDoor: (doorId, ms, correlationId) => control.unlockDoor(doorId, ms, correlationId),
+    setLockdown: (doorId, on) => control.setLockdown(doorId, on),
+    status: () => control.status(),
+  };
 }

@@ -210,7 +210,10 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain }, (err) => {
       if (err) this.log.warn({ err }, 'could not publish the online state');
     });
-    const subscriptions = Object.fromEntries(topics.subscriptions().map((s) => [s.topic, { qos: s.qos }]));
+    // MQTT 5 "retain as published": a command published with the retain flag arrives flagged even
+    // live, so the gateway can refuse every retained command (3.1.1 flags only stored ones)
+    const rap = this.options.config.protocolVersion === 5 ? { rap: true } : {};
+    const subscriptions = Object.fromEntries(topics.subscriptions().map((s) => [s.topic, { qos: s.qos, ...rap }]));
     client.subscribe(subscriptions, (err) => {
       if (err) this.log.warn({ err }, 'subscribing to the cloud topics failed');
     });

@@ -60,7 +60,7 @@ export type StateSyncEvents = {
   applied: [ApplyAck];
   requested: [SyncRequest];
   /** a message that must not be applied for a security reason (the link records it) */
-  rejected: [{ reason: SecurityEventReason; detail: string; jti?: string }];
+  rejected: [{ reason: SecurityEventReason; type: 'snapshot' | 'delta'; detail: string; jti?: string }];
   /** a change that could not be applied (bad references, duplicate PIN, ...) */
   failed: [{ detail: string; code: string }];
 };
@@ -124,6 +124,12 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     this.request(reason, applied === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied, toVersion: revision });
   }
 
+  /** Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale). */
+  requestLatest(reason: Reason): void {
+    const { revision } = this.options.target.applied();
+    this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision });
+  }
+
   /** A full snapshot is wanted (resync command, stale state): returns the request's transaction id. */
   requestSnapshot(reason: Reason): string {
     return this.request(reason, { kind: 'snapshot' }, true);
@@ -148,7 +154,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   onSnapshotChunk(chunk: SnapshotChunk, jti: string): void {
     const applied = this.options.target.applied();
     if (chunk.version < applied.revision) {
-      this.emit('rejected', { reason: 'rollback', detail: `snapshot ${chunk.snapshotId} is version ${chunk.version}, older than the applied revision ${applied.revision}`, jti });
+      this.emit('rejected', { reason: 'rollback', type: 'snapshot', detail: `snapshot ${chunk.snapshotId} is version ${chunk.version}, older than the applied revision ${applied.revision}`, jti });
       return;
     }
     if (chunk.version === applied.revision && chunk.hash === applied.hash) {
@@ -219,7 +225,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       const code = isGatewayError(err) ? err.code : 'INTERNAL';
       const detail = `${what} was not applied: ${(err as Error).message}`;
       if (code === 'HASH_MISMATCH') {
-        this.emit('rejected', { reason: 'hash_mismatch', detail, jti });
+        this.emit('rejected', { reason: 'hash_mismatch', type: change.replace ? 'snapshot' : 'delta', detail, jti });
         this.request('hash_mismatch', { kind: 'snapshot' }, true, detail);
       } else {
         this.log.error({ code, err: isGatewayError(err) ? undefined : err }, detail);
