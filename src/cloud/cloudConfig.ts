@@ -80,7 +80,7 @@ export const CloudConfigSchema = z
         /** resend a sync_request that was not answered within this */
         requestRetryMs: z.number().int().min(100).max(3_600_000).default(60_000),
         /** deltas that arrived ahead of a gap, kept until the gap is filled */
-        maxBufferedDeltas: z.number().int().min(0).max(100_000).default(1000),
+        maxBufferedDeltas: z.number().int().min(1).max(100_000).default(1000),
         /** the largest snapshot accepted (operations in all its chunks) */
         maxSnapshotOperations: z.number().int().min(1).max(20_000_000).default(5_000_000),
         /** no valid heartbeat for this long raises sync_stale */

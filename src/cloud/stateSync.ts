@@ -54,6 +54,8 @@ export interface StateSyncOptions {
   clock: Clock;
   logger: Logger;
   config: CloudConfig['sync'];
+  /** runs the apply of waiting deltas on a later turn of the event loop; default setImmediate */
+  defer?: (run: () => void) => void;
 }
 
 export type StateSyncEvents = {
@@ -73,6 +75,9 @@ interface Buffered {
   jti: string;
 }
 
+/** The most operations applied as one change when consecutive deltas are waiting. */
+const MAX_RUN_OPERATIONS = 200_000;
+
 /** Chunk requests before a silent snapshot is given up and a whole new one asked for. */
 const CHUNK_RETRIES = 3;
 
@@ -88,6 +93,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   private connected = false;
   private requestedOnce = false;
   private duplicateSnapshotId: string | null = null;
+  private drainScheduled = false;
   private transactions = 0;
 
   constructor(private readonly options: StateSyncOptions) {
@@ -148,7 +154,10 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       this.request('gap', applied.revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied.revision, toVersion });
       return;
     }
-    if (this.applyDelta(delta, jti)) this.drain();
+    // it fits: applied on the next turn of the event loop, together with any deltas that arrived
+    // meanwhile (one transaction and one index rebuild for a burst, acknowledged at its end)
+    this.buffer(delta, jti);
+    this.scheduleDrain();
   }
 
   onSnapshotChunk(chunk: SnapshotChunk, jti: string): void {
@@ -195,10 +204,20 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
 
   // ── applying ──────────────────────────────────────────────────────────────────────────────
 
-  private applyDelta(delta: Delta, jti: string): boolean {
-    const done = this.applyChange({ operations: delta.operations, replace: false, revision: delta.toVersion, hash: delta.hash }, jti, `delta ${delta.fromVersion}→${delta.toVersion}`);
+  /** Applies a run of consecutive deltas as one change; acknowledges its last revision. */
+  private applyDeltas(run: Buffered[]): boolean {
+    const first = run[0]!.delta;
+    const last = run[run.length - 1]!;
+    const operations = run.length === 1 ? first.operations : run.flatMap((b) => b.delta.operations);
+    const what = run.length === 1 ? `delta ${first.fromVersion}→${first.toVersion}` : `${run.length} deltas ${first.fromVersion}→${last.delta.toVersion}`;
+    const done = this.applyChange({ operations, replace: false, revision: last.delta.toVersion, hash: last.delta.hash }, last.jti, what, run.length === 1);
+    if (done === 'retry') {
+      // one of them cannot be applied: one at a time, so the good ones before it still land
+      for (const b of run) if (!this.applyDeltas([b])) return false;
+      return true;
+    }
     if (done === null) return false;
-    this.ack({ ...done, duplicate: false, inReplyTo: jti });
+    this.ack({ ...done, duplicate: false, inReplyTo: last.jti });
     return true;
   }
 
@@ -208,13 +227,16 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       snapshot.lastJti,
       `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`,
     );
-    if (done === null) return;
+    if (done === null || done === 'retry') return;
     this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
-    this.drain();
+    this.scheduleDrain();
   }
 
-  /** Applies through the target; on failure says so and asks for what would repair it. */
-  private applyChange(change: StateChange, jti: string, what: string): AppliedState | null {
+  /**
+   * Applies through the target; on failure says so and asks for what would repair it. With
+   * `report` false a failure other than a hash mismatch returns 'retry' without a word.
+   */
+  private applyChange(change: StateChange, jti: string, what: string, report = true): AppliedState | null | 'retry' {
     const started = performance.now();
     this.log.info({ revision: change.revision, operations: change.operations.length }, `applying ${what}`);
     try {
@@ -224,6 +246,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     } catch (err) {
       const code = isGatewayError(err) ? err.code : 'INTERNAL';
       const detail = `${what} was not applied: ${(err as Error).message}`;
+      if (code !== 'HASH_MISMATCH' && !report) return 'retry';
       if (code === 'HASH_MISMATCH') {
         this.emit('rejected', { reason: 'hash_mismatch', type: change.replace ? 'snapshot' : 'delta', detail, jti });
         this.request('hash_mismatch', { kind: 'snapshot' }, true, detail);
@@ -237,15 +260,30 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     }
   }
 
-  /** Applies the buffered deltas that now fit, in order; drops those that became obsolete. */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    (this.options.defer ?? setImmediate)(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Applies the buffered deltas that now fit, in runs; drops those that became obsolete. */
   private drain(): void {
     for (;;) {
       const { revision } = this.options.target.applied();
       for (const [from, b] of this.buffered) if (b.delta.toVersion <= revision) this.buffered.delete(from);
-      const next = this.buffered.get(revision);
-      if (next === undefined) break;
-      this.buffered.delete(revision);
-      if (!this.applyDelta(next.delta, next.jti)) break;
+      const run: Buffered[] = [];
+      let operations = 0;
+      for (let next = this.buffered.get(revision); next !== undefined; next = this.buffered.get(next.delta.toVersion)) {
+        if (run.length > 0 && operations + next.delta.operations.length > MAX_RUN_OPERATIONS) break;
+        run.push(next);
+        operations += next.delta.operations.length;
+      }
+      if (run.length === 0) break;
+      for (const b of run) this.buffered.delete(b.delta.fromVersion);
+      if (!this.applyDeltas(run)) break;
     }
     if (this.buffered.size === 0) this.cancelRetry();
   }

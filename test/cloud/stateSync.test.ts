@@ -36,13 +36,24 @@ async function setup(t: Test, sync: Record<string, unknown> = {}) {
     clock: f.clock,
     logger: pino({ level: 'silent' }),
     config: CloudConfigSchema.parse({ sync }).sync,
+    // deltas that fit are applied on a later turn; here that turn is run at once, or held by `hold`
+    defer: (run) => (deferred === null ? run() : deferred.push(run)),
   });
+  let deferred: Array<() => void> | null = null;
   await engine.start();
   t.teardown(() => engine.stop());
   const cloud = new CloudState(t);
   const acks = () => sent.filter((s) => s.type === 'apply_ack').map((s) => s.message as ApplyAck);
   const requests = () => sent.filter((s) => s.type === 'sync_request').map((s) => s.message as SyncRequest);
-  return { f, engine, cloud, sent, acks, requests };
+  const hold = () => {
+    deferred = [];
+  };
+  const release = () => {
+    const runs = deferred ?? [];
+    deferred = null;
+    for (const run of runs) run();
+  };
+  return { f, engine, cloud, sent, acks, requests, hold, release };
 }
 
 /** A site plus a run of realistic changes: people, PINs, cards, holdings, revocations. */
@@ -290,4 +301,33 @@ t.test('deltas buffered behind a gap are bounded', async (t) => {
   const deltas = buildHistory(cloud, 10, 16);
   for (const d of deltas.slice(2).reverse()) engine.onDelta(d, 'x');
   t.equal(engine.status().bufferedDeltas, 3);
+});
+
+t.test('deltas that arrive together are applied as one change and acknowledged at their end', async (t) => {
+  const { f, engine, cloud, acks, hold, release } = await setup(t);
+  engine.onConnected();
+  const deltas = buildHistory(cloud, 6, 17);
+  engine.onDelta(deltas[0]!, 'd0');
+  hold();
+  for (const [i, d] of deltas.slice(1).entries()) engine.onDelta(d, `d${i + 1}`);
+  t.equal(f.gateway.applied().revision, 1, 'nothing applied before the next turn');
+  release();
+  t.same(f.gateway.applied(), { revision: cloud.version, hash: cloud.hash() });
+  t.same(acks().map((a) => a.revision), [1, cloud.version], 'one acknowledgement for the run');
+  t.equal(acks().at(-1)!.inReplyTo, `d${deltas.length - 1}`);
+});
+
+t.test('a run with one bad delta: the good ones before it are applied, the bad one is reported', async (t) => {
+  const { f, engine, cloud, requests, hold, release } = await setup(t);
+  engine.onConnected();
+  const deltas = buildHistory(cloud, 4, 18);
+  engine.onDelta(deltas[0]!, 'd0');
+  hold();
+  engine.onDelta(deltas[1]!, 'd1');
+  engine.onDelta(deltas[2]!, 'd2');
+  engine.onDelta({ ...deltas[3]!, operations: [{ op: 'upsert', entity: 'holding', record: { personId: 'nobody', keyId: 'k-lobby' } }] } as Delta, 'd3-bad');
+  engine.onDelta(deltas[4]!, 'd4');
+  release();
+  t.equal(f.gateway.applied().revision, 3, 'applied up to the bad delta');
+  t.match(requests().at(-1), { reason: 'apply_failed', revision: 3, detail: /delta 3→4.*nobody/ });
 });
