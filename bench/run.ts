@@ -5,6 +5,7 @@
  *   npm run bench                       full size (1,000,000 credentials)
  *   npm run bench -- --scale 0.1        a tenth of it, quickly
  *   npm run bench -- --only decision    one bench (or a comma-separated list)
+ *   npm run bench -- --only sync_snapshot,sync_delta,event_drain   the cloud link (needs mosquitto)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,9 +23,10 @@ import { runDoorLatencyBench } from './doorLatencyBench.js';
 import { makePresentations } from './presentations.js';
 import { note, secondsSince } from './report.js';
 import { seedSite } from './seedSite.js';
+import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -55,7 +57,8 @@ async function main(): Promise<void> {
   try {
     const pinHasher = createPinHasher(SECRET);
     const dbPath = join(dir, 'access.sqlite');
-    const needSite = only.has('compile') || only.has('decision') || only.has('decision_sql') || only.has('door_latency');
+    const needSync = only.has('sync_snapshot') || only.has('sync_delta') || only.has('event_drain');
+    const needSite = only.has('compile') || only.has('decision') || only.has('decision_sql') || only.has('door_latency') || needSync;
     if (needSite) {
       const size = siteSize(scale);
       let t = process.hrtime.bigint();
@@ -86,6 +89,12 @@ async function main(): Promise<void> {
         }
       }
       if (only.has('door_latency')) await runDoorLatencyBench(dir, 'access.sqlite', site.doorIds[0]!, scale);
+      if (needSync) {
+        await runSyncBench({
+          dir, seededDb: dbPath, site, pinHasher, scale, seed: SEED.site, secret: SECRET,
+          only: { snapshot: only.has('sync_snapshot'), delta: only.has('sync_delta'), drain: only.has('event_drain') },
+        });
+      }
     }
     if (only.has('journal')) await runJournalBench(dir, scale);
   } finally {

@@ -1,0 +1,107 @@
+/**
+ * The cloud side of the sync benchmarks, in its own process (so its signing and publishing do not
+ * run on the gateway's event loop, whose stalls are measured). Driven over IPC by syncBench.ts:
+ *
+ *   {setup}      connect to the broker, regenerate the synthetic site from its seed
+ *   {snapshot}   publish the whole site as signed snapshot chunks
+ *   {deltas}     publish a chain of signed deltas
+ *   {ackEvents}  acknowledge every events batch the gateway uploads (event_drain)
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createPinHasher } from '../src/access/pinDigest.js';
+import { decodeGatewayMessage, signCloudMessage } from '../src/cloud/cloudMessage.js';
+import type { CloudMessageInput, CloudMessageType } from '../src/cloud/messages.js';
+import { siteBatches } from './siteBatches.js';
+import { renameOperations } from './syncOperations.js';
+import { generateSite, siteSize } from './syntheticSite.js';
+
+export interface PeerSetup {
+  url: string;
+  gatewayId: string;
+  kid: string;
+  privateKeyPem: string;
+  issuer: string;
+  scale: number;
+  seed: number;
+  secret: number[];
+}
+
+export type PeerCommand =
+  | { setup: PeerSetup }
+  | { snapshot: { version: number; hash: string; chunkOps: number } }
+  | { deltas: { fromVersion: number; count: number; people: number; hashes: [string, string] } }
+  | { ackEvents: true };
+
+export type PeerReply = { ready: { operations: number } } | { published: { messages: number; operations: number; ms: number; bytes: number } } | { error: string };
+
+let client: MqttClient | null = null;
+let setup: PeerSetup | null = null;
+let site: ReturnType<typeof generateSite> | null = null;
+let privateKey: KeyObject | null = null;
+
+const send = (reply: PeerReply) => process.send!(reply);
+
+async function publish<T extends CloudMessageType>(type: T, body: CloudMessageInput<T>): Promise<number> {
+  const s = setup!;
+  const token = signCloudMessage(type, body, { kid: s.kid, privateKey: privateKey!, issuer: s.issuer, audience: s.gatewayId, now: Date.now(), ttlMs: 3_600_000 });
+  await client!.publishAsync(`lockgw/${s.gatewayId}/down/${type}`, token, { qos: 1 });
+  return token.length;
+}
+
+async function onCommand(command: PeerCommand): Promise<void> {
+  if ('setup' in command) {
+    setup = command.setup;
+    privateKey = createPrivateKey(setup.privateKeyPem);
+    site = generateSite(siteSize(setup.scale), setup.seed, createPinHasher(Uint8Array.from(setup.secret)));
+    client = await mqtt.connectAsync(setup.url, { protocolVersion: 5, clientId: `bench-cloud-${process.pid}`, clean: true });
+    let operations = 0;
+    for (const batch of siteBatches(site, 100_000)) operations += batch.length;
+    send({ ready: { operations } });
+    return;
+  }
+  if ('snapshot' in command) {
+    const { version, hash, chunkOps } = command.snapshot;
+    const batches = [...siteBatches(site!, chunkOps)];
+    const started = performance.now();
+    let bytes = 0;
+    let operations = 0;
+    for (const [chunkIndex, ops] of batches.entries()) {
+      bytes += await publish('snapshot', { version, snapshotId: `bench-${version}`, chunkIndex, chunkCount: batches.length, hash, operations: ops as never });
+      operations += ops.length;
+      if (chunkIndex % 40 === 39) process.stderr.write(`  sync_snapshot: published ${operations.toLocaleString('en-US')} operations, ${(bytes / 1e6).toFixed(0)} MB\n`);
+    }
+    send({ published: { messages: batches.length, operations, ms: performance.now() - started, bytes } });
+    return;
+  }
+  if ('deltas' in command) {
+    const { fromVersion, count, people, hashes } = command.deltas;
+    const [renamed, original] = renameOperations(site!, people);
+    const started = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < count; i++) {
+      const v = fromVersion + i;
+      bytes += await publish('delta', { fromVersion: v, toVersion: v + 1, hash: hashes[i % 2]!, operations: (i % 2 === 0 ? renamed : original) as never });
+    }
+    send({ published: { messages: count, operations: count * people, ms: performance.now() - started, bytes } });
+    return;
+  }
+  if ('ackEvents' in command) {
+    const s = setup!;
+    await client!.subscribeAsync(`lockgw/${s.gatewayId}/up/events`, { qos: 1 });
+    client!.on('message', (topic, payload) => {
+      const decoded = decodeGatewayMessage('lockgw', topic, payload);
+      if (!decoded.ok || decoded.type !== 'events') return;
+      const last = decoded.message.events[decoded.message.events.length - 1]!.seq;
+      void publish('events_ack', { journalId: decoded.message.journalId, uptoSeq: last });
+    });
+    send({ published: { messages: 0, operations: 0, ms: 0, bytes: 0 } });
+  }
+}
+
+process.on('message', (command: PeerCommand) => {
+  onCommand(command).catch((err: unknown) => send({ error: (err as Error).stack ?? String(err) }));
+});
+process.on('disconnect', () => {
+  void client?.endAsync(true).finally(() => process.exit(0));
+});
