@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessIndex } from './access/accessIndex.js';
-import { noteUse } from './access/accessIndex.js';
+import { noteUse, withLockdown } from './access/accessIndex.js';
 import { compileIndex } from './access/compileIndex.js';
 import { decide } from './access/decide.js';
 import { createPinHasher, type PinHasher } from './access/pinDigest.js';
@@ -330,7 +330,7 @@ export class Gateway {
   setLockdown(doorId: string | null, on: boolean): void {
     const r = this.r;
     r.store.setLockdown(doorId, on);
-    r.index = this.compile(r.store);
+    r.index = withLockdown(r.index, r.store.lockdown());
     r.doors.refreshRules();
     r.journal.append({ type: 'mode', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: on ? 'lockdown_on' : 'lockdown_off' });
   }

@@ -66,3 +66,17 @@ t.test('methods before start say so', async (t) => {
   t.throws(() => cold.index, { code: 'NOT_STARTED' });
   await cold.stop();
 });
+
+t.test('lockdown changes the running index without a rebuild, exactly as a rebuild would', async (t) => {
+  const { compileIndex } = await import('../src/access/compileIndex.js');
+  const f = await gatewayFixture(t);
+  const before = f.gateway.index;
+  for (const [door, on] of [['lobby', true], [null, true], ['gym', true], [null, false], ['lobby', false]] as const) {
+    f.gateway.setLockdown(door, on);
+    const rebuilt = f.gateway.store.snapshot(compileIndex);
+    t.same([...f.gateway.index.doorLocked], [...rebuilt.doorLocked], `doors after ${door ?? 'site'} ${on}`);
+    t.equal(f.gateway.index.siteLocked, rebuilt.siteLocked);
+  }
+  t.equal(f.gateway.index.credentials, before.credentials, 'the credential table was not rebuilt');
+  t.equal(f.gateway.index.hash, before.hash, 'lockdown is not content');
+});

@@ -107,3 +107,17 @@ export function noteUse(index: AccessIndex, credentialId: string): number | null
   index.extraUses[x] = (index.extraUses[x] ?? 0) + 1;
   return index.extraUses[x]!;
 }
+
+/**
+ * The same index with another lockdown state: lockdown is runtime state, not content, so it
+ * needs no rebuild (an emergency lockdown on a million-credential site must not wait seconds).
+ * The hash does not cover lockdown and stays the same.
+ */
+export function withLockdown(index: AccessIndex, lockdown: { site: boolean; doors: readonly string[] }): AccessIndex {
+  const doorLocked = new Uint8Array(index.doorIds.length);
+  for (const id of lockdown.doors) {
+    const d = index.doorIndex.get(id);
+    if (d !== undefined) doorLocked[d] = 1;
+  }
+  return { ...index, doorLocked, siteLocked: lockdown.site };
+}
