@@ -6,6 +6,7 @@
  *   lockgw list people|keys|credentials|doors|schedules [--at DATE-TIME]
  *   lockgw journal [--after SEQ] [--limit N]
  *   lockgw doctor
+ *   lockgw cloud-sim <verb> ...                    the cloud simulator (cloudSimCommand.ts)
  * Every command takes --config FILE (default: $LOCKGW_CONFIG, else the embedded defaults).
  * `decide` is a what-if question: it is not journaled and does not count uses.
  */
@@ -24,6 +25,7 @@ import { sendControl } from './controlClient.js';
 import type { ControlRequest } from '../control/controlProtocol.js';
 import { resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
+import { runCloudSim } from './cloudSimCommand.js';
 
 const USAGE = `usage: lockgw <command> [options]
   run                      run the gateway daemon
@@ -42,6 +44,9 @@ against a running daemon (its control socket):
   sim rex --door ID                            press request-to-exit
   sim fire on|off                              the fire/egress input
   sim lockdown [--door ID] on|off              lockdown for a door or the site
+the cloud simulator (lockgw cloud-sim --help):
+  cloud-sim keygen|info --state DIR            its signing key (the public half goes in cloud.keys)
+  cloud-sim publish|serve|command|clear-door --state DIR --gateway ID --url mqtt://HOST:PORT ...
 options: --config FILE (default $LOCKGW_CONFIG or the embedded defaults)`;
 
 const OPTIONS = {
@@ -144,6 +149,7 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     await runDaemon(rest);
     return 0;
   }
+  if (command === 'cloud-sim') return runCloudSim(rest, { out });
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
     out(USAGE);
