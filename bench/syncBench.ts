@@ -33,7 +33,7 @@ import { summarize } from './stats.js';
 
 const GATEWAY = 'gw-bench';
 const ISSUER = 'bench-cloud';
-const CHUNK_OPS = 5000;
+const CHUNK_OPS = Number(process.env.LOCKGW_BENCH_CHUNK_OPS ?? 5000);
 const DELTA_PEOPLE = 1000;
 
 export interface SyncBenchInput {
@@ -58,6 +58,7 @@ class StallMonitor {
     this.last = performance.now();
     const tick = () => {
       const now = performance.now();
+      if (now - this.last > 18 && process.env.LOCKGW_BENCH_LOG) note(`stall ${(now - this.last).toFixed(0)} ms ending at ${Date.now()}`);
       this.gaps.push(now - this.last);
       this.last = now;
       this.timer = setTimeout(tick, 1);

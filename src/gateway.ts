@@ -27,8 +27,10 @@ import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
 import { buildSerialDoors } from './hardware/serialDoors.js';
 import { CloudLink, type GatewayControl } from './cloud/cloudLink.js';
-import type { StateChange } from './cloud/stateSync.js';
+import { applyRulesChange, type RulesChange } from './store/rulesChange.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
+import { RulesWorker } from './store/rulesWorkerClient.js';
+import type { LockoutState } from './doors/pinLockout.js';
 import { maskAllows } from './access/scheduleMask.js';
 import type { JournalEvent } from './store/journal.js';
 
@@ -43,6 +45,9 @@ export interface GatewayDeps {
 
 interface Running {
   cloud: CloudLink | null;
+  /** the device secret, for the rules worker's PIN digests */
+  secret: Uint8Array;
+  rulesWorker: RulesWorker | null;
   db: Db;
   store: AccessStore;
   journal: Journal;
@@ -56,6 +61,11 @@ export class Gateway {
   simulated: { doors: ReadonlyMap<string, SimDoor>; fire: SimFireInput | null } | null = null;
   private running: Running | null = null;
   private readonly log: Logger;
+  /**
+   * While the rules worker holds the database's write lock, the main thread's own writes wait
+   * in memory (the journal holds its buffer too) and are written when the worker is done.
+   */
+  private deferring: { uses: string[]; lockdowns: Array<[string | null, boolean]>; lockouts: Map<string, LockoutState> } | null = null;
 
   constructor(
     readonly config: GatewayConfig,
@@ -97,11 +107,11 @@ export class Gateway {
         ? new CloudLink({
           config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
           stateExtras: () => this.applied(),
-          sync: { applied: () => this.applied(), apply: (change) => this.applyCloudChange(change) },
+          sync: { applied: () => this.applied(), apply: (change) => this.applyCloudChangeInWorker(change) },
           control: this.cloudControl(),
         })
         : null;
-      this.running = { db, store, journal, pinHasher, index, doors, cloud };
+      this.running = { db, store, journal, pinHasher, index, doors, cloud, secret: secret.secret, rulesWorker: null };
       await doors.start();
       await cloud?.start(); // never waits for the broker: the doors work offline
     } catch (err) {
@@ -131,7 +141,11 @@ export class Gateway {
     });
     const fire = hardware.length > 0 ? createSimFireInput(clock, { logger }) : null;
     this.simulated = { doors: sims, fire };
-    const lockouts = new PinLockoutStore(db);
+    const lockoutStore = new PinLockoutStore(db);
+    const lockouts = {
+      load: (doorId: string) => lockoutStore.load(doorId),
+      save: (doorId: string, state: LockoutState) => (this.deferring ? void this.deferring.lockouts.set(doorId, state) : lockoutStore.save(doorId, state)),
+    };
     const ctx: DoorContext = {
       clock,
       logger,
@@ -193,6 +207,7 @@ export class Gateway {
     const r = this.running;
     if (!r) return;
     await r.cloud?.stop();
+    await r.rulesWorker?.stop();
     await r.doors.stop();
     this.running = null;
     await r.journal.stop();
@@ -246,7 +261,8 @@ export class Gateway {
     const { index, store, journal } = this.r;
     const now = this.deps.clock.now();
     if (verdict.grant && verdict.credentialId !== null && index.limitedCredentials.has(verdict.credentialId)) {
-      store.recordUse(verdict.credentialId);
+      if (this.deferring) this.deferring.uses.push(verdict.credentialId);
+      else store.recordUse(verdict.credentialId);
     }
     journal.append({
       type: 'access',
@@ -304,33 +320,67 @@ export class Gateway {
    * the cloud's content hash (HASH_MISMATCH otherwise: nothing changed). The index compiled inside
    * the transaction is then swapped in, and the doors re-read their rules.
    */
-  applyCloudChange(change: StateChange): { revision: number; hash: string } {
+  applyCloudChange(change: RulesChange): { revision: number; hash: string } {
     const r = this.r;
-    let compiled: AccessIndex | null = null;
-    r.store.applyOperations(change.operations, {
-      source: 'cloud',
-      revision: change.revision,
-      replace: change.replace,
-      beforeCommit: () => {
-        const index = this.compile(r.store);
-        if (index.hash !== change.hash) {
-          throw new GatewayError('HASH_MISMATCH', `the result has content hash ${index.hash}, the cloud expected ${change.hash}; rolled back`, {
-            entity: change.replace ? 'snapshot' : 'delta',
-          });
-        }
-        compiled = index;
-      },
-    });
-    r.index = compiled!;
+    r.index = applyRulesChange(r.store, change);
     r.doors.refreshRules();
     return this.applied();
+  }
+
+  /**
+   * The same as applyCloudChange, off the event loop: the rules worker applies the change with its
+   * own connection and compiles the index while the doors go on deciding with the current one.
+   * Meanwhile the main thread writes nothing (journal held, use counts, lockdowns and PIN
+   * lockouts deferred, busy_timeout 0 so nothing can wait on the lock); afterwards the deferred
+   * writes land and are carried into the new index before it is swapped in.
+   */
+  async applyCloudChangeInWorker(change: RulesChange): Promise<{ revision: number; hash: string }> {
+    const r = this.r;
+    r.rulesWorker ??= new RulesWorker({ dbPath: join(this.dataDir, this.config.store.file), secret: r.secret, logger: this.deps.logger });
+    const deferred = { uses: [] as string[], lockdowns: [] as Array<[string | null, boolean]>, lockouts: new Map<string, LockoutState>() };
+    this.deferring = deferred;
+    r.journal.hold();
+    r.db.pragma('busy_timeout = 0');
+    let index: AccessIndex | null = null;
+    try {
+      index = await r.rulesWorker.apply(change);
+    } finally {
+      this.deferring = null;
+      r.db.pragma('busy_timeout = 5000');
+      this.writeDeferred(r, deferred);
+      r.journal.release();
+    }
+    if (this.running !== r) throw new GatewayError('NOT_STARTED', 'the gateway stopped while the change was applied');
+    const next = withLockdown(index, r.store.lockdown());
+    for (const id of deferred.uses) noteUse(next, id);
+    r.index = next;
+    r.doors.refreshRules();
+    return { revision: next.revision, hash: next.hash };
+  }
+
+  private writeDeferred(r: Running, deferred: NonNullable<Gateway['deferring']>): void {
+    const lockouts = new PinLockoutStore(r.db);
+    try {
+      for (const id of deferred.uses) r.store.recordUse(id);
+      for (const [doorId, on] of deferred.lockdowns) r.store.setLockdown(doorId, on);
+      for (const [doorId, state] of deferred.lockouts) lockouts.save(doorId, state);
+    } catch (err) {
+      this.log.error({ err }, 'could not write what waited for the rules worker');
+    }
   }
 
   /** Lockdown on/off for a door, or the whole site when doorId is null. */
   setLockdown(doorId: string | null, on: boolean): void {
     const r = this.r;
-    r.store.setLockdown(doorId, on);
-    r.index = withLockdown(r.index, r.store.lockdown());
+    if (this.deferring) {
+      // the decision index changes now; the store when the rules worker has let go of the database
+      if (doorId !== null && !r.index.doorIndex.has(doorId)) throw new GatewayError('NOT_FOUND', `door ${doorId} does not exist`, { entity: 'door', id: doorId, field: 'doorId' });
+      this.deferring.lockdowns.push([doorId, on]);
+      r.index = withLockdown(r.index, lockdownAfter(r.index, doorId, on));
+    } else {
+      r.store.setLockdown(doorId, on);
+      r.index = withLockdown(r.index, r.store.lockdown());
+    }
     r.doors.refreshRules();
     r.journal.append({ type: 'mode', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: on ? 'lockdown_on' : 'lockdown_off' });
   }
@@ -341,4 +391,14 @@ export class Gateway {
     this.log.debug({ revision: index.revision, hash: index.hash, ms: Math.round(performance.now() - started), ...index.counts }, 'decision index compiled');
     return index;
   }
+}
+
+/** The lockdown state of an index with one change applied. */
+function lockdownAfter(index: AccessIndex, doorId: string | null, on: boolean): { site: boolean; doors: string[] } {
+  const doors = new Set(index.doorIds.filter((_, d) => index.doorLocked[d] === 1));
+  if (doorId !== null) {
+    if (on) doors.add(doorId);
+    else doors.delete(doorId);
+  }
+  return { site: doorId === null ? on : index.siteLocked, doors: [...doors] };
 }

@@ -25,7 +25,9 @@ export type GatewayErrorCode =
   /** a cloud change whose result does not have the content hash the cloud said it would */
   | 'HASH_MISMATCH'
   /** a local edit of the rules on a gateway whose rules the cloud owns */
-  | 'CLOUD_MANAGED';
+  | 'CLOUD_MANAGED'
+  /** the rules worker thread failed or exited */
+  | 'WORKER_FAILED';
 
 export interface GatewayErrorDetails {
   /** the entity kind, e.g. 'credential' */

@@ -80,6 +80,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
   private running: Running | null = null;
   private keys: CloudKeySet | null = null;
   private topics: GatewayTopics | null = null;
+  private readonly inbox: Array<{ topic: string; payload: Buffer; retain: boolean }> = [];
 
   constructor(options: CloudLinkOptions) {
     super();
@@ -136,7 +137,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     sync?.on('requested', (request) => this.emit('requested', request));
     sync?.on('rejected', (r) => this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) }));
     this.watchHeartbeat(heartbeat, sync);
-    connection.on('message', (m) => this.onMessage(m.topic, m.payload, m.retain));
+    connection.on('message', (m) => this.receive(m));
     this.running = running;
     await uploader.start();
     await sync?.start();
@@ -215,6 +216,26 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     if (running === null || running.doorStatus === null) return;
     running.doorStatus.poke();
     running.doorPoll = this.options.clock.setTimeout(() => this.pollDoors(), this.options.config.doorStatus.pollMs);
+  }
+
+  /**
+   * Messages are decoded one per turn of the event loop: several large snapshot chunks that
+   * arrive in one read would otherwise be verified and validated back to back, and the doors
+   * (which decide on this loop) would wait for all of them.
+   */
+  private receive(message: { topic: string; payload: Buffer; retain: boolean }): void {
+    this.inbox.push(message);
+    if (this.inbox.length === 1) setImmediate(() => this.nextMessage());
+  }
+
+  private nextMessage(): void {
+    const message = this.inbox.shift();
+    if (message === undefined) return;
+    try {
+      this.onMessage(message.topic, message.payload, message.retain);
+    } finally {
+      if (this.inbox.length > 0) setImmediate(() => this.nextMessage());
+    }
   }
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { BatchOp } from '../access/batchOpSchema.js';
+import type { RulesChange } from '../store/rulesChange.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { isGatewayError } from '../gatewayError.js';
 import type { CloudConfig } from './cloudConfig.js';
@@ -28,20 +28,17 @@ export interface AppliedState {
   hash: string;
 }
 
-export interface StateChange {
-  operations: readonly BatchOp[];
-  /** a snapshot: the operations replace the whole state */
-  replace: boolean;
-  revision: number;
-  /** the hash the state must have afterwards; HASH_MISMATCH (and nothing changed) otherwise */
-  hash: string;
-}
+/** A snapshot (replace) or delta, with the hash the state must have afterwards. */
+export type StateChange = RulesChange;
 
 /** What the sync applies to: the gateway. */
 export interface SyncTarget {
   applied(): AppliedState;
-  /** One transaction; throws a GatewayError and changes nothing when it cannot apply. */
-  apply(change: StateChange): AppliedState;
+  /**
+   * One transaction; throws (or rejects with) a GatewayError and changes nothing when it cannot
+   * apply. May resolve later (the rules worker): nothing else is applied meanwhile.
+   */
+  apply(change: StateChange): AppliedState | Promise<AppliedState>;
 }
 
 export interface SyncPublisher {
@@ -94,6 +91,13 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   private requestedOnce = false;
   private duplicateSnapshotId: string | null = null;
   private drainScheduled = false;
+  /** the change being applied asynchronously (by the rules worker) */
+  private inFlight: { revision: number } | null = null;
+  /** a snapshot completed while a change was in flight */
+  private waitingSnapshot: CompleteSnapshot | null = null;
+  /** after a run failed: deltas up to this revision are applied one at a time */
+  private singleStepUntil = 0;
+  private stopped = false;
   private transactions = 0;
 
   constructor(private readonly options: StateSyncOptions) {
@@ -106,6 +110,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
 
   async stop(): Promise<void> {
     this.connected = false;
+    this.stopped = true;
     this.clearTimers();
   }
 
@@ -147,11 +152,14 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       this.ack({ ...applied, duplicate: true, inReplyTo: jti });
       return;
     }
-    if (delta.fromVersion !== applied.revision) {
+    // while a change is being applied, deltas continue from where it ends
+    const base = this.inFlight?.revision ?? applied.revision;
+    if (delta.toVersion <= base) return; // the change in flight covers it
+    if (delta.fromVersion !== base) {
       // a gap: keep it for later and ask for up to the first buffered delta; an overlap: ask past it
-      if (delta.fromVersion > applied.revision) this.buffer(delta, jti);
-      const toVersion = delta.fromVersion > applied.revision ? Math.min(...this.buffered.keys(), delta.fromVersion) : delta.toVersion;
-      this.request('gap', applied.revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied.revision, toVersion });
+      if (delta.fromVersion > base) this.buffer(delta, jti);
+      const toVersion = delta.fromVersion > base ? Math.min(...this.buffered.keys(), delta.fromVersion) : delta.toVersion;
+      this.request('gap', base === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: base, toVersion });
       return;
     }
     // it fits: applied on the next turn of the event loop, together with any deltas that arrived
@@ -189,7 +197,8 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
         return;
       case 'complete':
         this.cancelChunkTimer();
-        this.applySnapshot(result.snapshot);
+        if (this.inFlight !== null) this.waitingSnapshot = result.snapshot; // applied when the change in flight is done
+        else this.applySnapshot(result.snapshot);
         return;
     }
   }
@@ -205,63 +214,93 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   // ── applying ──────────────────────────────────────────────────────────────────────────────
 
   /** Applies a run of consecutive deltas as one change; acknowledges its last revision. */
-  private applyDeltas(run: Buffered[]): boolean {
+  private applyDeltas(run: Buffered[]): void {
     const first = run[0]!.delta;
     const last = run[run.length - 1]!;
     const operations = run.length === 1 ? first.operations : run.flatMap((b) => b.delta.operations);
     const what = run.length === 1 ? `delta ${first.fromVersion}→${first.toVersion}` : `${run.length} deltas ${first.fromVersion}→${last.delta.toVersion}`;
-    const done = this.applyChange({ operations, replace: false, revision: last.delta.toVersion, hash: last.delta.hash }, last.jti, what, run.length === 1);
-    if (done === 'retry') {
-      // one of them cannot be applied: one at a time, so the good ones before it still land
-      for (const b of run) if (!this.applyDeltas([b])) return false;
-      return true;
-    }
-    if (done === null) return false;
-    this.ack({ ...done, duplicate: false, inReplyTo: last.jti });
-    return true;
+    this.applyChange({ operations, replace: false, revision: last.delta.toVersion, hash: last.delta.hash }, last.jti, what, run.length === 1, (done) => {
+      if (done === 'retry') {
+        // one of them cannot be applied: one at a time, so the good ones before it still land
+        for (const b of run) this.buffered.set(b.delta.fromVersion, b);
+        this.singleStepUntil = last.delta.toVersion;
+        return;
+      }
+      if (done !== null) this.ack({ ...done, duplicate: false, inReplyTo: last.jti });
+    });
   }
 
   private applySnapshot(snapshot: CompleteSnapshot): void {
-    const done = this.applyChange(
-      { operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash },
-      snapshot.lastJti,
-      `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`,
-    );
-    if (done === null || done === 'retry') return;
-    this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
-    this.scheduleDrain();
+    const what = `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`;
+    this.applyChange({ operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash }, snapshot.lastJti, what, true, (done) => {
+      if (done !== null && done !== 'retry') this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
+    });
   }
 
   /**
-   * Applies through the target; on failure says so and asks for what would repair it. With
-   * `report` false a failure other than a hash mismatch returns 'retry' without a word.
+   * Applies through the target (at once, or asynchronously: then nothing else is applied until it
+   * is done), then calls `done` and looks for what can be applied next. On failure says so and
+   * asks for what would repair it; with `report` false a failure other than a hash mismatch gives
+   * 'retry' without a word.
    */
-  private applyChange(change: StateChange, jti: string, what: string, report = true): AppliedState | null | 'retry' {
+  private applyChange(change: StateChange, jti: string, what: string, report: boolean, done: (result: AppliedState | null | 'retry') => void): void {
     const started = performance.now();
     this.log.info({ revision: change.revision, operations: change.operations.length }, `applying ${what}`);
+    const succeeded = (result: AppliedState) => {
+      this.log.info({ revision: result.revision, hash: result.hash, operations: change.operations.length, ms: Math.round(performance.now() - started) }, `applied ${what}`);
+      done(result);
+    };
+    const failed = (err: unknown) => done(this.failure(err, change, jti, what, report));
+    let result: AppliedState | Promise<AppliedState>;
     try {
-      const done = this.options.target.apply(change);
-      this.log.info({ revision: done.revision, hash: done.hash, operations: change.operations.length, ms: Math.round(performance.now() - started) }, `applied ${what}`);
-      return done;
+      result = this.options.target.apply(change);
     } catch (err) {
-      const code = isGatewayError(err) ? err.code : 'INTERNAL';
-      const detail = `${what} was not applied: ${(err as Error).message}`;
-      if (code !== 'HASH_MISMATCH' && !report) return 'retry';
-      if (code === 'HASH_MISMATCH') {
-        this.emit('rejected', { reason: 'hash_mismatch', type: change.replace ? 'snapshot' : 'delta', detail, jti });
-        this.request('hash_mismatch', { kind: 'snapshot' }, true, detail);
-      } else {
-        this.log.error({ code, err: isGatewayError(err) ? undefined : err }, detail);
-        this.emit('failed', { detail, code });
-        const { revision } = this.options.target.applied();
-        this.request('apply_failed', revision === 0 || change.replace ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision }, true, detail);
-      }
-      return null;
+      failed(err);
+      this.afterApply();
+      return;
     }
+    if (!(result instanceof Promise)) {
+      succeeded(result);
+      this.afterApply();
+      return;
+    }
+    this.inFlight = { revision: change.revision };
+    result.then(succeeded, failed).finally(() => {
+      this.inFlight = null;
+      this.afterApply();
+    });
+  }
+
+  private failure(err: unknown, change: StateChange, jti: string, what: string, report: boolean): null | 'retry' {
+    const code = isGatewayError(err) ? err.code : 'INTERNAL';
+    const detail = `${what} was not applied: ${(err as Error).message}`;
+    if (code !== 'HASH_MISMATCH' && !report) return 'retry';
+    if (code === 'HASH_MISMATCH') {
+      this.emit('rejected', { reason: 'hash_mismatch', type: change.replace ? 'snapshot' : 'delta', detail, jti });
+      this.request('hash_mismatch', { kind: 'snapshot' }, true, detail);
+    } else {
+      this.log.error({ code, err: isGatewayError(err) ? undefined : err }, detail);
+      this.emit('failed', { detail, code });
+      const { revision } = this.options.target.applied();
+      this.request('apply_failed', revision === 0 || change.replace ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision }, true, detail);
+    }
+    return null;
+  }
+
+  /** What waited for the change just applied: a complete snapshot, then deltas that now fit. */
+  private afterApply(): void {
+    if (this.stopped) return;
+    const snapshot = this.waitingSnapshot;
+    this.waitingSnapshot = null;
+    if (snapshot !== null && snapshot.version >= this.options.target.applied().revision) {
+      this.applySnapshot(snapshot);
+      return;
+    }
+    this.scheduleDrain();
   }
 
   private scheduleDrain(): void {
-    if (this.drainScheduled) return;
+    if (this.drainScheduled || this.stopped) return;
     this.drainScheduled = true;
     (this.options.defer ?? setImmediate)(() => {
       this.drainScheduled = false;
@@ -269,23 +308,24 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     });
   }
 
-  /** Applies the buffered deltas that now fit, in runs; drops those that became obsolete. */
+  /** Applies the next run of buffered deltas that fits (the next run follows from afterApply). */
   private drain(): void {
-    for (;;) {
-      const { revision } = this.options.target.applied();
-      for (const [from, b] of this.buffered) if (b.delta.toVersion <= revision) this.buffered.delete(from);
-      const run: Buffered[] = [];
-      let operations = 0;
-      for (let next = this.buffered.get(revision); next !== undefined; next = this.buffered.get(next.delta.toVersion)) {
-        if (run.length > 0 && operations + next.delta.operations.length > MAX_RUN_OPERATIONS) break;
-        run.push(next);
-        operations += next.delta.operations.length;
-      }
-      if (run.length === 0) break;
-      for (const b of run) this.buffered.delete(b.delta.fromVersion);
-      if (!this.applyDeltas(run)) break;
+    if (this.inFlight !== null || this.stopped) return;
+    const { revision } = this.options.target.applied();
+    for (const [from, b] of this.buffered) if (b.delta.toVersion <= revision) this.buffered.delete(from);
+    const run: Buffered[] = [];
+    let operations = 0;
+    for (let next = this.buffered.get(revision); next !== undefined; next = this.buffered.get(next.delta.toVersion)) {
+      if (run.length > 0 && (revision < this.singleStepUntil || operations + next.delta.operations.length > MAX_RUN_OPERATIONS)) break;
+      run.push(next);
+      operations += next.delta.operations.length;
     }
-    if (this.buffered.size === 0) this.cancelRetry();
+    if (run.length === 0) {
+      if (this.buffered.size === 0) this.cancelRetry();
+      return;
+    }
+    for (const b of run) this.buffered.delete(b.delta.fromVersion);
+    this.applyDeltas(run);
   }
 
   private buffer(delta: Delta, jti: string): void {

@@ -104,6 +104,8 @@ export class Journal {
   /** rows up to here were committed with synchronous=FULL (or before this start); read() returns no further */
   private durableSeq = 0;
   private flushing = false;
+  /** hold(): nothing is written until release() (another connection holds the write lock) */
+  private held = false;
 
   private immediate: NodeJS.Immediate | null = null;
   private timer: { handle: TimerHandle; kind: 'sync' | 'retry' } | null = null;
@@ -238,6 +240,22 @@ export class Journal {
     return result.deleted;
   }
 
+  /**
+   * Stops writing to SQLite until release(): appends stay in memory and read() hands out what is
+   * already durable. For while another connection holds the database's write lock for a long
+   * transaction (the rules worker applying a snapshot): a flush would only wait or fail.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends hold() and writes what was buffered meanwhile. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.flushNow(false);
+  }
+
   stats(): JournalStats {
     return {
       count: this.count,
@@ -258,6 +276,7 @@ export class Journal {
     if (this.state !== 'started') return;
     if (this.immediate !== null) clearImmediate(this.immediate);
     this.immediate = null;
+    this.held = false;
     const ok = this.flushNow(true);
     this.clearTimer();
     this.state = 'stopped';
@@ -297,6 +316,10 @@ export class Journal {
   private flushNow(forceDurable: boolean): boolean {
     const table = this.table;
     if (table === null || this.flushing) return false;
+    if (this.held) {
+      this.armTimer('retry', IN_TRANSACTION_RETRY_MS);
+      return false;
+    }
     if (this.buffer.length === 0 && this.shed === 0 && !(forceDurable && this.dirty)) return true;
     if (table.inTransaction) {
       // Inside someone else's transaction our rows would commit or roll back with theirs.

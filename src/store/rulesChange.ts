@@ -1,0 +1,40 @@
+/**
+ * A change of the rules from the cloud (a snapshot or a delta) applied the one way it may be:
+ * one transaction that commits only if the result has the content hash the cloud said it would
+ * (HASH_MISMATCH otherwise, and nothing changed). Returns the index compiled inside that
+ * transaction, so what the doors decide with is exactly what was checked. Used on the main thread
+ * and in the rules worker (rulesWorker.ts).
+ */
+import type { AccessIndex } from '../access/accessIndex.js';
+import type { BatchOp } from '../access/batchOpSchema.js';
+import { compileIndex } from '../access/compileIndex.js';
+import { GatewayError } from '../gatewayError.js';
+import type { AccessStore } from './accessStore.js';
+
+export interface RulesChange {
+  operations: readonly BatchOp[];
+  /** a snapshot: the operations replace the whole state */
+  replace: boolean;
+  revision: number;
+  /** the content hash the state must have afterwards */
+  hash: string;
+}
+
+export function applyRulesChange(store: AccessStore, change: RulesChange): AccessIndex {
+  let compiled: AccessIndex | null = null;
+  store.applyOperations(change.operations, {
+    source: 'cloud',
+    revision: change.revision,
+    replace: change.replace,
+    beforeCommit: () => {
+      const index = store.snapshot(compileIndex);
+      if (index.hash !== change.hash) {
+        throw new GatewayError('HASH_MISMATCH', `the result has content hash ${index.hash}, the cloud expected ${change.hash}; rolled back`, {
+          entity: change.replace ? 'snapshot' : 'delta',
+        });
+      }
+      compiled = index;
+    },
+  });
+  return compiled!;
+}

@@ -1,0 +1,21 @@
+/** The messages between the gateway and its rules worker (rulesWorker.ts). */
+import type { BatchOp } from '../access/batchOpSchema.js';
+import type { PackedIndex } from '../access/indexTransfer.js';
+import type { GatewayErrorDetails } from '../gatewayError.js';
+
+export interface RulesWorkerData {
+  dbPath: string;
+  /** the device secret (PIN digests) */
+  secret: Uint8Array;
+}
+
+export type RulesWorkerRequest =
+  | { type: 'stage'; operations: readonly BatchOp[] }
+  | { type: 'discard' }
+  | { type: 'apply'; id: number; replace: boolean; revision: number; hash: string }
+  | { type: 'close' };
+
+export type RulesWorkerReply =
+  | { type: 'ready' }
+  | { type: 'applied'; id: number; packed: PackedIndex; ms: number }
+  | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails };

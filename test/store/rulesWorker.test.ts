@@ -1,0 +1,79 @@
+/**
+ * Cloud changes applied in the rules worker thread: the same result as on the main thread, the
+ * same refusals, and nothing the doors did meanwhile is lost.
+ */
+import t, { type Test } from 'tap';
+import { CloudState } from '../fixtures/cloudState.js';
+import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+import { del, smallSite, up } from '../fixtures/storeFixture.js';
+
+const people = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => {
+  const n = from + i;
+  return [
+    up('person', { id: `p${n}`, name: `Person ${n}` }),
+    up('holding', { personId: `p${n}`, keyId: 'k-lobby' }),
+    up('credential', { id: `p${n}-card`, personId: `p${n}`, kind: 'card', card: `26:9:${n + 1}` }),
+  ];
+}).flat();
+
+async function setup(t: Test) {
+  const f = await gatewayFixture(t, { demo: { seed: false } });
+  const cloud = new CloudState(t);
+  return { f, cloud };
+}
+
+t.test('a snapshot and a delta applied in the worker decide like the main thread would', async (t) => {
+  const { f, cloud } = await setup(t);
+  cloud.change([...smallSite(), ...people(0, 300), up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
+    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 1 })]);
+  const [chunk] = cloud.snapshot('s1', 100_000);
+  const applied = await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: cloud.version, hash: cloud.hash() });
+  t.same(applied, { revision: 1, hash: cloud.hash() });
+  t.ok(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:17' }).grant, 'a card from the snapshot opens');
+  const delta = cloud.change([del('person', { id: 'p16' }), ...people(300, 310)]);
+  t.same(await f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: delta.toVersion }), { revision: 2, hash: cloud.hash() });
+  t.notOk(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:17' }).grant, 'deleted in the delta');
+  t.ok(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:305' }).grant, 'added in the delta');
+  t.equal(f.gateway.store.revision(), 2);
+});
+
+t.test('a wrong hash or a bad reference is refused in the worker and changes nothing', async (t) => {
+  const { f, cloud } = await setup(t);
+  cloud.change(smallSite());
+  const [chunk] = cloud.snapshot('s1');
+  await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  const before = f.gateway.applied();
+  const delta = cloud.change(people(0, 5));
+  await t.rejects(f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: 2, hash: 'c'.repeat(64) }), { code: 'HASH_MISMATCH' });
+  await t.rejects(f.gateway.applyCloudChangeInWorker({ operations: [{ op: 'upsert', entity: 'holding', record: { personId: 'ghost', keyId: 'k-lobby' } }] as never, replace: false, revision: 2, hash: delta.hash }), { code: 'REFERENCE_MISSING', details: { entity: 'holding' } });
+  t.same(f.gateway.applied(), before);
+  t.equal(f.gateway.store.revision(), 1);
+  t.equal(f.gateway.store.counts().people, 0);
+});
+
+t.test('what the doors do while the worker holds the database waits in memory and is carried into the new index', async (t) => {
+  const { f, cloud } = await setup(t);
+  cloud.change([...smallSite(), up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
+    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 1 })]);
+  const [chunk] = cloud.snapshot('s1');
+  await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  const seqBefore = f.gateway.journal.stats().lastSeq;
+
+  const delta = cloud.change(people(0, 2000));
+  const applying = f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: delta.toVersion });
+  // meanwhile: the one-time PIN is used, a door is locked down, events are journaled
+  const pin = { doorId: 'lobby', kind: 'pin' as const, value: f.gateway.hashPin('246810') };
+  t.ok(f.gateway.decide(pin).grant, 'the one-time PIN opens during the apply');
+  f.gateway.setLockdown('gym', true);
+  t.equal(f.gateway.evaluate({ doorId: 'gym', kind: 'pin', value: f.gateway.hashPin('246810') }).reason, 'locked_down', 'the lockdown acts at once');
+  t.same(await applying, { revision: 2, hash: cloud.hash() });
+
+  t.notOk(f.gateway.evaluate(pin).grant, 'the used one-time PIN stays used in the new index');
+  t.same(f.gateway.store.lockdown().doors, ['gym'], 'the lockdown reached the store');
+  t.ok(f.gateway.index.doorLocked[f.gateway.index.doorIndex.get('gym')!] === 1, 'and the new index');
+  t.same([...f.gateway.store.uses()], [['once-pin', 1]], 'the use reached the store');
+  f.gateway.journal.flush();
+  const events = f.gateway.journal.read(seqBefore, 100);
+  t.ok(events.some((e) => e.type === 'access' && e.credentialId === 'once-pin'), 'the access event was journaled');
+  t.ok(events.some((e) => e.type === 'mode' && e.reason === 'lockdown_on'), 'and the lockdown');
+});
