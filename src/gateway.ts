@@ -107,7 +107,12 @@ export class Gateway {
         ? new CloudLink({
           config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
           stateExtras: () => this.applied(),
-          sync: { applied: () => this.applied(), apply: (change) => this.applyCloudChangeInWorker(change) },
+          sync: {
+            applied: () => this.applied(),
+            apply: (change) => this.applyCloudChangeInWorker(change),
+            stageChunk: (snapshotId, chunkIndex, operations) => this.worker().stageChunk(snapshotId, chunkIndex, operations),
+            dropChunks: (snapshotId) => this.worker().dropChunks(snapshotId),
+          },
           control: this.cloudControl(),
         })
         : null;
@@ -336,14 +341,14 @@ export class Gateway {
    */
   async applyCloudChangeInWorker(change: RulesChange): Promise<{ revision: number; hash: string }> {
     const r = this.r;
-    r.rulesWorker ??= new RulesWorker({ dbPath: join(this.dataDir, this.config.store.file), secret: r.secret, logger: this.deps.logger });
+    const worker = this.worker();
     const deferred = { uses: [] as string[], lockdowns: [] as Array<[string | null, boolean]>, lockouts: new Map<string, LockoutState>() };
     this.deferring = deferred;
     r.journal.hold();
     r.db.pragma('busy_timeout = 0');
     let index: AccessIndex | null = null;
     try {
-      index = await r.rulesWorker.apply(change);
+      index = await worker.apply(change);
     } finally {
       this.deferring = null;
       r.db.pragma('busy_timeout = 5000');
@@ -356,6 +361,13 @@ export class Gateway {
     r.index = next;
     r.doors.refreshRules();
     return { revision: next.revision, hash: next.hash };
+  }
+
+  /** The rules worker thread, started on first use. */
+  private worker(): RulesWorker {
+    const r = this.r;
+    r.rulesWorker ??= new RulesWorker({ dbPath: join(this.dataDir, this.config.store.file), secret: r.secret, logger: this.deps.logger });
+    return r.rulesWorker;
   }
 
   private writeDeferred(r: Running, deferred: NonNullable<Gateway['deferring']>): void {

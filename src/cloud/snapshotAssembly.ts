@@ -12,7 +12,8 @@ export interface CompleteSnapshot {
   snapshotId: string;
   version: number;
   hash: string;
-  /** every chunk's operations, in chunk order */
+  chunkCount: number;
+  /** every chunk's operations, in chunk order (empty when the chunks were handed on: `keep` false) */
   operations: UpsertOp[];
   /** jti of the chunk that completed it */
   lastJti: string;
@@ -20,8 +21,8 @@ export interface CompleteSnapshot {
 }
 
 export type ChunkResult =
-  | { kind: 'incomplete'; received: number; chunkCount: number }
-  | { kind: 'complete'; snapshot: CompleteSnapshot }
+  | { kind: 'incomplete'; received: number; chunkCount: number; replaced?: string }
+  | { kind: 'complete'; snapshot: CompleteSnapshot; replaced?: string }
   /** a repeated chunk, or a chunk of a snapshot older than the one in progress */
   | { kind: 'ignored'; detail: string }
   /** the chunk disagrees with the earlier chunks of its snapshotId, or the snapshot is too large: the assembly is dropped */
@@ -48,10 +49,12 @@ export interface MissingChunks {
 export class SnapshotAssembly {
   private current: InProgress | null = null;
 
-  constructor(private readonly maxOperations: number) {}
+  /** `keep` false: only which chunks arrived is kept; the caller hands their operations on */
+  constructor(private readonly maxOperations: number, private readonly keep = true) {}
 
   add(chunk: SnapshotChunk, jti: string, now: number): ChunkResult {
     let current = this.current;
+    let replaced: string | undefined;
     if (current !== null && current.snapshotId === chunk.snapshotId) {
       if (chunk.version !== current.version || chunk.hash !== current.hash || chunk.chunkCount !== current.chunkCount) {
         this.current = null;
@@ -67,6 +70,7 @@ export class SnapshotAssembly {
       if (current !== null && chunk.version < current.version) {
         return { kind: 'ignored', detail: `snapshot ${chunk.snapshotId} (version ${chunk.version}) is older than snapshot ${current.snapshotId} (version ${current.version}) in progress` };
       }
+      if (current !== null) replaced = current.snapshotId;
       current = {
         snapshotId: chunk.snapshotId,
         version: chunk.version,
@@ -83,12 +87,13 @@ export class SnapshotAssembly {
       this.current = null;
       return { kind: 'refused', detail: `snapshot ${chunk.snapshotId} has more than ${this.maxOperations} operations (cloud.sync.maxSnapshotOperations); it was dropped` };
     }
-    current.chunks[chunk.chunkIndex] = chunk.operations;
+    current.chunks[chunk.chunkIndex] = this.keep ? chunk.operations : [];
     current.received += 1;
     current.operations += chunk.operations.length;
     current.lastChunkAt = now;
     if (chunk.transaction !== undefined) current.transaction = chunk.transaction;
-    if (current.received < current.chunkCount) return { kind: 'incomplete', received: current.received, chunkCount: current.chunkCount };
+    const was = replaced === undefined ? {} : { replaced };
+    if (current.received < current.chunkCount) return { kind: 'incomplete', received: current.received, chunkCount: current.chunkCount, ...was };
     this.current = null;
     const operations: UpsertOp[] = [];
     for (const ops of current.chunks) for (const op of ops!) operations.push(op);
@@ -98,10 +103,12 @@ export class SnapshotAssembly {
         snapshotId: current.snapshotId,
         version: current.version,
         hash: current.hash,
+        chunkCount: current.chunkCount,
         operations,
         lastJti: jti,
         ...(current.transaction === undefined ? {} : { transaction: current.transaction }),
       },
+      ...was,
     };
   }
 

@@ -39,6 +39,13 @@ export interface SyncTarget {
    * apply. May resolve later (the rules worker): nothing else is applied meanwhile.
    */
   apply(change: StateChange): AppliedState | Promise<AppliedState>;
+  /**
+   * Optional: takes each verified snapshot chunk as it arrives (the rules worker keeps it), so the
+   * main thread never holds or copies a whole snapshot; the snapshot's change then names the
+   * staged chunks instead of carrying operations.
+   */
+  stageChunk?(snapshotId: string, chunkIndex: number, operations: SnapshotChunk['operations']): void;
+  dropChunks?(snapshotId: string): void;
 }
 
 export interface SyncPublisher {
@@ -103,7 +110,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   constructor(private readonly options: StateSyncOptions) {
     super();
     this.log = options.logger.child({ module: 'cloud:sync' });
-    this.assembly = new SnapshotAssembly(options.config.maxSnapshotOperations);
+    this.assembly = new SnapshotAssembly(options.config.maxSnapshotOperations, options.target.stageChunk === undefined);
   }
 
   async start(): Promise<void> {}
@@ -182,6 +189,13 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       return;
     }
     const result = this.assembly.add(chunk, jti, this.options.clock.now());
+    const { target } = this.options;
+    if (result.kind === 'incomplete' || result.kind === 'complete') {
+      if (result.replaced !== undefined) target.dropChunks?.(result.replaced);
+      target.stageChunk?.(chunk.snapshotId, chunk.chunkIndex, chunk.operations);
+    } else if (result.kind === 'refused') {
+      target.dropChunks?.(chunk.snapshotId);
+    }
     switch (result.kind) {
       case 'ignored':
         this.log.debug({ snapshotId: chunk.snapshotId, chunk: chunk.chunkIndex }, result.detail);
@@ -232,7 +246,8 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
 
   private applySnapshot(snapshot: CompleteSnapshot): void {
     const what = `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`;
-    this.applyChange({ operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash }, snapshot.lastJti, what, true, (done) => {
+    const staged = this.options.target.stageChunk === undefined ? {} : { staged: { snapshotId: snapshot.snapshotId, chunkCount: snapshot.chunkCount } };
+    this.applyChange({ operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash, ...staged }, snapshot.lastJti, what, true, (done) => {
       if (done !== null && done !== 'retry') this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
     });
   }

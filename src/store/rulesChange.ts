@@ -13,6 +13,11 @@ import type { AccessStore } from './accessStore.js';
 
 export interface RulesChange {
   operations: readonly BatchOp[];
+  /**
+   * A snapshot whose chunks were handed to the rules worker as they arrived (then `operations`
+   * is empty): the worker applies the chunks it holds under this snapshot id, in chunk order.
+   */
+  staged?: { snapshotId: string; chunkCount: number };
   /** a snapshot: the operations replace the whole state */
   replace: boolean;
   revision: number;

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOp } from '../access/batchOpSchema.js';
 import { packIndex } from '../access/indexTransfer.js';
 import { createPinHasher } from '../access/pinDigest.js';
-import { isGatewayError } from '../gatewayError.js';
+import { GatewayError, isGatewayError } from '../gatewayError.js';
 import { AccessStore } from './accessStore.js';
 import { openDatabase } from './database.js';
 import { applyRulesChange } from './rulesChange.js';
@@ -19,6 +19,17 @@ const { dbPath, secret } = workerData as RulesWorkerData;
 const db = openDatabase(dbPath);
 const store = new AccessStore(db, createPinHasher(Buffer.from(secret)));
 let staged: BatchOp[] = [];
+/** the chunks of the one snapshot being received */
+let chunks: { snapshotId: string; byIndex: Map<number, readonly BatchOp[]> } | null = null;
+
+function stagedSnapshot(snapshotId: string, chunkCount: number): BatchOp[] {
+  if (chunks === null || chunks.snapshotId !== snapshotId || chunks.byIndex.size !== chunkCount) {
+    throw new GatewayError('WORKER_FAILED', `the rules worker does not hold all ${chunkCount} chunks of snapshot ${snapshotId}`, { entity: 'snapshot', id: snapshotId });
+  }
+  const operations: BatchOp[] = [];
+  for (let i = 0; i < chunkCount; i++) for (const op of chunks.byIndex.get(i) ?? []) operations.push(op);
+  return operations;
+}
 const port = parentPort!;
 const reply = (message: RulesWorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -30,11 +41,19 @@ port.on('message', (request: RulesWorkerRequest) => {
     case 'discard':
       staged = [];
       return;
+    case 'stageChunk':
+      if (chunks === null || chunks.snapshotId !== request.snapshotId) chunks = { snapshotId: request.snapshotId, byIndex: new Map() };
+      chunks.byIndex.set(request.chunkIndex, request.operations);
+      return;
+    case 'dropChunks':
+      if (chunks?.snapshotId === request.snapshotId) chunks = null;
+      return;
     case 'apply': {
-      const operations = staged;
-      staged = [];
       const started = performance.now();
       try {
+        const operations = request.staged === undefined ? staged : stagedSnapshot(request.staged.snapshotId, request.staged.chunkCount);
+        staged = [];
+        if (request.staged !== undefined) chunks = null;
         const index = applyRulesChange(store, { operations, replace: request.replace, revision: request.revision, hash: request.hash });
         const { packed, transfer } = packIndex(index);
         reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started }, transfer);

@@ -12,7 +12,10 @@ export interface RulesWorkerData {
 export type RulesWorkerRequest =
   | { type: 'stage'; operations: readonly BatchOp[] }
   | { type: 'discard' }
-  | { type: 'apply'; id: number; replace: boolean; revision: number; hash: string }
+  /** one chunk of a snapshot, kept until the snapshot is applied or dropped */
+  | { type: 'stageChunk'; snapshotId: string; chunkIndex: number; operations: readonly BatchOp[] }
+  | { type: 'dropChunks'; snapshotId: string }
+  | { type: 'apply'; id: number; replace: boolean; revision: number; hash: string; staged?: { snapshotId: string; chunkCount: number } }
   | { type: 'close' };
 
 export type RulesWorkerReply =

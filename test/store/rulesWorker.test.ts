@@ -77,3 +77,24 @@ t.test('what the doors do while the worker holds the database waits in memory an
   t.ok(events.some((e) => e.type === 'access' && e.credentialId === 'once-pin'), 'the access event was journaled');
   t.ok(events.some((e) => e.type === 'mode' && e.reason === 'lockdown_on'), 'and the lockdown');
 });
+
+t.test('snapshot chunks handed to the worker as they arrive; only the newest snapshot is kept', async (t) => {
+  const { RulesWorker } = await import('../../src/store/rulesWorkerClient.js');
+  const { pino } = await import('pino');
+  const { join } = await import('node:path');
+  const { TEST_SECRET } = await import('../fixtures/storeFixture.js');
+  const dir = t.testdir();
+  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
+  t.teardown(() => worker.stop());
+  const cloud = new CloudState(t);
+  cloud.change([...smallSite(), ...people(0, 50)]);
+  const a = cloud.snapshot('a', 40);
+  const b = cloud.snapshot('b', 25);
+  worker.stageChunk('a', 0, a[0]!.operations);
+  for (const [i, c] of b.entries()) worker.stageChunk('b', i, c.operations);
+  await t.rejects(worker.apply({ operations: [], staged: { snapshotId: 'a', chunkCount: a.length }, replace: true, revision: 1, hash: cloud.hash() }), { code: 'WORKER_FAILED' }, "a's chunks were dropped when b's arrived");
+  for (const [i, c] of b.entries()) worker.stageChunk('b', i, c.operations);
+  const index = await worker.apply({ operations: [], staged: { snapshotId: 'b', chunkCount: b.length }, replace: true, revision: 1, hash: cloud.hash() });
+  t.equal(index.hash, cloud.hash());
+  t.equal(index.counts.people, 50);
+});
