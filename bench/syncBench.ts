@@ -33,7 +33,8 @@ import { summarize } from './stats.js';
 
 const GATEWAY = 'gw-bench';
 const ISSUER = 'bench-cloud';
-const CHUNK_OPS = Number(process.env.LOCKGW_BENCH_CHUNK_OPS ?? 5000);
+/** the chunk size docs/mqtt.md recommends (LOCKGW_BENCH_CHUNK_OPS to try another) */
+const CHUNK_OPS = Number(process.env.LOCKGW_BENCH_CHUNK_OPS ?? 1000);
 const DELTA_PEOPLE = 1000;
 
 export interface SyncBenchInput {
@@ -54,23 +55,39 @@ class StallMonitor {
   private last = 0;
   readonly gaps: number[] = [];
 
+  private started = 0;
+
   start(): void {
     this.last = performance.now();
+    this.started = this.last;
     const tick = () => {
       const now = performance.now();
-      if (now - this.last > 18 && process.env.LOCKGW_BENCH_LOG) note(`stall ${(now - this.last).toFixed(0)} ms ending at ${Date.now()}`);
+      if (now - this.last > 18 && process.env.LOCKGW_BENCH_LOG) note(`stall ${(now - this.last).toFixed(0)} ms ending ${((now - this.started) / 1000).toFixed(2)} s after the start`);
       this.gaps.push(now - this.last);
+      this.ends.push(now - this.started);
       this.last = now;
       this.timer = setTimeout(tick, 1);
     };
     this.timer = setTimeout(tick, 1);
   }
 
+  /** when each gap ended, ms after start() */
+  readonly ends: number[] = [];
+
   /** The gaps, including the one still open (a stall that the awaited event ended inside). */
   stop(): number[] {
     if (this.timer !== null) clearTimeout(this.timer);
-    this.gaps.push(performance.now() - this.last);
+    const now = performance.now();
+    this.gaps.push(now - this.last);
+    this.ends.push(now - this.started);
     return this.gaps;
+  }
+
+  /** The longest gap that ended after `fromMs` (ms after start()). */
+  maxAfter(fromMs: number): number {
+    let max = 0;
+    for (let i = 0; i < this.gaps.length; i++) if (this.ends[i]! > fromMs && this.gaps[i]! > max) max = this.gaps[i]!;
+    return max;
   }
 }
 
@@ -137,14 +154,18 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
       monitor.start();
       const t0 = performance.now();
       const published = await ask({ snapshot: { version: 1, hash: hashes.base, chunkOps: CHUNK_OPS } });
+      const publishedAt = performance.now() - t0;
       const ack = await acked;
       const seconds = (performance.now() - t0) / 1000;
       const gaps = summarize(Float64Array.from(monitor.stop()));
+      const afterPublish = monitor.maxAfter(publishedAt);
       const sent = 'published' in published ? published.published : { messages: 0, bytes: 0, ms: 0 };
-      note(`sync_snapshot: ${operations.toLocaleString('en-US')} operations in ${sent.messages} chunks (${(sent.bytes / 1e6).toFixed(0)} MB) published in ${(sent.ms / 1000).toFixed(1)} s; applied and acknowledged after ${seconds.toFixed(1)} s (hash ${ack.hash === hashes.base ? 'matches' : 'DIFFERS'}); event-loop gaps p50 ${gaps.p50.toFixed(1)} ms, p99 ${gaps.p99.toFixed(1)} ms, max ${gaps.max.toFixed(0)} ms`);
+      note(`sync_snapshot: ${operations.toLocaleString('en-US')} operations in ${sent.messages} chunks (${(sent.bytes / 1e6).toFixed(0)} MB) published in ${(sent.ms / 1000).toFixed(1)} s; applied and acknowledged after ${seconds.toFixed(1)} s (hash ${ack.hash === hashes.base ? 'matches' : 'DIFFERS'}); event-loop gaps p50 ${gaps.p50.toFixed(1)} ms, p99 ${gaps.p99.toFixed(1)} ms, max ${gaps.max.toFixed(0)} ms (${afterPublish.toFixed(0)} ms once the peer had published everything)`);
       if (input.only.snapshot) {
         emit({ bench: 'sync_snapshot', metric: 'end_to_end_s', value: seconds, unit: 's', target: input.scale >= 1 ? 20 : null, better: 'lower' });
         emit({ bench: 'sync_snapshot', metric: 'max_stall_ms', value: gaps.max, unit: 'ms', target: 20, better: 'lower' });
+        emit({ bench: 'sync_snapshot', metric: 'max_stall_after_publish_ms', value: afterPublish, unit: 'ms', target: null, better: 'lower' });
+        emit({ bench: 'sync_snapshot', metric: 'p99_gap_ms', value: gaps.p99, unit: 'ms', target: null, better: 'lower' });
         emit({ bench: 'sync_snapshot', metric: 'operations_per_s', value: operations / seconds, unit: 'ops/s', target: null, better: 'higher' });
         emit({ bench: 'sync_snapshot', metric: 'publish_s', value: sent.ms / 1000, unit: 's', target: null, better: 'lower' });
       }

@@ -65,6 +65,8 @@ export class Gateway {
    * While the rules worker holds the database's write lock, the main thread's own writes wait
    * in memory (the journal holds its buffer too) and are written when the worker is done.
    */
+  /** non-null when the rules worker could not start: snapshot chunks are held here instead */
+  private mainThreadChunks: { snapshotId: string; byIndex: Map<number, RulesChange['operations']> } | null = null;
   private deferring: { uses: string[]; lockdowns: Array<[string | null, boolean]>; lockouts: Map<string, LockoutState> } | null = null;
 
   constructor(
@@ -109,15 +111,25 @@ export class Gateway {
           stateExtras: () => this.applied(),
           sync: {
             applied: () => this.applied(),
-            apply: (change) => this.applyCloudChangeInWorker(change),
-            stageChunk: (snapshotId, chunkIndex, operations) => this.worker().stageChunk(snapshotId, chunkIndex, operations),
-            dropChunks: (snapshotId) => this.worker().dropChunks(snapshotId),
+            apply: (change) => (this.mainThreadChunks === null ? this.applyCloudChangeInWorker(change) : this.applyOnMainThread(change)),
+            stageChunk: (snapshotId, chunkIndex, operations) => {
+              if (this.mainThreadChunks === null) return this.worker().stageChunk(snapshotId, chunkIndex, operations);
+              if (this.mainThreadChunks.snapshotId !== snapshotId) this.mainThreadChunks = { snapshotId, byIndex: new Map() };
+              this.mainThreadChunks.byIndex.set(chunkIndex, operations);
+            },
+            dropChunks: (snapshotId) => {
+              if (this.mainThreadChunks === null) this.worker().dropChunks(snapshotId);
+              else if (this.mainThreadChunks.snapshotId === snapshotId) this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
+            },
           },
           control: this.cloudControl(),
         })
         : null;
       this.running = { db, store, journal, pinHasher, index, doors, cloud, secret: secret.secret, rulesWorker: null };
       await doors.start();
+      // the rules worker is ready before the first snapshot arrives (starting it costs a moment)
+      if (cloud !== null && config.cloud.sync.worker) await this.startWorker();
+      else this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
       await cloud?.start(); // never waits for the broker: the doors work offline
     } catch (err) {
       this.running = null;
@@ -361,6 +373,34 @@ export class Gateway {
     r.index = next;
     r.doors.refreshRules();
     return { revision: next.revision, hash: next.hash };
+  }
+
+  /**
+   * Starts the rules worker. If it cannot start, the gateway still runs: cloud changes are then
+   * applied on the main thread (correct, but the doors wait while a large snapshot is applied).
+   */
+  private async startWorker(): Promise<void> {
+    try {
+      await this.worker().start();
+    } catch (err) {
+      this.log.error({ err }, 'the rules worker did not start: cloud changes are applied on the main thread, and a large sync pauses the doors');
+      this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
+    }
+  }
+
+  /** The fallback without a rules worker: snapshot chunks were kept here as they arrived. */
+  private applyOnMainThread(change: RulesChange): { revision: number; hash: string } {
+    if (change.staged === undefined) return this.applyCloudChange(change);
+    const held = this.mainThreadChunks;
+    const { snapshotId, chunkCount } = change.staged;
+    if (held === null || held.snapshotId !== snapshotId || held.byIndex.size !== chunkCount) {
+      throw new GatewayError('WORKER_FAILED', `not all ${chunkCount} chunks of snapshot ${snapshotId} are held`, { entity: 'snapshot', id: snapshotId });
+    }
+    const operations = Array.from({ length: chunkCount }, (_, i) => held.byIndex.get(i)!).flat();
+    this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
+    const { staged, ...rest } = change;
+    void staged;
+    return this.applyCloudChange({ ...rest, operations });
   }
 
   /** The rules worker thread, started on first use. */

@@ -85,6 +85,11 @@ export const CloudConfigSchema = z
         maxSnapshotOperations: z.number().int().min(1).max(20_000_000).default(5_000_000),
         /** no valid heartbeat for this long raises sync_stale */
         staleAfterMs: z.number().int().min(1000).max(30 * 24 * 3_600_000).default(10 * 60_000),
+        /**
+         * apply snapshots and deltas in a worker thread (the doors go on deciding meanwhile);
+         * false: on the main thread, where a large snapshot pauses the doors while it is applied
+         */
+        worker: z.boolean().default(true),
         /** the gateway's clock is trusted while it is within this of the cloud's heartbeat time */
         maxClockSkewMs: z.number().int().min(0).max(24 * 3_600_000).default(120_000),
       })

@@ -14,7 +14,7 @@ import { ManualClock } from '../../src/clock.js';
 
 const START = '2026-11-23T09:00:00Z';
 
-async function connected(t: Test) {
+async function connected(t: Test, sync: Record<string, unknown> = {}) {
   const b = await broker(t);
   const key = testKey();
   // the cloud listens before the gateway connects (it must see the startup request); it signs on the gateway's clock
@@ -23,7 +23,7 @@ async function connected(t: Test) {
   const startup = until<SyncRequest>(cloud.emitter, 'sync_request');
   const f = await gatewayFixture(t, {
     gateway: { id: GW },
-    cloud: { enabled: true, url: b.url, keys: [{ kid: key.kid, pem: key.publicPem }], issuer: ISSUER, upload: { pollMs: 100 } },
+    cloud: { enabled: true, url: b.url, keys: [{ kid: key.kid, pem: key.publicPem }], issuer: ISSUER, upload: { pollMs: 100 }, sync },
   }, START);
   const link = f.gateway.cloud!;
   return { b, key, f, cloud, link, startup };
@@ -46,8 +46,8 @@ async function publishSnapshot(cloud: FakeCloud, state: CloudState, id: string, 
   return acked;
 }
 
-t.test('a cloud-managed gateway asks for a snapshot, applies it, acknowledges {revision, hash} and decides with it', async (t) => {
-  const { f, cloud, startup } = await connected(t);
+for (const worker of [true, false]) t.test(`a cloud-managed gateway asks for a snapshot, applies it (${worker ? 'in the rules worker' : 'on the main thread'}), acknowledges {revision, hash} and decides with it`, async (t) => {
+  const { f, cloud, startup } = await connected(t, { worker });
   t.match(await startup, { reason: 'startup', revision: 0, want: { kind: 'snapshot' } }, 'the demo seed is revision 0: never synced');
   t.ok(opens(f, '26:12:34567'), 'the demo site decides until the first snapshot');
   const state = new CloudState(t);

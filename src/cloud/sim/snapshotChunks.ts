@@ -16,7 +16,8 @@ export interface ChunkLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxOps: 5000, maxBytes: 1024 * 1024 };
+/** What docs/mqtt.md recommends: a gateway decodes one chunk in a few milliseconds, between door decisions. */
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxOps: 1000, maxBytes: 256 * 1024 };
 
 /**
  * Bytes of a signed chunk besides its operations: the JWS header (kid ≤ 128 characters) and
