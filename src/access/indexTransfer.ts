@@ -16,20 +16,27 @@ export interface PackedIndex {
   readonly index: Omit<AccessIndex, 'zone'>;
 }
 
-function collectBuffers(value: unknown, into: Set<ArrayBuffer>, depth = 0): void {
-  if (value === null || typeof value !== 'object' || depth > 3) return;
-  if (ArrayBuffer.isView(value)) {
-    const buffer = value.buffer;
-    // only whole, unshared buffers (a Buffer from Node's pool is shared with unrelated data)
-    if (buffer instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === buffer.byteLength) into.add(buffer);
-    return;
+/** A whole, unshared ArrayBuffer can move between threads; a view of part of one would be copied whole. */
+function isWhole(view: ArrayBufferView): boolean {
+  return view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+}
+
+/**
+ * Makes every typed array among `holder`'s own properties (and in arrays of them) own a whole
+ * buffer — a trimmed view is replaced by an exact copy, or postMessage would copy its whole
+ * underlying buffer on the receiving thread — and collects the buffers to transfer.
+ */
+function compactBuffers(holder: Record<string, unknown>, into: Set<ArrayBuffer>): void {
+  const own = (view: ArrayBufferView): ArrayBufferView => {
+    // a typed array constructed from a typed array copies it into a buffer of its own
+    const copy = isWhole(view) ? view : new (Buffer.isBuffer(view) ? Uint8Array : (view.constructor as new (source: ArrayBufferView) => ArrayBufferView))(view);
+    into.add(copy.buffer as ArrayBuffer);
+    return copy;
+  };
+  for (const [key, value] of Object.entries(holder)) {
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) holder[key] = own(value);
+    else if (Array.isArray(value) && value.length > 0 && value.every((v) => ArrayBuffer.isView(v))) holder[key] = value.map(own);
   }
-  if (Array.isArray(value)) {
-    for (const item of value) if (ArrayBuffer.isView(item)) collectBuffers(item, into, depth + 1);
-    return;
-  }
-  if (value instanceof Map) return;
-  for (const v of Object.values(value)) collectBuffers(v, into, depth + 1);
 }
 
 /** The message and its transfer list. The sender's index is unusable afterwards. */
@@ -37,7 +44,8 @@ export function packIndex(index: AccessIndex): { packed: PackedIndex; transfer: 
   const { zone, ...rest } = index;
   void zone;
   const buffers = new Set<ArrayBuffer>();
-  collectBuffers(rest, buffers);
+  const holders = [rest, rest.credentials, rest.holidays, rest.masks] as unknown as Array<Record<string, unknown>>;
+  for (const holder of holders) compactBuffers(holder, buffers);
   return { packed: { index: rest }, transfer: [...buffers] };
 }
 

@@ -56,7 +56,7 @@ port.on('message', (request: RulesWorkerRequest) => {
         if (request.staged !== undefined) chunks = null;
         const index = applyRulesChange(store, { operations, replace: request.replace, revision: request.revision, hash: request.hash });
         const { packed, transfer } = packIndex(index);
-        reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started }, transfer);
+        reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now() }, transfer);
       } catch (err) {
         const e = err as Error;
         reply({

@@ -112,7 +112,7 @@ export class RulesWorker {
     if (reply.type === 'applied') {
       const started = performance.now();
       const index = unpackIndex(reply.packed);
-      this.log.debug({ workerMs: Math.round(reply.ms), unpackMs: Math.round(performance.now() - started) }, 'the rules worker applied a change');
+      this.log.debug({ workerMs: Math.round(reply.ms), transferMs: Date.now() - reply.sentAt, unpackMs: Math.round(performance.now() - started) }, 'the rules worker applied a change');
       pending.resolve(index);
     } else {
       pending.reject(new GatewayError(reply.code as GatewayErrorCode, reply.message, reply.details));

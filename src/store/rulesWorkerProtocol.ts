@@ -20,5 +20,5 @@ export type RulesWorkerRequest =
 
 export type RulesWorkerReply =
   | { type: 'ready' }
-  | { type: 'applied'; id: number; packed: PackedIndex; ms: number }
+  | { type: 'applied'; id: number; packed: PackedIndex; ms: number; sentAt: number }
   | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails };

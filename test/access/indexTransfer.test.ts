@@ -17,6 +17,8 @@ t.test('an index sent through postMessage decides exactly like the one that was 
   const sent = f.index();
   const { packed, transfer } = packIndex(sent);
   t.ok(transfer.length >= 5, `${transfer.length} buffers transferred, not copied`);
+  const views = [packed.index, packed.index.credentials, packed.index.holidays].flatMap((h) => Object.values(h as object)).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v));
+  t.ok(views.every((v) => v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && transfer.includes(v.buffer as ArrayBuffer)), 'every typed array owns a whole buffer that moves (a trimmed view would be copied whole)');
   const { port1, port2 } = new MessageChannel();
   t.teardown(() => { port1.close(); port2.close(); });
   const received = once(port2, 'message');
