@@ -81,6 +81,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
   private keys: CloudKeySet | null = null;
   private topics: GatewayTopics | null = null;
   private readonly inbox: Array<{ topic: string; payload: Buffer; retain: boolean }> = [];
+  private readonly idle: Array<() => void> = [];
 
   constructor(options: CloudLinkOptions) {
     super();
@@ -106,7 +107,8 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const uploader = new EventUploader({ upload: config.upload, journal, channel: connection, clock, logger });
     const security = new SecurityEvents({ journal, clock, logger, publish: (e) => connection.publish('security_event', e) });
     const target = this.options.sync;
-    const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync });
+    // deltas are applied once the messages already received are read, so a burst is one change
+    const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.whenInboxEmpty(run) });
     const heartbeat = new HeartbeatMonitor({ clock, logger, staleAfterMs: config.sync.staleAfterMs, maxClockSkewMs: config.sync.maxClockSkewMs });
     const commands = control === undefined ? null : new CommandHandler({
       target: { ...bindControl(control), requestResync: () => sync?.requestSnapshot('resync_command') ?? '' },
@@ -235,7 +237,20 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       this.onMessage(message.topic, message.payload, message.retain);
     } finally {
       if (this.inbox.length > 0) setImmediate(() => this.nextMessage());
+      else this.runIdle();
     }
+  }
+
+  /** Runs `run` on a later turn, once every message received so far has been handled. */
+  private whenInboxEmpty(run: () => void): void {
+    this.idle.push(run);
+    if (this.inbox.length === 0) setImmediate(() => this.runIdle());
+  }
+
+  private runIdle(): void {
+    if (this.inbox.length > 0) return; // nextMessage calls again when the inbox is empty
+    const runs = this.idle.splice(0);
+    for (const run of runs) run();
   }
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {

@@ -159,9 +159,10 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       this.ack({ ...applied, duplicate: true, inReplyTo: jti });
       return;
     }
-    // while a change is being applied, deltas continue from where it ends
-    const base = this.inFlight?.revision ?? applied.revision;
-    if (delta.toVersion <= base) return; // the change in flight covers it
+    // deltas continue from where the change in flight and the deltas already waiting end
+    let base = this.inFlight?.revision ?? applied.revision;
+    for (let next = this.buffered.get(base); next !== undefined; next = this.buffered.get(base)) base = next.delta.toVersion;
+    if (delta.toVersion <= base) return; // in flight or waiting already
     if (delta.fromVersion !== base) {
       // a gap: keep it for later and ask for up to the first buffered delta; an overlap: ask past it
       if (delta.fromVersion > base) this.buffer(delta, jti);

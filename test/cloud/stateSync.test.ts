@@ -304,12 +304,15 @@ t.test('deltas buffered behind a gap are bounded', async (t) => {
 });
 
 t.test('deltas that arrive together are applied as one change and acknowledged at their end', async (t) => {
-  const { f, engine, cloud, acks, hold, release } = await setup(t);
+  const { f, engine, cloud, acks, requests, hold, release } = await setup(t);
   engine.onConnected();
   const deltas = buildHistory(cloud, 6, 17);
   engine.onDelta(deltas[0]!, 'd0');
   hold();
+  const asked = requests().length;
   for (const [i, d] of deltas.slice(1).entries()) engine.onDelta(d, `d${i + 1}`);
+  engine.onDelta(deltas[2]!, 'd2-again');
+  t.equal(requests().length, asked, 'deltas that continue the waiting ones are no gap');
   t.equal(f.gateway.applied().revision, 1, 'nothing applied before the next turn');
   release();
   t.same(f.gateway.applied(), { revision: cloud.version, hash: cloud.hash() });
