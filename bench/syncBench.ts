@@ -155,7 +155,7 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
       const t0 = performance.now();
       const published = await ask({ snapshot: { version: 1, hash: hashes.base, chunkOps: CHUNK_OPS } });
       const publishedAt = performance.now() - t0;
-      const ack = await acked;
+      const ack = await withTimeout(acked, 600_000, () => `no apply_ack within 10 min; the gateway's sync status: ${JSON.stringify(link.status().sync)}`);
       const seconds = (performance.now() - t0) / 1000;
       const gaps = summarize(Float64Array.from(monitor.stop()));
       const afterPublish = monitor.maxAfter(publishedAt);
@@ -182,7 +182,7 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
         dm.start();
         const t1 = performance.now();
         await ask({ deltas: { fromVersion: 1, count, people: DELTA_PEOPLE, hashes: [hashes.renamed, hashes.base] } });
-        await done;
+        await withTimeout(done, 600_000, () => `deltas not all acknowledged within 10 min (last revision ${applies.at(-1)}); sync status ${JSON.stringify(link.status().sync)}`);
         const s = (performance.now() - t1) / 1000;
         const dgaps = summarize(Float64Array.from(dm.stop()));
         const ops = count * DELTA_PEOPLE;
@@ -203,7 +203,7 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
       const drained = new Promise<void>((resolve) => link.on('acked', () => { if (journal.stats().count === 0) resolve(); }));
       const t2 = performance.now();
       await link.start();
-      await drained;
+      await withTimeout(drained, 600_000, () => `the backlog did not drain within 10 min (${journal.stats().count} events left)`);
       const s = (performance.now() - t2) / 1000;
       note(`event_drain: ${events.toLocaleString('en-US')} events uploaded in batches of ${config.cloud.upload.batchSize} and acknowledged in ${s.toFixed(2)} s (includes the reconnect)`);
       emit({ bench: 'event_drain', metric: 'events_per_s', value: events / s, unit: 'events/s', target: 10_000, better: 'higher' });
@@ -225,4 +225,13 @@ function request(peer: ChildProcess, command: PeerCommand): Promise<PeerReply> {
     peer.once('exit', onExit);
     peer.send(command);
   });
+}
+
+/** A benchmark that waits for the gateway must not hang forever: fail with what is known. */
+function withTimeout<T>(promise: Promise<T>, ms: number, why: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why())), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

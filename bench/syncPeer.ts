@@ -63,6 +63,20 @@ async function onCommand(command: PeerCommand): Promise<void> {
   if ('snapshot' in command) {
     const { version, hash, chunkOps } = command.snapshot;
     const batches = [...siteBatches(site!, chunkOps)];
+    // like a cloud: resend chunks the gateway says it is missing (a broker may drop queued messages)
+    await client!.subscribeAsync(`lockgw/${setup!.gatewayId}/up/sync_request`, { qos: 1 });
+    client!.on('message', (topic, payload) => {
+      const decoded = decodeGatewayMessage('lockgw', topic, payload);
+      if (!decoded.ok || decoded.type !== 'sync_request' || decoded.message.want.kind !== 'chunks') return;
+      const { chunks, snapshotId } = decoded.message.want;
+      if (snapshotId !== `bench-${version}`) return;
+      process.stderr.write(`  sync_snapshot: the gateway asked for ${chunks.length} missing chunk(s); resending\n`);
+      void (async () => {
+        for (const i of chunks) {
+          await publish('snapshot', { version, snapshotId, chunkIndex: i, chunkCount: batches.length, hash, operations: batches[i] as never, transaction: decoded.message.transaction });
+        }
+      })();
+    });
     const started = performance.now();
     let bytes = 0;
     let operations = 0;
