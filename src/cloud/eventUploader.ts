@@ -131,7 +131,10 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
     try {
       deleted = journal.acknowledge(upto);
     } catch (err) {
-      this.log.error({ err, uptoSeq: upto }, 'journal.acknowledge failed; the batch will be sent again');
+      // SQLITE_BUSY: the rules worker holds the database while it applies a sync; expected, brief
+      const busy = (err as { code?: unknown }).code === 'SQLITE_BUSY';
+      if (busy) this.log.info({ uptoSeq: upto }, 'the database is busy with a sync; the batch will be sent again and acknowledged then');
+      else this.log.error({ err, uptoSeq: upto }, 'journal.acknowledge failed; the batch will be sent again');
       return;
     }
     this.ackedSeq = upto;
