@@ -55,7 +55,7 @@ export class AccessStore {
     try {
       return durableTransaction(this.db, () => {
         const runtime = options.replace ? this.clearModel() : null;
-        this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher });
+        this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher, ...(runtime ? { fresh: true } : {}) });
         if (runtime) this.restoreRuntime(runtime);
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));

@@ -16,6 +16,8 @@ export type BatchSource = 'cloud' | 'local';
 export interface ApplyContext {
   source: BatchSource;
   pinHasher: PinHasher;
+  /** the model tables were emptied in this transaction (a snapshot): no record exists before its upsert */
+  fresh?: boolean;
 }
 
 /** The lookup value of a credential as the index and the store know it (PINs become digests). */
@@ -87,8 +89,8 @@ export class BatchApplier {
       holdingDelete: p('DELETE FROM holdings WHERE person_id = ? AND key_id = ?'),
       credentialOwnerOf: p('SELECT id FROM credentials WHERE kind = ? AND value = ?').pluck(),
       credentialPersonOf: p('SELECT person_id FROM credentials WHERE id = ?').pluck(),
-      credentialUpsert: p(`INSERT INTO credentials(id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key)
-        VALUES (@id, @personId, @kind, @value, @status, @validFrom, @validUntil, @useLimit, @duress, @label, @publicKey)
+      credentialInsert: p(`INSERT INTO credentials(id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET person_id = excluded.person_id, kind = excluded.kind, value = excluded.value,
           status = excluded.status, valid_from = excluded.valid_from, valid_until = excluded.valid_until,
           use_limit = excluded.use_limit, duress = excluded.duress, label = excluded.label, public_key = excluded.public_key`),
@@ -163,33 +165,55 @@ export class BatchApplier {
       }
       case 'holding': {
         const r = op.record;
-        const id = `${r.personId}/${r.keyId}`;
-        if (!s.personExists.get(r.personId)) throw this.missing(index, 'holding', id, 'personId', 'person', r.personId);
-        if (s.keySystem.get(r.keyId) === undefined) throw this.missing(index, 'holding', id, 'keyId', 'key', r.keyId);
-        this.guardSystemKey(r.keyId, index, 'holding', id, ctx, 'keyId');
-        s.holdingUpsert.run(r.personId, r.keyId, n(r.validFrom), n(r.validUntil));
+        if (ctx.source === 'local') this.checkHolding(r, index, ctx);
+        try {
+          s.holdingUpsert.run(r.personId, r.keyId, n(r.validFrom), n(r.validUntil));
+        } catch (err) {
+          // the references are the foreign keys' job; say precisely which one failed
+          this.checkHolding(r, index, ctx);
+          throw err;
+        }
         return;
       }
       case 'credential': {
         const c = credentialFromInput(op.record, ctx.pinHasher);
-        if (!s.personExists.get(c.personId)) throw this.missing(index, 'credential', c.id, 'personId', 'person', c.personId);
-        const owner = s.credentialOwnerOf.get(c.kind, c.value) as string | undefined;
-        if (owner !== undefined && owner !== c.id) {
-          const field = { pin: 'pin', card: 'card', fingerprint: 'slot', mobile: 'mobileKeyId' }[c.kind];
-          throw new GatewayError('DUPLICATE_CREDENTIAL', `operation ${index}: credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
-            index, entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
-          });
+        const previousOwner = ctx.fresh ? undefined : (s.credentialPersonOf.get(c.id) as string | undefined);
+        try {
+          s.credentialInsert.run(
+            c.id, c.personId, c.kind, c.value, c.status, n(c.validFrom), n(c.validUntil), n(c.useLimit),
+            b(c.duress), n(c.label), n(c.publicKey),
+          );
+        } catch (err) {
+          // a missing person (foreign key) or a value another credential holds (unique): say which
+          this.checkCredential(c, index);
+          throw err;
         }
-        const previousOwner = s.credentialPersonOf.get(c.id) as string | undefined;
-        s.credentialUpsert.run({
-          ...c,
-          validFrom: n(c.validFrom), validUntil: n(c.validUntil), useLimit: n(c.useLimit),
-          duress: b(c.duress), label: n(c.label), publicKey: n(c.publicKey),
-        });
         // a credential handed to someone else starts a fresh use count
         if (previousOwner !== undefined && previousOwner !== c.personId) s.usesReset.run(c.id);
         return;
       }
+    }
+  }
+
+  /** Throws the precise error for a holding whose references do not hold. */
+  private checkHolding(r: { personId: string; keyId: string }, index: number, ctx: ApplyContext): void {
+    const s = this.s;
+    const id = `${r.personId}/${r.keyId}`;
+    if (!s.personExists.get(r.personId)) throw this.missing(index, 'holding', id, 'personId', 'person', r.personId);
+    if (s.keySystem.get(r.keyId) === undefined) throw this.missing(index, 'holding', id, 'keyId', 'key', r.keyId);
+    this.guardSystemKey(r.keyId, index, 'holding', id, ctx, 'keyId');
+  }
+
+  /** Throws the precise error for a credential whose person is missing or whose value is taken. */
+  private checkCredential(c: Credential, index: number): void {
+    const s = this.s;
+    if (!s.personExists.get(c.personId)) throw this.missing(index, 'credential', c.id, 'personId', 'person', c.personId);
+    const owner = s.credentialOwnerOf.get(c.kind, c.value) as string | undefined;
+    if (owner !== undefined && owner !== c.id) {
+      const field = { pin: 'pin', card: 'card', fingerprint: 'slot', mobile: 'mobileKeyId' }[c.kind];
+      throw new GatewayError('DUPLICATE_CREDENTIAL', `operation ${index}: credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
+        index, entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
+      });
     }
   }
 
