@@ -410,16 +410,24 @@ export class Gateway {
     return r.rulesWorker;
   }
 
+  /**
+   * Writes what waited for the rules worker. Each write on its own: one that fails (a credential
+   * or a door the change deleted) must not take the others with it. Lockdowns first.
+   */
   private writeDeferred(r: Running, deferred: NonNullable<Gateway['deferring']>): void {
     const lockouts = new PinLockoutStore(r.db);
-    try {
-      for (const id of deferred.uses) r.store.recordUse(id);
-      for (const [doorId, on] of deferred.lockdowns) r.store.setLockdown(doorId, on);
-      for (const [doorId, state] of deferred.lockouts) lockouts.save(doorId, state);
-    } catch (err) {
-      this.log.error({ err }, 'could not write what waited for the rules worker');
-    }
+    const attempt = (what: string, write: () => void) => {
+      try {
+        write();
+      } catch (err) {
+        this.log.warn({ err }, `could not write ${what} that waited for the rules worker`);
+      }
+    };
+    for (const [doorId, on] of deferred.lockdowns) attempt(`the lockdown of ${doorId ?? 'the site'}`, () => r.store.setLockdown(doorId, on));
+    for (const id of deferred.uses) attempt(`a use of ${id}`, () => r.store.recordUse(id));
+    for (const [doorId, state] of deferred.lockouts) attempt(`the PIN lockout of ${doorId}`, () => lockouts.save(doorId, state));
   }
+
 
   /** Lockdown on/off for a door, or the whole site when doorId is null. */
   setLockdown(doorId: string | null, on: boolean): void {

@@ -235,6 +235,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     if (message === undefined) return;
     try {
       this.onMessage(message.topic, message.payload, message.retain);
+    } catch (err) {
+      // a bug in handling one message must not take the doors down with the process
+      this.log.error({ err, topic: message.topic }, 'a cloud message could not be handled');
     } finally {
       if (this.inbox.length > 0) setImmediate(() => this.nextMessage());
       else this.runIdle();

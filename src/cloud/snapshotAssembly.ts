@@ -26,7 +26,7 @@ export type ChunkResult =
   /** a repeated chunk, or a chunk of a snapshot older than the one in progress */
   | { kind: 'ignored'; detail: string }
   /** the chunk disagrees with the earlier chunks of its snapshotId, or the snapshot is too large: the assembly is dropped */
-  | { kind: 'refused'; detail: string };
+  | { kind: 'refused'; detail: string; replaced?: string };
 
 interface InProgress {
   snapshotId: string;
@@ -85,7 +85,11 @@ export class SnapshotAssembly {
     }
     if (current.operations + chunk.operations.length > this.maxOperations) {
       this.current = null;
-      return { kind: 'refused', detail: `snapshot ${chunk.snapshotId} has more than ${this.maxOperations} operations (cloud.sync.maxSnapshotOperations); it was dropped` };
+      return {
+        kind: 'refused',
+        detail: `snapshot ${chunk.snapshotId} has more than ${this.maxOperations} operations (cloud.sync.maxSnapshotOperations); it was dropped`,
+        ...(replaced === undefined ? {} : { replaced }),
+      };
     }
     current.chunks[chunk.chunkIndex] = this.keep ? chunk.operations : [];
     current.received += 1;

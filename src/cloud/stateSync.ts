@@ -105,6 +105,8 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   /** after a run failed: deltas up to this revision are applied one at a time */
   private singleStepUntil = 0;
   private stopped = false;
+  /** the last snapshots assembled: their chunks may be redelivered (QoS 1) and are ignored */
+  private readonly completedSnapshotIds: string[] = [];
   private transactions = 0;
 
   constructor(private readonly options: StateSyncOptions) {
@@ -138,14 +140,34 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   /** The cloud has `revision` (a heartbeat): ask for it when the gateway is behind and not already catching up. */
   onCloudRevision(revision: number, reason: Reason = 'gap'): void {
     const applied = this.options.target.applied().revision;
-    if (revision <= applied || this.assembly.missing() !== null) return;
+    if (revision <= applied || this.catchingUp()) return;
     this.request(reason, applied === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied, toVersion: revision });
   }
 
   /** Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale). */
   requestLatest(reason: Reason): void {
+    if (this.catchingUp()) return;
     const { revision } = this.options.target.applied();
     this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision });
+  }
+
+  /** Something is on its way to being applied: a change in flight, a complete or an incomplete snapshot. */
+  private catchingUp(): boolean {
+    return this.inFlight !== null || this.waitingSnapshot !== null || this.assembly.missing() !== null;
+  }
+
+  /** The end of the chain of waiting deltas that starts at `from`. */
+  private chainEnd(from: number): number {
+    let end = from;
+    for (let next = this.buffered.get(end); next !== undefined; next = this.buffered.get(end)) end = next.delta.toVersion;
+    return end;
+  }
+
+  /** The first waiting delta past `from` (the far side of a gap), or `fallback`. */
+  private firstBeyond(from: number, fallback: number): number {
+    let first = fallback;
+    for (const key of this.buffered.keys()) if (key > from && key < first) first = key;
+    return first;
   }
 
   /** A full snapshot is wanted (resync command, stale state): returns the request's transaction id. */
@@ -160,13 +182,12 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       return;
     }
     // deltas continue from where the change in flight and the deltas already waiting end
-    let base = this.inFlight?.revision ?? applied.revision;
-    for (let next = this.buffered.get(base); next !== undefined; next = this.buffered.get(base)) base = next.delta.toVersion;
+    const base = this.chainEnd(this.inFlight?.revision ?? applied.revision);
     if (delta.toVersion <= base) return; // in flight or waiting already
     if (delta.fromVersion !== base) {
       // a gap: keep it for later and ask for up to the first buffered delta; an overlap: ask past it
       if (delta.fromVersion > base) this.buffer(delta, jti);
-      const toVersion = delta.fromVersion > base ? Math.min(...this.buffered.keys(), delta.fromVersion) : delta.toVersion;
+      const toVersion = delta.fromVersion > base ? this.firstBeyond(base, delta.fromVersion) : delta.toVersion;
       this.request('gap', base === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: base, toVersion });
       return;
     }
@@ -189,6 +210,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       }
       return;
     }
+    if (this.completedSnapshotIds.includes(chunk.snapshotId)) return; // a redelivered chunk of a snapshot already assembled
     const result = this.assembly.add(chunk, jti, this.options.clock.now());
     const { target } = this.options;
     if (result.kind === 'incomplete' || result.kind === 'complete') {
@@ -196,6 +218,11 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       target.stageChunk?.(chunk.snapshotId, chunk.chunkIndex, chunk.operations);
     } else if (result.kind === 'refused') {
       target.dropChunks?.(chunk.snapshotId);
+      if (result.replaced !== undefined) target.dropChunks?.(result.replaced);
+    }
+    if (result.kind === 'complete') {
+      this.completedSnapshotIds.push(chunk.snapshotId);
+      if (this.completedSnapshotIds.length > 8) this.completedSnapshotIds.shift();
     }
     switch (result.kind) {
       case 'ignored':
@@ -297,8 +324,11 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     } else {
       this.log.error({ code, err: isGatewayError(err) ? undefined : err }, detail);
       this.emit('failed', { detail, code });
-      const { revision } = this.options.target.applied();
-      this.request('apply_failed', revision === 0 || change.replace ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision }, true, detail);
+      // the same change would fail again, and what waits behind it needs it: ask for a snapshot
+      // (docs/mqtt.md: answer apply_failed with fixed data, not the same delta)
+      this.buffered.clear();
+      this.cancelRetry();
+      this.request('apply_failed', { kind: 'snapshot' }, true, detail);
     }
     return null;
   }
@@ -312,6 +342,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       this.applySnapshot(snapshot);
       return;
     }
+    if (snapshot !== null) this.options.target.dropChunks?.(snapshot.snapshotId);
     this.scheduleDrain();
   }
 
@@ -369,6 +400,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
    * skips that check); arms a retry while the gateway is still missing something.
    */
   private request(reason: Reason, want: Want, force = false, detail?: string): string {
+    if (this.stopped) return '';
     const now = this.options.clock.now();
     const key = JSON.stringify(want);
     const retryMs = this.options.config.requestRetryMs;
@@ -403,13 +435,18 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
 
   /** While deltas wait behind a gap, re-ask every requestRetryMs. */
   private armRetry(): void {
-    if (this.retryTimer !== null) return;
+    if (this.retryTimer !== null || this.stopped) return;
     this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = null;
       if (this.buffered.size === 0) return;
-      const { revision } = this.options.target.applied();
-      const first = Math.min(...this.buffered.keys());
-      this.request('gap', { kind: 'delta', fromVersion: revision, toVersion: first }, true);
+      if (this.catchingUp()) {
+        this.armRetry();
+        return;
+      }
+      const base = this.chainEnd(this.options.target.applied().revision);
+      const first = this.firstBeyond(base, Number.POSITIVE_INFINITY);
+      if (first === Number.POSITIVE_INFINITY) return;
+      this.request('gap', { kind: 'delta', fromVersion: base, toVersion: first }, true);
     }, this.options.config.requestRetryMs);
   }
 

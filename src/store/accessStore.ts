@@ -206,7 +206,8 @@ export class AccessStore {
   /** Deletes every model record (children first); returns the runtime state to restore. */
   private clearModel(): { uses: unknown[][]; modes: unknown[][] } {
     const runtime = {
-      uses: this.db.prepare('SELECT credential_id, uses FROM credential_uses').raw().all() as unknown[][],
+      // with the holder: a credential the snapshot hands to someone else starts a fresh count
+      uses: this.db.prepare('SELECT u.credential_id, u.uses, c.person_id FROM credential_uses u JOIN credentials c ON c.id = u.credential_id').raw().all() as unknown[][],
       modes: this.db.prepare('SELECT door_id, locked_down FROM door_modes').raw().all() as unknown[][],
     };
     for (const table of ['credential_uses', 'door_modes', 'credentials', 'holdings', 'key_doors', 'people', 'keys', 'schedules', 'holidays', 'doors']) {
@@ -217,8 +218,8 @@ export class AccessStore {
   }
 
   private restoreRuntime(runtime: { uses: unknown[][]; modes: unknown[][] }): void {
-    const use = this.db.prepare('INSERT INTO credential_uses(credential_id, uses) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM credentials WHERE id = ?)');
-    for (const [id, uses] of runtime.uses) use.run(id, uses, id);
+    const use = this.db.prepare('INSERT INTO credential_uses(credential_id, uses) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM credentials WHERE id = ? AND person_id = ?)');
+    for (const [id, uses, personId] of runtime.uses) use.run(id, uses, id, personId);
     const mode = this.db.prepare('INSERT INTO door_modes(door_id, locked_down) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM doors WHERE id = ?)');
     for (const [id, locked] of runtime.modes) mode.run(id, locked, id);
   }

@@ -19,15 +19,16 @@ const { dbPath, secret } = workerData as RulesWorkerData;
 const db = openDatabase(dbPath);
 const store = new AccessStore(db, createPinHasher(Buffer.from(secret)));
 let staged: BatchOp[] = [];
-/** the chunks of the one snapshot being received */
-let chunks: { snapshotId: string; byIndex: Map<number, readonly BatchOp[]> } | null = null;
+/** the chunks of the snapshots being received (one, or a complete one waiting and a newer one), by snapshot id */
+const chunks = new Map<string, Map<number, readonly BatchOp[]>>();
 
 function stagedSnapshot(snapshotId: string, chunkCount: number): BatchOp[] {
-  if (chunks === null || chunks.snapshotId !== snapshotId || chunks.byIndex.size !== chunkCount) {
+  const byIndex = chunks.get(snapshotId);
+  if (byIndex === undefined || byIndex.size !== chunkCount) {
     throw new GatewayError('WORKER_FAILED', `the rules worker does not hold all ${chunkCount} chunks of snapshot ${snapshotId}`, { entity: 'snapshot', id: snapshotId });
   }
   const operations: BatchOp[] = [];
-  for (let i = 0; i < chunkCount; i++) for (const op of chunks.byIndex.get(i) ?? []) operations.push(op);
+  for (let i = 0; i < chunkCount; i++) for (const op of byIndex.get(i) ?? []) operations.push(op);
   return operations;
 }
 const port = parentPort!;
@@ -41,19 +42,21 @@ port.on('message', (request: RulesWorkerRequest) => {
     case 'discard':
       staged = [];
       return;
-    case 'stageChunk':
-      if (chunks === null || chunks.snapshotId !== request.snapshotId) chunks = { snapshotId: request.snapshotId, byIndex: new Map() };
-      chunks.byIndex.set(request.chunkIndex, request.operations);
+    case 'stageChunk': {
+      let byIndex = chunks.get(request.snapshotId);
+      if (byIndex === undefined) chunks.set(request.snapshotId, (byIndex = new Map()));
+      byIndex.set(request.chunkIndex, request.operations);
       return;
+    }
     case 'dropChunks':
-      if (chunks?.snapshotId === request.snapshotId) chunks = null;
+      chunks.delete(request.snapshotId);
       return;
     case 'apply': {
       const started = performance.now();
       try {
         const operations = request.staged === undefined ? staged : stagedSnapshot(request.staged.snapshotId, request.staged.chunkCount);
         staged = [];
-        if (request.staged !== undefined) chunks = null;
+        if (request.staged !== undefined) chunks.delete(request.staged.snapshotId);
         const index = applyRulesChange(store, { operations, replace: request.replace, revision: request.revision, hash: request.hash });
         const { packed, transfer } = packIndex(index);
         reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now() }, transfer);

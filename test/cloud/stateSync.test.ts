@@ -215,7 +215,7 @@ t.test('a delta that cannot be applied leaves the revision and says why', async 
   engine.onDelta({ fromVersion: 1, toVersion: 2, hash: cloud.hash(), operations: [{ op: 'upsert', entity: 'holding', record: { personId: 'nobody', keyId: 'k-lobby' } }] } as Delta, 'bad');
   t.equal(f.gateway.applied().revision, 1);
   t.match(failed, [{ code: 'REFERENCE_MISSING' }]);
-  t.match(requests().at(-1), { reason: 'apply_failed', want: { kind: 'delta', fromVersion: 1 }, detail: /nobody/ });
+  t.match(requests().at(-1), { reason: 'apply_failed', want: { kind: 'snapshot' }, detail: /nobody/ });
 });
 
 t.test('a snapshot older than the applied revision is a rollback and changes nothing', async (t) => {
@@ -333,4 +333,72 @@ t.test('a run with one bad delta: the good ones before it are applied, the bad o
   release();
   t.equal(f.gateway.applied().revision, 3, 'applied up to the bad delta');
   t.match(requests().at(-1), { reason: 'apply_failed', revision: 3, detail: /delta 3→4.*nobody/ });
+});
+
+t.test('a gap behind waiting deltas asks from the end of the waiting chain to the far side of the gap', async (t) => {
+  const { f, engine, cloud, requests, hold } = await setup(t);
+  engine.onConnected();
+  const deltas = buildHistory(cloud, 8, 19);
+  for (const d of deltas.slice(0, 5)) engine.onDelta(d, 'x'); // at 5
+  hold();
+  engine.onDelta(deltas[5]!, 'd5'); // 5→6 waits
+  engine.onDelta(deltas[6]!, 'd6'); // 6→7 waits
+  engine.onDelta(deltas[8]!, 'd8'); // 8→9: a gap after 7
+  t.equal(f.gateway.applied().revision, 5);
+  t.match(requests().at(-1), { reason: 'gap', want: { kind: 'delta', fromVersion: 7, toVersion: 8 } });
+});
+
+t.test('after a delta fails, nothing behind it waits and no request repeats', async (t) => {
+  const { f, engine, cloud, requests } = await setup(t, { requestRetryMs: 1000 });
+  engine.onConnected();
+  const deltas = buildHistory(cloud, 4, 20);
+  engine.onDelta(deltas[0]!, 'd0');
+  engine.onDelta(deltas[3]!, 'd3'); // waits behind a gap
+  engine.onDelta({ ...deltas[1]!, operations: [{ op: 'upsert', entity: 'holding', record: { personId: 'nobody', keyId: 'k-lobby' } }] } as Delta, 'bad');
+  t.match(requests().at(-1), { reason: 'apply_failed' });
+  t.equal(engine.status().bufferedDeltas, 0);
+  const asked = requests().length;
+  f.clock.advance(5000);
+  t.equal(requests().length, asked, 'no retry loop');
+});
+
+t.test('while a snapshot is being applied asynchronously: its redelivered chunk and a heartbeat ahead start nothing', async (t) => {
+  const f = await gatewayFixture(t, { demo: { seed: false } });
+  const sent: Array<{ type: GatewayMessageType; message: unknown }> = [];
+  const applies: number[] = [];
+  let finish: (() => void) | null = null;
+  const engine = new StateSync({
+    target: {
+      applied: () => f.gateway.applied(),
+      apply: (change) => {
+        applies.push(change.revision);
+        return new Promise((resolve) => {
+          finish = () => resolve(f.gateway.applyCloudChange(change));
+        });
+      },
+    },
+    publisher: { async publish(type, message) { sent.push({ type, message }); } },
+    clock: f.clock,
+    logger: pino({ level: 'silent' }),
+    config: CloudConfigSchema.parse({ sync: { requestRetryMs: 1000 } }).sync,
+    defer: (run) => run(),
+  });
+  await engine.start();
+  t.teardown(() => engine.stop());
+  engine.onConnected();
+  const cloud = new CloudState(t);
+  buildHistory(cloud, 5, 22);
+  const [only] = cloud.snapshot('one', 10_000);
+  engine.onSnapshotChunk(only!, 'first');
+  t.same(applies, [only!.version], 'applying');
+  f.clock.advance(1000);
+  const requestsBefore = sent.filter((m) => m.type === 'sync_request').length;
+  engine.onSnapshotChunk(only!, 'redelivered');
+  engine.onCloudRevision(only!.version + 3);
+  t.same(applies, [only!.version], 'the redelivered chunk was not applied again');
+  t.equal(sent.filter((m) => m.type === 'sync_request').length, requestsBefore, 'no request while catching up');
+  finish!();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(f.gateway.applied(), { revision: only!.version, hash: cloud.hash() });
+  t.equal(sent.filter((m) => m.type === 'apply_ack').length, 1);
 });

@@ -78,7 +78,7 @@ t.test('what the doors do while the worker holds the database waits in memory an
   t.ok(events.some((e) => e.type === 'mode' && e.reason === 'lockdown_on'), 'and the lockdown');
 });
 
-t.test('snapshot chunks handed to the worker as they arrive; only the newest snapshot is kept', async (t) => {
+t.test('snapshot chunks handed to the worker as they arrive, by snapshot; an incomplete one is refused', async (t) => {
   const { RulesWorker } = await import('../../src/store/rulesWorkerClient.js');
   const { pino } = await import('pino');
   const { join } = await import('node:path');
@@ -92,9 +92,41 @@ t.test('snapshot chunks handed to the worker as they arrive; only the newest sna
   const b = cloud.snapshot('b', 25);
   worker.stageChunk('a', 0, a[0]!.operations);
   for (const [i, c] of b.entries()) worker.stageChunk('b', i, c.operations);
-  await t.rejects(worker.apply({ operations: [], staged: { snapshotId: 'a', chunkCount: a.length }, replace: true, revision: 1, hash: cloud.hash() }), { code: 'WORKER_FAILED' }, "a's chunks were dropped when b's arrived");
-  for (const [i, c] of b.entries()) worker.stageChunk('b', i, c.operations);
+  await t.rejects(worker.apply({ operations: [], staged: { snapshotId: 'a', chunkCount: a.length }, replace: true, revision: 1, hash: cloud.hash() }), { code: 'WORKER_FAILED' }, 'a lacks chunks');
   const index = await worker.apply({ operations: [], staged: { snapshotId: 'b', chunkCount: b.length }, replace: true, revision: 1, hash: cloud.hash() });
   t.equal(index.hash, cloud.hash());
   t.equal(index.counts.people, 50);
+});
+
+t.test('a deferred write that fails (its credential was deleted meanwhile) does not take the lockdown with it', async (t) => {
+  const { f, cloud } = await setup(t);
+  cloud.change([...smallSite(), up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
+    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 1 })]);
+  const [chunk] = cloud.snapshot('s1');
+  await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  const delta = cloud.change([del('person', { id: 'once' }), ...people(0, 500)]);
+  const applying = f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: delta.toVersion });
+  t.ok(f.gateway.decide({ doorId: 'lobby', kind: 'pin', value: f.gateway.hashPin('246810') }).grant, 'used while the delta that deletes it is applied');
+  f.gateway.setLockdown('gym', true);
+  await applying;
+  t.same(f.gateway.store.lockdown().doors, ['gym'], 'the lockdown was written although the use could not be');
+  t.equal(f.gateway.index.doorLocked[f.gateway.index.doorIndex.get('gym')!], 1);
+});
+
+t.test('a snapshot that hands a used one-time PIN to someone else gives it a fresh count; the same holder keeps it', async (t) => {
+  const { f, cloud } = await setup(t);
+  cloud.change([...smallSite(), up('person', { id: 'ann', name: 'Ann' }), up('person', { id: 'bob', name: 'Bob' }),
+    up('holding', { personId: 'ann', keyId: 'k-lobby' }), up('holding', { personId: 'bob', keyId: 'k-lobby' }),
+    up('credential', { id: 'visitor-pin', personId: 'ann', kind: 'pin', pin: '135790', useLimit: 1 }),
+    up('credential', { id: 'ann-once', personId: 'ann', kind: 'pin', pin: '975310', useLimit: 1 })]);
+  const [v1] = cloud.snapshot('s1');
+  await f.gateway.applyCloudChangeInWorker({ operations: v1!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  const pin = (digits: string) => ({ doorId: 'lobby', kind: 'pin' as const, value: f.gateway.hashPin(digits) });
+  t.ok(f.gateway.decide(pin('135790')).grant);
+  t.ok(f.gateway.decide(pin('975310')).grant);
+  cloud.change([up('credential', { id: 'visitor-pin', personId: 'bob', kind: 'pin', pin: '135790', useLimit: 1 })]);
+  const [v2] = cloud.snapshot('s2');
+  await f.gateway.applyCloudChangeInWorker({ operations: v2!.operations, replace: true, revision: 2, hash: cloud.hash() });
+  t.ok(f.gateway.evaluate(pin('135790')).grant, "bob's PIN is new to him");
+  t.notOk(f.gateway.evaluate(pin('975310')).grant, "ann's used PIN stays used");
 });
