@@ -56,7 +56,7 @@ async function onCommand(command: GatewayCommand): Promise<void> {
     const { snapshotId, revision } = command.watch;
     const monitor = new StallMonitor();
     let runs = 0;
-    const acked = new Promise<ApplyAck>((resolve) => {
+    const acked = new Promise<ApplyAck>((resolve, reject) => {
       const listener = (a: ApplyAck) => {
         if (a.duplicate) return;
         runs += 1;
@@ -66,6 +66,11 @@ async function onCommand(command: GatewayCommand): Promise<void> {
         }
       };
       link.on('applied', listener);
+      // a refused or failed change would never be acknowledged: say why at once
+      link.on('security', (r) => reject(new Error(`the gateway refused a message: ${r.reason}: ${r.detail}`)));
+      link.on('requested', (r) => {
+        if (r.reason === 'apply_failed' || r.reason === 'hash_mismatch') reject(new Error(`the gateway could not apply: ${r.reason}: ${r.detail ?? ''}`));
+      });
     });
     monitor.start();
     const t0 = performance.now();
