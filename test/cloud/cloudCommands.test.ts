@@ -3,26 +3,15 @@
  * cloud, through a real Mosquitto.
  */
 import t, { type Test } from 'tap';
-import { ManualClock } from '../../src/clock.js';
+import type { CloudConfigInput } from '../../src/cloud/cloudConfig.js';
 import type { CommandResponse, DoorStatusMessage, SyncRequest } from '../../src/cloud/messages.js';
 import { signCloudMessage } from '../../src/cloud/cloudMessage.js';
-import { broker, fakeCloud, GW, ISSUER, testKey, until } from '../fixtures/cloudHarness.js';
-import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+import { cloudGateway, GW, ISSUER, until } from '../fixtures/cloudHarness.js';
 
-const START = '2026-11-23T09:00:00Z';
-
-async function connected(t: Test, cloudConfig: Record<string, unknown> = {}) {
-  const b = await broker(t);
-  const key = testKey();
-  const clock = new ManualClock(START);
-  const cloud = await fakeCloud(t, b, key, clock, 'auto');
-  const startup = until<SyncRequest>(cloud.emitter, 'sync_request');
-  const f = await gatewayFixture(t, {
-    gateway: { id: GW },
-    cloud: { enabled: true, url: b.url, keys: [{ kid: key.kid, pem: key.publicPem }], issuer: ISSUER, ...cloudConfig },
-  }, START);
-  await startup;
-  return { b, key, f, cloud, clock };
+async function connected(t: Test, cloudConfig: Partial<CloudConfigInput> = {}) {
+  const g = await cloudGateway(t, cloudConfig);
+  await g.startup;
+  return g;
 }
 
 const response = (cloud: Awaited<ReturnType<typeof connected>>['cloud'], correlationId: string | null) =>

@@ -5,29 +5,13 @@
 import t, { type Test } from 'tap';
 import { signEnvelope } from '../../src/cloud/signedEnvelope.js';
 import type { ApplyAck, SecurityEvent, SyncRequest } from '../../src/cloud/messages.js';
-import { broker, fakeCloud, GW, ISSUER, testKey, until, type FakeCloud } from '../fixtures/cloudHarness.js';
+import { cloudGateway, GW, ISSUER, testKey, until, type FakeCloud } from '../fixtures/cloudHarness.js';
 import { CloudState } from '../fixtures/cloudState.js';
-import { gatewayFixture, type GatewayFixture } from '../fixtures/gatewayFixture.js';
+import type { GatewayFixture } from '../fixtures/gatewayFixture.js';
 import { smallSite, up } from '../fixtures/storeFixture.js';
 import { generateSigningKeyPair } from '../../src/cloud/keys.js';
-import { ManualClock } from '../../src/clock.js';
 
-const START = '2026-11-23T09:00:00Z';
-
-async function connected(t: Test, sync: Record<string, unknown> = {}) {
-  const b = await broker(t);
-  const key = testKey();
-  // the cloud listens before the gateway connects (it must see the startup request); it signs on the gateway's clock
-  const clock = new ManualClock(START);
-  const cloud = await fakeCloud(t, b, key, clock, 'auto');
-  const startup = until<SyncRequest>(cloud.emitter, 'sync_request');
-  const f = await gatewayFixture(t, {
-    gateway: { id: GW },
-    cloud: { enabled: true, url: b.url, keys: [{ kid: key.kid, pem: key.publicPem }], issuer: ISSUER, upload: { pollMs: 100 }, sync },
-  }, START);
-  const link = f.gateway.cloud!;
-  return { b, key, f, cloud, link, startup };
-}
+const connected = (t: Test, sync: Record<string, unknown> = {}) => cloudGateway(t, { upload: { pollMs: 100 }, sync });
 
 const siteWithAnn = () => [
   ...smallSite(),
