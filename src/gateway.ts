@@ -30,6 +30,7 @@ import { CloudLink, type GatewayControl } from './cloud/cloudLink.js';
 import { applyRulesChange, type RulesChange } from './store/rulesChange.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { RulesWorker } from './store/rulesWorkerClient.js';
+import { StagedChunks } from './store/stagedChunks.js';
 import type { LockoutState } from './doors/pinLockout.js';
 import { maskAllows } from './access/scheduleMask.js';
 import type { JournalEvent } from './store/journal.js';
@@ -66,7 +67,7 @@ export class Gateway {
    * in memory (the journal holds its buffer too) and are written when the worker is done.
    */
   /** non-null when the rules worker could not start: snapshot chunks are held here instead */
-  private mainThreadChunks: { snapshotId: string; byIndex: Map<number, RulesChange['operations']> } | null = null;
+  private mainThreadChunks: StagedChunks | null = null;
   private deferring: { uses: string[]; lockdowns: Array<[string | null, boolean]>; lockouts: Map<string, LockoutState> } | null = null;
 
   constructor(
@@ -112,15 +113,9 @@ export class Gateway {
           sync: {
             applied: () => this.applied(),
             apply: (change) => (this.mainThreadChunks === null ? this.applyCloudChangeInWorker(change) : this.applyOnMainThread(change)),
-            stageChunk: (snapshotId, chunkIndex, operations) => {
-              if (this.mainThreadChunks === null) return this.worker().stageChunk(snapshotId, chunkIndex, operations);
-              if (this.mainThreadChunks.snapshotId !== snapshotId) this.mainThreadChunks = { snapshotId, byIndex: new Map() };
-              this.mainThreadChunks.byIndex.set(chunkIndex, operations);
-            },
-            dropChunks: (snapshotId) => {
-              if (this.mainThreadChunks === null) this.worker().dropChunks(snapshotId);
-              else if (this.mainThreadChunks.snapshotId === snapshotId) this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
-            },
+            stageChunk: (snapshotId, chunkIndex, operations) =>
+              this.mainThreadChunks === null ? this.worker().stageChunk(snapshotId, chunkIndex, operations) : this.mainThreadChunks.put(snapshotId, chunkIndex, operations),
+            dropChunks: (snapshotId) => (this.mainThreadChunks === null ? this.worker().dropChunks(snapshotId) : this.mainThreadChunks.drop(snapshotId)),
           },
           control: this.cloudControl(),
         })
@@ -129,7 +124,7 @@ export class Gateway {
       await doors.start();
       // the rules worker is ready before the first snapshot arrives (starting it costs a moment)
       if (cloud !== null && config.cloud.sync.worker) await this.startWorker();
-      else this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
+      else this.mainThreadChunks = new StagedChunks();
       await cloud?.start(); // never waits for the broker: the doors work offline
     } catch (err) {
       this.running = null;
@@ -384,23 +379,15 @@ export class Gateway {
       await this.worker().start();
     } catch (err) {
       this.log.error({ err }, 'the rules worker did not start: cloud changes are applied on the main thread, and a large sync pauses the doors');
-      this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
+      this.mainThreadChunks = new StagedChunks();
     }
   }
 
   /** The fallback without a rules worker: snapshot chunks were kept here as they arrived. */
   private applyOnMainThread(change: RulesChange): { revision: number; hash: string } {
-    if (change.staged === undefined) return this.applyCloudChange(change);
-    const held = this.mainThreadChunks;
-    const { snapshotId, chunkCount } = change.staged;
-    if (held === null || held.snapshotId !== snapshotId || held.byIndex.size !== chunkCount) {
-      throw new GatewayError('WORKER_FAILED', `not all ${chunkCount} chunks of snapshot ${snapshotId} are held`, { entity: 'snapshot', id: snapshotId });
-    }
-    const operations = Array.from({ length: chunkCount }, (_, i) => held.byIndex.get(i)!).flat();
-    this.mainThreadChunks = { snapshotId: '', byIndex: new Map() };
     const { staged, ...rest } = change;
-    void staged;
-    return this.applyCloudChange({ ...rest, operations });
+    if (staged === undefined || this.mainThreadChunks === null) return this.applyCloudChange(rest);
+    return this.applyCloudChange({ ...rest, operations: this.mainThreadChunks.take(staged.snapshotId, staged.chunkCount) });
   }
 
   /** The rules worker thread, started on first use. */

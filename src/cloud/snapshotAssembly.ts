@@ -125,11 +125,6 @@ export class SnapshotAssembly {
     return { snapshotId: c.snapshotId, version: c.version, chunks };
   }
 
-  /** When the last chunk of the snapshot in progress arrived (null: none in progress). */
-  lastChunkAt(): number | null {
-    return this.current?.lastChunkAt ?? null;
-  }
-
   /** Drops the snapshot in progress (e.g. it became obsolete, or was abandoned). */
   clear(): void {
     this.current = null;

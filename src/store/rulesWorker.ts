@@ -9,28 +9,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOp } from '../access/batchOpSchema.js';
 import { packIndex } from '../access/indexTransfer.js';
 import { createPinHasher } from '../access/pinDigest.js';
-import { GatewayError, isGatewayError } from '../gatewayError.js';
+import { isGatewayError } from '../gatewayError.js';
 import { AccessStore } from './accessStore.js';
 import { openDatabase } from './database.js';
 import { applyRulesChange } from './rulesChange.js';
+import { StagedChunks } from './stagedChunks.js';
 import type { RulesWorkerData, RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
 
 const { dbPath, secret } = workerData as RulesWorkerData;
 const db = openDatabase(dbPath);
 const store = new AccessStore(db, createPinHasher(Buffer.from(secret)));
 let staged: BatchOp[] = [];
-/** the chunks of the snapshots being received (one, or a complete one waiting and a newer one), by snapshot id */
-const chunks = new Map<string, Map<number, readonly BatchOp[]>>();
-
-function stagedSnapshot(snapshotId: string, chunkCount: number): BatchOp[] {
-  const byIndex = chunks.get(snapshotId);
-  if (byIndex === undefined || byIndex.size !== chunkCount) {
-    throw new GatewayError('WORKER_FAILED', `the rules worker does not hold all ${chunkCount} chunks of snapshot ${snapshotId}`, { entity: 'snapshot', id: snapshotId });
-  }
-  const operations: BatchOp[] = [];
-  for (let i = 0; i < chunkCount; i++) for (const op of byIndex.get(i) ?? []) operations.push(op);
-  return operations;
-}
+/** the chunks of the snapshots being received (one, or a complete one waiting and a newer one) */
+const chunks = new StagedChunks();
 const port = parentPort!;
 const reply = (message: RulesWorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -42,21 +33,17 @@ port.on('message', (request: RulesWorkerRequest) => {
     case 'discard':
       staged = [];
       return;
-    case 'stageChunk': {
-      let byIndex = chunks.get(request.snapshotId);
-      if (byIndex === undefined) chunks.set(request.snapshotId, (byIndex = new Map()));
-      byIndex.set(request.chunkIndex, request.operations);
+    case 'stageChunk':
+      chunks.put(request.snapshotId, request.chunkIndex, request.operations);
       return;
-    }
     case 'dropChunks':
-      chunks.delete(request.snapshotId);
+      chunks.drop(request.snapshotId);
       return;
     case 'apply': {
       const started = performance.now();
       try {
-        const operations = request.staged === undefined ? staged : stagedSnapshot(request.staged.snapshotId, request.staged.chunkCount);
+        const operations = request.staged === undefined ? staged : chunks.take(request.staged.snapshotId, request.staged.chunkCount);
         staged = [];
-        if (request.staged !== undefined) chunks.delete(request.staged.snapshotId);
         const index = applyRulesChange(store, { operations, replace: request.replace, revision: request.revision, hash: request.hash });
         const { packed, transfer } = packIndex(index);
         reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now() }, transfer);

@@ -92,7 +92,7 @@ t.test('snapshot chunks handed to the worker as they arrive, by snapshot; an inc
   const b = cloud.snapshot('b', 25);
   worker.stageChunk('a', 0, a[0]!.operations);
   for (const [i, c] of b.entries()) worker.stageChunk('b', i, c.operations);
-  await t.rejects(worker.apply({ operations: [], staged: { snapshotId: 'a', chunkCount: a.length }, replace: true, revision: 1, hash: cloud.hash() }), { code: 'WORKER_FAILED' }, 'a lacks chunks');
+  await t.rejects(worker.apply({ operations: [], staged: { snapshotId: 'a', chunkCount: a.length }, replace: true, revision: 1, hash: cloud.hash() }), { code: 'BATCH_INVALID', message: /not all \d+ chunks of snapshot a are held \(1\)/ }, 'a lacks chunks');
   const index = await worker.apply({ operations: [], staged: { snapshotId: 'b', chunkCount: b.length }, replace: true, revision: 1, hash: cloud.hash() });
   t.equal(index.hash, cloud.hash());
   t.equal(index.counts.people, 50);
