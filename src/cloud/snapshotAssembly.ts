@@ -36,7 +36,6 @@ interface InProgress {
   chunks: Array<UpsertOp[] | undefined>;
   received: number;
   operations: number;
-  lastChunkAt: number;
   transaction?: string;
 }
 
@@ -52,7 +51,7 @@ export class SnapshotAssembly {
   /** `keep` false: only which chunks arrived is kept; the caller hands their operations on */
   constructor(private readonly maxOperations: number, private readonly keep = true) {}
 
-  add(chunk: SnapshotChunk, jti: string, now: number): ChunkResult {
+  add(chunk: SnapshotChunk, jti: string): ChunkResult {
     let current = this.current;
     let replaced: string | undefined;
     if (current !== null && current.snapshotId === chunk.snapshotId) {
@@ -79,7 +78,6 @@ export class SnapshotAssembly {
         chunks: new Array<UpsertOp[] | undefined>(chunk.chunkCount),
         received: 0,
         operations: 0,
-        lastChunkAt: now,
       };
       this.current = current;
     }
@@ -94,7 +92,6 @@ export class SnapshotAssembly {
     current.chunks[chunk.chunkIndex] = this.keep ? chunk.operations : [];
     current.received += 1;
     current.operations += chunk.operations.length;
-    current.lastChunkAt = now;
     if (chunk.transaction !== undefined) current.transaction = chunk.transaction;
     const was = replaced === undefined ? {} : { replaced };
     if (current.received < current.chunkCount) return { kind: 'incomplete', received: current.received, chunkCount: current.chunkCount, ...was };

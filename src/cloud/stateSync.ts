@@ -211,7 +211,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
       return;
     }
     if (this.completedSnapshotIds.includes(chunk.snapshotId)) return; // a redelivered chunk of a snapshot already assembled
-    const result = this.assembly.add(chunk, jti, this.options.clock.now());
+    const result = this.assembly.add(chunk, jti);
     const { target } = this.options;
     if (result.kind === 'incomplete' || result.kind === 'complete') {
       if (result.replaced !== undefined) target.dropChunks?.(result.replaced);
