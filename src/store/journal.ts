@@ -316,10 +316,7 @@ export class Journal {
   private flushNow(forceDurable: boolean): boolean {
     const table = this.table;
     if (table === null || this.flushing) return false;
-    if (this.held) {
-      this.armTimer('retry', IN_TRANSACTION_RETRY_MS);
-      return false;
-    }
+    if (this.held) return false; // release() flushes
     if (this.buffer.length === 0 && this.shed === 0 && !(forceDurable && this.dirty)) return true;
     if (table.inTransaction) {
       // Inside someone else's transaction our rows would commit or roll back with theirs.

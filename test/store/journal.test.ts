@@ -614,3 +614,30 @@ t.test('the journal id is a UUID created once, kept across a restart, and new wi
   await other.journal.start();
   t.not(other.journal.id, id, 'a new database gets a new id');
 });
+
+t.test('hold(): appends stay in memory, read() hands out only what was written before, release() writes them in order', async (t) => {
+  const h = harness(t, { batchSize: 4, durableIntervalMs: 0 });
+  await h.journal.start();
+  for (let i = 1; i <= 3; i++) h.journal.append(access(h.clock, i));
+  t.same(seqs(h.journal.read(0, 100)), [1, 2, 3]);
+  h.journal.hold();
+  for (let i = 4; i <= 13; i++) h.journal.append(access(h.clock, i)); // more than a batch
+  h.timers.fire();
+  t.same(seqs(h.journal.read(0, 100)), [1, 2, 3], 'nothing written while held, not even a full batch or a timer flush');
+  t.equal(h.journal.stats().pending, 10);
+  h.journal.release();
+  t.same(seqs(h.journal.read(0, 100)), range(1, 13), 'written in order at release');
+  await h.journal.stop();
+});
+
+t.test('stop() while held writes the buffered events', async (t) => {
+  const h = harness(t, { batchSize: 4 });
+  await h.journal.start();
+  h.journal.hold();
+  for (let i = 1; i <= 6; i++) h.journal.append(access(h.clock, i));
+  await h.journal.stop();
+  const again = harness(t, { path: h.path });
+  await again.journal.start();
+  t.same(seqs(again.journal.read(0, 100)), range(1, 6));
+  await again.journal.stop();
+});
