@@ -7,6 +7,7 @@
  * credential is hashed by its id and attributes), use counts and lockdown (runtime state).
  */
 import { createHash, type Hash } from 'node:crypto';
+import type { AccessSource } from './accessSource.js';
 import type { Credential, Door, Holding, Holiday, Key, Person, Schedule, Site } from './model.js';
 
 const u = (v: unknown) => (v === undefined ? null : v);
@@ -46,3 +47,24 @@ export class ContentHasher {
     return this.hash.digest('hex');
   }
 }
+
+/**
+ * The content hash of a whole state, straight from its source, without compiling an index:
+ * the canonical lines in the canonical order (docs/mqtt.md). compileIndex computes the same hash
+ * while it reads the same rows; the cloud side (simulator, tests) uses this.
+ */
+export function hashAccessSource(source: AccessSource): string {
+  const hasher = new ContentHasher();
+  if (source.site) hasher.add(canonicalLine.site(source.site));
+  for (const d of source.doors()) hasher.add(canonicalLine.door(d));
+  for (const h of source.holidays()) hasher.add(canonicalLine.holiday(h));
+  for (const s of source.schedules()) hasher.add(canonicalLine.schedule(s));
+  for (const k of source.keys()) hasher.add(canonicalLine.key(k));
+  for (const p of source.people()) hasher.add(canonicalLine.person(p));
+  for (const h of source.holdings()) hasher.add(canonicalLine.holding(h));
+  for (const c of source.credentials()) hasher.add(canonicalLine.credential(c));
+  return hasher.digest();
+}
+
+/** The hash of the empty state (sha-256 of nothing). */
+export const EMPTY_STATE_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

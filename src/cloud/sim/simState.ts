@@ -27,7 +27,7 @@ import { openDatabase, type Db } from '../../store/database.js';
 import { orderGuests } from './dependencyOrder.js';
 import type { ChunkPlan } from './snapshotChunks.js';
 import { clearPins, credentialInput } from './siteRecords.js';
-import { EMPTY_STATE_HASH, hashAccessSource } from './stateHash.js';
+import { EMPTY_STATE_HASH, hashAccessSource } from '../../access/contentHash.js';
 
 export const STATE_FILE = 'state.db';
 

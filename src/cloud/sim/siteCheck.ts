@@ -11,7 +11,7 @@ import { AccessStore, type StoreCounts } from '../../store/accessStore.js';
 import { openDatabase } from '../../store/database.js';
 import { orderPeople, siteUpserts } from './dependencyOrder.js';
 import { clearPins, recordKey, type SiteRecords } from './siteRecords.js';
-import { hashAccessSource } from './stateHash.js';
+import { hashAccessSource } from '../../access/contentHash.js';
 
 /** Where a record was defined ("site.yaml:12:5"), if known. */
 export type RecordLocator = (entity: Entity, key: string) => string | undefined;

@@ -7,7 +7,7 @@ import { siteUpserts } from '../../../src/cloud/sim/dependencyOrder.js';
 import { checkSite } from '../../../src/cloud/sim/siteCheck.js';
 import { SimState } from '../../../src/cloud/sim/simState.js';
 import { diffState } from '../../../src/cloud/sim/stateDiff.js';
-import { EMPTY_STATE_HASH, hashAccessSource } from '../../../src/cloud/sim/stateHash.js';
+import { EMPTY_STATE_HASH, hashAccessSource } from '../../../src/access/contentHash.js';
 import { createSigningKey, loadSigningKey } from '../../../src/cloud/sim/simSigningKey.js';
 import { storeFixture } from '../../fixtures/storeFixture.js';
 import { silentLogger } from '../../fixtures/cloudHarness.js';

@@ -17,7 +17,7 @@ import type { Delta, GatewayMessage, GatewayMessageType, SnapshotChunk } from '.
 import { GatewayTopics } from '../../../src/cloud/topics.js';
 import { AccessStore } from '../../../src/store/accessStore.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
-import { EMPTY_STATE_HASH } from '../../../src/cloud/sim/stateHash.js';
+import { EMPTY_STATE_HASH } from '../../../src/access/contentHash.js';
 
 export type Verified = DecodedCloudMessage & { topic: string };
 
