@@ -13,7 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileIndex } from '../src/access/compileIndex.js';
+import { hashAccessSource } from '../src/access/contentHash.js';
 import type { PinHasher } from '../src/access/pinDigest.js';
 import { generateSigningKeyPair } from '../src/cloud/keys.js';
 import { AccessStore } from '../src/store/accessStore.js';
@@ -50,13 +50,13 @@ function contentHashes(seededDb: string, site: SyntheticSite, pinHasher: PinHash
   const db = openDatabase(seededDb);
   try {
     const store = new AccessStore(db, pinHasher);
-    const base = store.snapshot(compileIndex).hash;
+    const base = store.snapshot(hashAccessSource);
     let renamed = '';
     try {
       store.applyOperations(parseBatch(renameOperations(site, DELTA_PEOPLE)[0]), {
         source: 'cloud',
         beforeCommit: () => {
-          renamed = store.snapshot(compileIndex).hash;
+          renamed = store.snapshot(hashAccessSource);
           throw new Error('rolled back on purpose');
         },
       });

@@ -352,13 +352,14 @@ export class Gateway {
     const deferred = { uses: [] as string[], lockdowns: [] as Array<[string | null, boolean]>, lockouts: new Map<string, LockoutState>() };
     this.deferring = deferred;
     r.journal.hold();
+    const busyTimeout = Number(r.db.pragma('busy_timeout', { simple: true }));
     r.db.pragma('busy_timeout = 0');
     let index: AccessIndex | null = null;
     try {
       index = await worker.apply(change);
     } finally {
       this.deferring = null;
-      r.db.pragma('busy_timeout = 5000');
+      r.db.pragma(`busy_timeout = ${busyTimeout}`);
       this.writeDeferred(r, deferred);
       r.journal.release();
     }
