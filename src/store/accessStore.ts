@@ -10,6 +10,10 @@ import { parseBatch, type BatchOp } from './batchOp.js';
 import { BatchApplier, type BatchSource } from './batchApply.js';
 import { durableTransaction, type Db } from './database.js';
 import * as rows from './rows.js';
+import { createIndexes, dropSecondaryIndexes } from './secondaryIndexes.js';
+
+/** the tables a snapshot replaces and whose secondary indexes it builds after loading them */
+const MODEL_TABLES = ['doors', 'holidays', 'schedules', 'keys', 'key_doors', 'people', 'holdings', 'credentials'] as const;
 
 export interface ApplyOptions {
   source: BatchSource;
@@ -55,7 +59,10 @@ export class AccessStore {
     try {
       return durableTransaction(this.db, () => {
         const runtime = options.replace ? this.clearModel() : null;
+        // a snapshot loads into emptied tables: their indexes are built once, after it
+        const indexes = runtime ? dropSecondaryIndexes(this.db, MODEL_TABLES) : [];
         this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher, ...(runtime ? { fresh: true } : {}) });
+        createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(ops) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
         if (runtime) this.restoreRuntime(runtime);
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));

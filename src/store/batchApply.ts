@@ -50,13 +50,20 @@ export function credentialFromInput(input: CredentialInput, pinHasher: PinHasher
   };
 }
 
+function duplicateCredential(c: Pick<Credential, 'id' | 'kind'>, owner: string, index: number): GatewayError {
+  const field = { pin: 'pin', card: 'card', fingerprint: 'slot', mobile: 'mobileKeyId' }[c.kind];
+  return new GatewayError('DUPLICATE_CREDENTIAL', `operation ${index}: credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
+    index, entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
+  });
+}
+
 const b = (v: boolean): number => (v ? 1 : 0);
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 export class BatchApplier {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       metaSet: p('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -209,12 +216,35 @@ export class BatchApplier {
     const s = this.s;
     if (!s.personExists.get(c.personId)) throw this.missing(index, 'credential', c.id, 'personId', 'person', c.personId);
     const owner = s.credentialOwnerOf.get(c.kind, c.value) as string | undefined;
-    if (owner !== undefined && owner !== c.id) {
-      const field = { pin: 'pin', card: 'card', fingerprint: 'slot', mobile: 'mobileKeyId' }[c.kind];
-      throw new GatewayError('DUPLICATE_CREDENTIAL', `operation ${index}: credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
-        index, entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
-      });
+    if (owner !== undefined && owner !== c.id) throw duplicateCredential(c, owner, index);
+  }
+
+  /**
+   * After a load without the unique index on credential values (a snapshot, secondaryIndexes.ts):
+   * the error the row-by-row check would have thrown — the first operation, in batch order, whose
+   * value another credential already held — or null if every value is unique.
+   */
+  duplicateAfterLoad(ops: readonly BatchOp[]): GatewayError | null {
+    const groups = this.db
+      .prepare(`SELECT kind, json_group_array(id) FROM credentials GROUP BY kind, value HAVING count(*) > 1`)
+      .raw()
+      .all() as [Credential['kind'], string][];
+    if (groups.length === 0) return null;
+    const lastUpsert = new Map<string, number>();
+    ops.forEach((op, index) => {
+      if (op.op === 'upsert' && op.entity === 'credential') lastUpsert.set(op.record.id, index);
+    });
+    let first: GatewayError | null = null;
+    let firstIndex = Infinity;
+    for (const [kind, idsJson] of groups) {
+      const ids = (JSON.parse(idsJson) as string[]).sort((a, b) => (lastUpsert.get(a) ?? -1) - (lastUpsert.get(b) ?? -1));
+      const index = lastUpsert.get(ids[1]!) ?? -1;
+      if (index < firstIndex) {
+        firstIndex = index;
+        first = duplicateCredential({ id: ids[1]!, kind }, ids[0]!, index);
+      }
     }
+    return first;
   }
 
   private remove(op: BatchOp & { op: 'delete' }, index: number, ctx: ApplyContext): void {

@@ -54,13 +54,21 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   }
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (m.rebuildsTables) db.pragma('foreign_keys = OFF');
     try {
       db.transaction(() => {
         db.exec(m.sql);
+        if (m.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
+          if (broken.length > 0) throw new Error(`${broken.length} rows would break a foreign key, the first in ${broken[0]!.table} (referring to ${broken[0]!.parent})`);
+        }
         db.pragma(`user_version = ${m.version}`);
       })();
     } catch (err) {
       throw new GatewayError('MIGRATION_FAILED', `migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, {}, { cause: err });
+    } finally {
+      db.pragma(`foreign_keys = ${foreignKeys}`);
     }
   }
   return schemaVersion(db);

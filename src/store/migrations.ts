@@ -7,6 +7,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table (create the new one, copy, drop the old, rename): it runs with
+   * foreign keys off, so dropping the old table does not cascade into its children, and
+   * `foreign_key_check` must find nothing before it commits (sqlite.org/lang_altertable.html).
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -123,6 +129,34 @@ export const MIGRATIONS: readonly Migration[] = [
         level        INTEGER NOT NULL DEFAULT 0,
         locked_until INTEGER NOT NULL DEFAULT 0
       ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: 'credential values unique through a named index',
+    rebuildsTables: true,
+    // the same table without its inline UNIQUE (an automatic index, which cannot be dropped): a
+    // snapshot drops the secondary indexes, loads the emptied tables and builds them again
+    // (accessStore.ts), several times faster than keeping a million-entry index up to date row by row
+    sql: `
+      CREATE TABLE credentials_v3 (
+        id          TEXT PRIMARY KEY,
+        person_id   TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('pin', 'card', 'fingerprint', 'mobile')),
+        value       TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'active', 'suspended', 'lost')),
+        valid_from  INTEGER,
+        valid_until INTEGER,
+        use_limit   INTEGER,
+        duress      INTEGER NOT NULL DEFAULT 0,
+        label       TEXT,
+        public_key  TEXT
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO credentials_v3 SELECT id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key FROM credentials;
+      DROP TABLE credentials;
+      ALTER TABLE credentials_v3 RENAME TO credentials;
+      CREATE UNIQUE INDEX credentials_by_value ON credentials(kind, value);
+      CREATE INDEX credentials_by_person ON credentials(person_id);
     `,
   },
 ];

@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
+import { KIND_CODE } from '../../src/access/credentialTable.js';
 import { isGatewayError, type GatewayError } from '../../src/gatewayError.js';
+import { parseBatch } from '../../src/store/batchOp.js';
 import { del, hashPin, smallSite, storeFixture, up } from '../fixtures/storeFixture.js';
 
 function rejects(t: Test, fn: () => unknown, code: string, details: Partial<GatewayError['details']>, message?: RegExp): void {
@@ -120,4 +122,33 @@ t.test('use counts and lockdown persist', async (t) => {
   f.store.setLockdown(null, false);
   t.same(f.store.lockdown(), { site: false, doors: ['gym'] });
   t.throws(() => f.store.setLockdown('nowhere', true), { code: 'NOT_FOUND' });
+});
+
+t.test('a snapshot loads without the secondary indexes and builds them again', async (t) => {
+  const f = storeFixture(t);
+  const indexes = () => f.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").raw().all();
+  const before = indexes();
+  t.ok(before.length >= 5, 'the schema has its secondary indexes');
+  f.apply([...smallSite(), up('person', { id: 'p1', name: 'P' }), up('credential', { id: 'c1', personId: 'p1', kind: 'pin', pin: '1234' })]);
+  const site = [...smallSite(), up('person', { id: 'p2', name: 'Q' }), up('person', { id: 'p3', name: 'R' }),
+    up('credential', { id: 'c2', personId: 'p2', kind: 'pin', pin: '1234' }), up('credential', { id: 'c3', personId: 'p3', kind: 'card', card: '26:1:2' })];
+
+  t.test('applied', async (t) => {
+    f.store.applyOperations(parseBatch(site), { source: 'cloud', replace: true, revision: 5 });
+    t.same(indexes(), before, 'every index is back, as the migrations define it');
+    t.same([...f.store.credentials()].map((c) => c.id), ['c2', 'c3']);
+    t.equal(f.index().credentials.find(KIND_CODE.pin, hashPin('1234')) >= 0, true, 'the PIN decides');
+    rejects(t, () => f.apply([up('credential', { id: 'c9', personId: 'p2', kind: 'card', card: '26:1:2' })]), 'DUPLICATE_CREDENTIAL', { id: 'c9' }, /already credential c3/);
+  });
+
+  t.test('two credentials with one value: refused naming the first operation that collides, and nothing changes', async (t) => {
+    const hash = f.index().hash;
+    const clash = [...site, up('person', { id: 'p4', name: 'S' }), up('credential', { id: 'a0', personId: 'p4', kind: 'card', card: '26:9:9' }),
+      up('credential', { id: 'c4', personId: 'p4', kind: 'pin', pin: '1234' }), up('credential', { id: 'a1', personId: 'p4', kind: 'card', card: '26:9:9' })];
+    rejects(t, () => f.store.applyOperations(parseBatch(clash), { source: 'cloud', replace: true, revision: 6 }),
+      'DUPLICATE_CREDENTIAL', { index: clash.length - 2, entity: 'credential', id: 'c4', field: 'pin' }, /operation \d+: credential c4: this pin is already credential c2/);
+    t.equal(f.index().hash, hash, 'the state is unchanged');
+    t.equal(f.store.revision(), 5);
+    t.same(indexes(), before, 'the indexes are back after the rollback');
+  });
 });
