@@ -1,6 +1,7 @@
 import t from 'tap';
 import { runCli } from '../../src/cli/lockgw.js';
 import { parseInstant } from '../../src/cli/parseInstant.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { gatewayFixture } from '../fixtures/gatewayFixture.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
@@ -62,7 +63,7 @@ t.test('doctor and journal', async (t) => {
   gateway.journal.flush();
   const doc = await cli(['doctor', '--config', configFile]);
   t.equal(doc.code, 0);
-  t.match(doc.out, /database +ok \(schema version 2\)/);
+  t.match(doc.out, new RegExp(`database +ok \\(schema version ${Math.max(...MIGRATIONS.map((m) => m.version))}\\)`));
   t.match(doc.out, /journal +1 events/);
   const j = await cli(['journal', '--config', configFile]);
   t.match(JSON.parse(j.out.split('\n')[0]!), { seq: 1, type: 'access', reason: 'granted' });
