@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessIndex } from './access/accessIndex.js';
-import { noteUse, withLockdown } from './access/accessIndex.js';
+import { limitedCredentialOf, noteUse, withLockdown } from './access/accessIndex.js';
 import { compileIndex } from './access/compileIndex.js';
 import { decide } from './access/decide.js';
 import { createPinHasher, type PinHasher } from './access/pinDigest.js';
@@ -272,7 +272,7 @@ export class Gateway {
   recordDecision(presentation: Presentation, verdict: Verdict): void {
     const { index, store, journal } = this.r;
     const now = this.deps.clock.now();
-    if (verdict.grant && verdict.credentialId !== null && index.limitedCredentials.has(verdict.credentialId)) {
+    if (verdict.grant && verdict.credentialId !== null && limitedCredentialOf(index, verdict.credentialId) >= 0) {
       if (this.deferring) this.deferring.uses.push(verdict.credentialId);
       else store.recordUse(verdict.credentialId);
     }

@@ -9,6 +9,7 @@
  */
 import type { CredentialTable } from './credentialTable.js';
 import type { HolidayCalendar } from './holidayCalendar.js';
+import type { PackedStrings } from './packedStrings.js';
 import type { MaskInterner } from './scheduleMask.js';
 import type { ZoneClock } from './zoneClock.js';
 
@@ -76,10 +77,13 @@ export interface AccessIndex {
   readonly extraUseLimit: Int32Array;
   /** grants so far, for use-limited credentials; updated by noteUse */
   readonly extraUses: Int32Array;
-  /** only the use-limited credentials, by id */
-  readonly limitedCredentials: ReadonlyMap<string, number>;
+  /** the ids of the use-limited credentials, in ascending byte order (limitedCredentialOf) */
+  readonly limitedIds: PackedStrings;
+  /** the credential number of each of limitedIds */
+  readonly limitedCredential: Int32Array;
 
-  readonly personIds: readonly string[];
+  /** by person number; packed, because 200,000 strings would be cloned one by one between threads */
+  readonly personIds: PackedStrings;
   /** HOLDING numbers per holding, grouped by person */
   readonly holdings: Float64Array;
 
@@ -96,13 +100,19 @@ export interface AccessIndex {
   readonly counts: { readonly doors: number; readonly keys: number; readonly people: number; readonly credentials: number; readonly holdings: number; readonly masks: number; readonly maskSets: number };
 }
 
+/** The credential number of a use-limited credential, or -1 (no such credential, or no limit). */
+export function limitedCredentialOf(index: AccessIndex, credentialId: string): number {
+  const at = index.limitedIds.indexOfSorted(credentialId);
+  return at < 0 ? -1 : index.limitedCredential[at]!;
+}
+
 /**
  * Counts one grant of a use-limited credential in the index, so the next decision sees it
  * (the store persists the same count). Returns the new count, or null if it has no limit.
  */
 export function noteUse(index: AccessIndex, credentialId: string): number | null {
-  const c = index.limitedCredentials.get(credentialId);
-  if (c === undefined) return null;
+  const c = limitedCredentialOf(index, credentialId);
+  if (c < 0) return null;
   const x = index.credentialExtra[c]!;
   index.extraUses[x] = (index.extraUses[x] ?? 0) + 1;
   return index.extraUses[x]!;

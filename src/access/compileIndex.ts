@@ -10,6 +10,7 @@ import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, type AccessI
 import { canonicalLine, ContentHasher } from './contentHash.js';
 import { CredentialTable, KIND_CODE } from './credentialTable.js';
 import { HolidayCalendar } from './holidayCalendar.js';
+import { PackedStrings } from './packedStrings.js';
 import type { Holiday, Person } from './model.js';
 import { compileIntervals, MaskInterner } from './scheduleMask.js';
 import { ZoneClock } from './zoneClock.js';
@@ -30,6 +31,14 @@ class Column<T extends Int32Array | Float64Array> {
   trimmed(): T {
     return this.data.slice(0, this.length) as T;
   }
+}
+
+/** The use-limited credentials' ids in ascending byte order (a source yields them in id order; any other is sorted). */
+function packLimited(ids: string[], credential: number[]): { ids: PackedStrings; credential: Int32Array } {
+  const packed = PackedStrings.of(ids);
+  if (packed.sorted()) return { ids: packed, credential: Int32Array.from(credential) };
+  const order = ids.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(ids[a]!), Buffer.from(ids[b]!)));
+  return { ids: PackedStrings.of(order.map((i) => ids[i]!)), credential: Int32Array.from(order, (i) => credential[i]!) };
 }
 
 const time = (v: number | undefined, missing: number) => (v === undefined ? missing : v);
@@ -182,7 +191,8 @@ export function compileIndex(source: AccessSource): AccessIndex {
   const from = new Column(new Float64Array(64));
   const until = new Column(new Float64Array(64));
   const limit = new Column(new Int32Array(64));
-  const limitedCredentials = new Map<string, number>();
+  const limitedIds: string[] = [];
+  const limitedCredential: number[] = [];
   for (const c of source.credentials()) {
     hasher.add(canonicalLine.credential(c));
     const p = personIndex.get(c.personId);
@@ -196,7 +206,8 @@ export function compileIndex(source: AccessSource): AccessIndex {
     if (c.validFrom !== undefined || c.validUntil !== undefined) flags |= FLAG.ownValidity;
     if (c.useLimit !== undefined) {
       flags |= FLAG.useLimit;
-      limitedCredentials.set(c.id, ci);
+      limitedIds.push(c.id);
+      limitedCredential.push(ci);
     }
     if (people[p]!.extendedUnlock) flags |= FLAG.extendedUnlock;
     if (people[p]!.kind === 'staff') flags |= FLAG.staff;
@@ -217,9 +228,10 @@ export function compileIndex(source: AccessSource): AccessIndex {
   credentials.seal();
   const credentialExtra = extra.trimmed();
   const extraUses = new Int32Array(limit.length);
+  const limited = packLimited(limitedIds, limitedCredential);
   for (const [id, uses] of source.uses()) {
-    const ci = limitedCredentials.get(id);
-    if (ci !== undefined) extraUses[credentialExtra[ci]!] = uses;
+    const at = limited.ids.indexOfSorted(id);
+    if (at >= 0) extraUses[credentialExtra[limited.credential[at]!]!] = uses;
   }
 
   return {
@@ -244,8 +256,9 @@ export function compileIndex(source: AccessSource): AccessIndex {
     extraUntil: until.trimmed(),
     extraUseLimit: limit.trimmed(),
     extraUses,
-    limitedCredentials,
-    personIds: people.map((p) => p.id),
+    limitedIds: limited.ids,
+    limitedCredential: limited.credential,
+    personIds: PackedStrings.of(people.map((p) => p.id)),
     holdings,
     keyIds,
     keyDoorSet,

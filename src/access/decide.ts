@@ -36,7 +36,7 @@ function verdict(index: AccessIndex | null, reason: Reason, doorId: string | nul
     grant,
     reason,
     doorId,
-    personId: known ? (index.personIds[index.credentialRecord[credential * RECORD]!] ?? null) : null,
+    personId: known ? (index.personIds.at(index.credentialRecord[credential * RECORD]!) ?? null) : null,
     keyId: index && key >= 0 ? (index.keyIds[key] ?? null) : null,
     credentialId: known ? index.credentials.idAt(index.credentialRecord[credential * RECORD + 4]!) : null,
     revision: index && typeof index.revision === 'number' ? index.revision : 0,

@@ -8,6 +8,7 @@
 import type { AccessIndex } from './accessIndex.js';
 import { CredentialTable } from './credentialTable.js';
 import { HolidayCalendar } from './holidayCalendar.js';
+import { PackedStrings } from './packedStrings.js';
 import { MaskInterner } from './scheduleMask.js';
 import { ZoneClock } from './zoneClock.js';
 
@@ -44,7 +45,7 @@ export function packIndex(index: AccessIndex): { packed: PackedIndex; transfer: 
   const { zone, ...rest } = index;
   void zone;
   const buffers = new Set<ArrayBuffer>();
-  const holders = [rest, rest.credentials, rest.holidays, rest.masks] as unknown as Array<Record<string, unknown>>;
+  const holders = [rest, rest.credentials, rest.holidays, rest.masks, rest.personIds, rest.limitedIds] as unknown as Array<Record<string, unknown>>;
   for (const holder of holders) compactBuffers(holder, buffers);
   return { packed: { index: rest }, transfer: [...buffers] };
 }
@@ -57,5 +58,7 @@ export function unpackIndex(packed: PackedIndex): AccessIndex {
   credentials.keys = Buffer.from(credentials.keys.buffer, credentials.keys.byteOffset, credentials.keys.byteLength);
   Object.setPrototypeOf(raw.holidays as object, HolidayCalendar.prototype);
   Object.setPrototypeOf(raw.masks as object, MaskInterner.prototype);
+  PackedStrings.revive(raw.personIds as PackedStrings);
+  PackedStrings.revive(raw.limitedIds as PackedStrings);
   return { ...(raw as unknown as Omit<AccessIndex, 'zone'>), zone: new ZoneClock(raw.timeZone) };
 }
