@@ -14,7 +14,11 @@ import { AccessStore } from './accessStore.js';
 import { openDatabase } from './database.js';
 import { applyRulesChange } from './rulesChange.js';
 import { StagedChunks } from './stagedChunks.js';
+import { lowerThreadPriority } from './threadPriority.js';
 import type { RulesWorkerData, RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
+
+/** niceness of the worker thread: a CPU share about a tenth of the main thread's when both are busy */
+const WORKER_NICENESS = 10;
 
 const { dbPath, secret } = workerData as RulesWorkerData;
 const db = openDatabase(dbPath);
@@ -64,4 +68,5 @@ port.on('message', (request: RulesWorkerRequest) => {
       port.close();
   }
 });
-reply({ type: 'ready' });
+// background work: the doors' event loop comes first on a small machine
+reply({ type: 'ready', priority: lowerThreadPriority(WORKER_NICENESS) });

@@ -53,7 +53,12 @@ export class RulesWorker {
     const worker = spawn({ dbPath: this.options.dbPath, secret: this.options.secret });
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
-      worker.once('message', (m: RulesWorkerReply) => (m.type === 'ready' ? resolve() : reject(new Error(`rules worker said ${m.type} first`))));
+      worker.once('message', (m: RulesWorkerReply) => {
+        if (m.type !== 'ready') return reject(new Error(`rules worker said ${m.type} first`));
+        if ('error' in m.priority) this.log.warn({ reason: m.priority.error }, 'the rules worker runs at the same priority as the doors');
+        else this.log.debug({ niceness: m.priority.niceness }, 'the rules worker runs at a lower priority');
+        resolve();
+      });
       worker.once('error', reject);
     });
     worker.on('message', (m: RulesWorkerReply) => this.onReply(m));

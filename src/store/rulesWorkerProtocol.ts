@@ -19,6 +19,6 @@ export type RulesWorkerRequest =
   | { type: 'close' };
 
 export type RulesWorkerReply =
-  | { type: 'ready' }
+  | { type: 'ready'; priority: { niceness: number } | { error: string } }
   | { type: 'applied'; id: number; packed: PackedIndex; ms: number; sentAt: number }
   | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails };
