@@ -13,7 +13,7 @@ import * as rows from './rows.js';
 import { createIndexes, dropSecondaryIndexes } from './secondaryIndexes.js';
 
 /** the tables a snapshot replaces and whose secondary indexes it builds after loading them */
-const MODEL_TABLES = ['doors', 'holidays', 'schedules', 'keys', 'key_doors', 'people', 'holdings', 'credentials'] as const;
+export const MODEL_TABLES = ['doors', 'holidays', 'schedules', 'keys', 'key_doors', 'people', 'holdings', 'credentials'] as const;
 
 export interface ApplyOptions {
   source: BatchSource;
@@ -72,6 +72,39 @@ export class AccessStore {
     } catch (err) {
       if (isGatewayError(err)) throw err;
       throw new GatewayError('BATCH_INVALID', `the batch was not applied: ${(err as Error).message}`, {}, { cause: err });
+    }
+  }
+
+  /**
+   * A snapshot staged in a scratch file (snapshotStaging.ts) replaces the model, as
+   * applyOperations does with `replace`: one durable transaction that copies each table with one
+   * INSERT … SELECT (foreign keys checked at the commit: rows arrive in id order, a guest maybe
+   * before their host), then builds the indexes, restores runtime state and sets the revision.
+   * `operations` (the snapshot's, in order) name a duplicate credential value if one is found.
+   */
+  replaceFromStaging(path: string, options: { revision: number; beforeCommit?: () => void; operations: () => readonly BatchOp[] }): { revision: number } {
+    this.db.prepare('ATTACH DATABASE ? AS staged').run(path);
+    try {
+      return durableTransaction(this.db, () => {
+        const runtime = this.clearModel();
+        const indexes = dropSecondaryIndexes(this.db, MODEL_TABLES);
+        this.db.pragma('defer_foreign_keys = ON');
+        for (const table of MODEL_TABLES) {
+          const columns = (this.db.pragma(`main.table_info(${table})`) as { name: string }[]).map((c) => `"${c.name}"`).join(', ');
+          this.db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM staged.${table}`);
+        }
+        this.db.exec("INSERT INTO main.meta(key, value) SELECT key, value FROM staged.meta WHERE key = 'site'");
+        createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(options.operations()) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
+        this.restoreRuntime(runtime);
+        this.setMeta('revision', String(options.revision));
+        options.beforeCommit?.();
+        return { revision: options.revision };
+      });
+    } catch (err) {
+      if (isGatewayError(err)) throw err;
+      throw new GatewayError('BATCH_INVALID', `the snapshot was not applied: ${(err as Error).message}`, {}, { cause: err });
+    } finally {
+      this.db.exec('DETACH DATABASE staged');
     }
   }
 

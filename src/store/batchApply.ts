@@ -106,10 +106,11 @@ export class BatchApplier {
     };
   }
 
-  apply(ops: readonly BatchOp[], ctx: ApplyContext): void {
-    ops.forEach((op, index) => {
-      if (op.op === 'upsert') this.upsert(op, index, ctx);
-      else this.remove(op, index, ctx);
+  /** `offset`: the position of ops[0] in the whole batch (errors name operations by it). */
+  apply(ops: readonly BatchOp[], ctx: ApplyContext, offset = 0): void {
+    ops.forEach((op, i) => {
+      if (op.op === 'upsert') this.upsert(op, offset + i, ctx);
+      else this.remove(op, offset + i, ctx);
     });
   }
 

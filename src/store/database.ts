@@ -13,6 +13,11 @@ export type Db = Database.Database;
 export interface OpenOptions {
   readonly?: boolean;
   migrations?: readonly Migration[];
+  /**
+   * A scratch file nobody else opens and nobody needs after a crash (snapshotStaging.ts): no
+   * rollback journal, no fsync.
+   */
+  scratch?: boolean;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
@@ -24,7 +29,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     throw new GatewayError('STORE_CORRUPT', `cannot open the database ${path}: ${(err as Error).message}`, { hint: 'check the path and its permissions' }, { cause: err });
   }
   try {
-    if (!options.readonly) {
+    if (options.scratch) {
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF');
+    } else if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // state changes raise this to FULL per transaction; see docs/durability.md
       db.pragma('synchronous = NORMAL');

@@ -26,12 +26,23 @@ export interface RulesChange {
 }
 
 export function applyRulesChange(store: AccessStore, change: RulesChange): AccessIndex {
+  const check = checkedCompile(store, change);
+  store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
+  return check.compiled();
+}
+
+/** The same for a snapshot staged in a scratch file as its chunks arrived (snapshotStaging.ts). */
+export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: RulesChange, operations: () => readonly BatchOp[]): AccessIndex {
+  const check = checkedCompile(store, change);
+  store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run, operations });
+  return check.compiled();
+}
+
+/** The check before the commit: compile the result and compare its hash with the cloud's. */
+function checkedCompile(store: AccessStore, change: RulesChange): { run: () => void; compiled: () => AccessIndex } {
   let compiled: AccessIndex | null = null;
-  store.applyOperations(change.operations, {
-    source: 'cloud',
-    revision: change.revision,
-    replace: change.replace,
-    beforeCommit: () => {
+  return {
+    run: () => {
       const index = store.snapshot(compileIndex);
       if (index.hash !== change.hash) {
         throw new GatewayError('HASH_MISMATCH', `the result has content hash ${index.hash}, the cloud expected ${change.hash}; rolled back`, {
@@ -40,6 +51,6 @@ export function applyRulesChange(store: AccessStore, change: RulesChange): Acces
       }
       compiled = index;
     },
-  });
-  return compiled!;
+    compiled: () => compiled!,
+  };
 }

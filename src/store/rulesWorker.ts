@@ -12,7 +12,8 @@ import { createPinHasher } from '../access/pinDigest.js';
 import { isGatewayError } from '../gatewayError.js';
 import { AccessStore } from './accessStore.js';
 import { openDatabase } from './database.js';
-import { applyRulesChange } from './rulesChange.js';
+import { applyRulesChange, applyStagedSnapshot } from './rulesChange.js';
+import { SnapshotStaging } from './snapshotStaging.js';
 import { StagedChunks } from './stagedChunks.js';
 import { lowerThreadPriority } from './threadPriority.js';
 import type { RulesWorkerData, RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
@@ -22,12 +23,32 @@ const WORKER_NICENESS = 10;
 
 const { dbPath, secret } = workerData as RulesWorkerData;
 const db = openDatabase(dbPath);
-const store = new AccessStore(db, createPinHasher(Buffer.from(secret)));
+const pinHasher = createPinHasher(Buffer.from(secret));
+const store = new AccessStore(db, pinHasher);
 let staged: BatchOp[] = [];
 /** the chunks of the snapshots being received (one, or a complete one waiting and a newer one) */
 const chunks = new StagedChunks();
 const port = parentPort!;
 const reply = (message: RulesWorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+/** the snapshot whose chunks are written to a scratch file as they arrive (one at a time) */
+const staging = new SnapshotStaging(`${dbPath}-staging`, pinHasher);
+/** a snapshot for which the scratch file could not be made: applied the direct way */
+let stagingFailedFor: string | null = null;
+
+function stage(snapshotId: string): void {
+  if (staging.snapshotId === null && stagingFailedFor !== snapshotId) {
+    try {
+      staging.begin(snapshotId);
+    } catch {
+      // no room or no permission for the scratch file: the snapshot still applies, only later
+      staging.discard();
+      stagingFailedFor = snapshotId;
+      return;
+    }
+  }
+  if (staging.snapshotId === snapshotId) staging.advance(chunks);
+}
 
 port.on('message', (request: RulesWorkerRequest) => {
   switch (request.type) {
@@ -39,16 +60,31 @@ port.on('message', (request: RulesWorkerRequest) => {
       return;
     case 'stageChunk':
       chunks.put(request.snapshotId, request.chunkIndex, request.operations);
+      stage(request.snapshotId);
       return;
     case 'dropChunks':
       chunks.drop(request.snapshotId);
+      if (staging.snapshotId === request.snapshotId) staging.discard();
       return;
     case 'apply': {
       const started = performance.now();
       try {
-        const operations = request.staged === undefined ? staged : chunks.take(request.staged.snapshotId, request.staged.chunkCount);
-        staged = [];
-        const index = applyRulesChange(store, { operations, replace: request.replace, revision: request.revision, hash: request.hash });
+        const change = { replace: request.replace, revision: request.revision, hash: request.hash };
+        let index;
+        const snapshot = request.staged;
+        if (snapshot !== undefined && staging.snapshotId === snapshot.snapshotId) {
+          try {
+            const path = staging.complete(chunks, snapshot.chunkCount);
+            index = applyStagedSnapshot(store, path, { ...change, operations: [] }, () => chunks.take(snapshot.snapshotId, snapshot.chunkCount));
+          } finally {
+            staging.discard();
+            chunks.drop(snapshot.snapshotId);
+          }
+        } else {
+          const operations = snapshot === undefined ? staged : chunks.take(snapshot.snapshotId, snapshot.chunkCount);
+          staged = [];
+          index = applyRulesChange(store, { ...change, operations });
+        }
         const { packed, transfer } = packIndex(index);
         reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now() }, transfer);
       } catch (err) {
@@ -64,9 +100,11 @@ port.on('message', (request: RulesWorkerRequest) => {
       return;
     }
     case 'close':
+      staging.discard();
       db.close();
       port.close();
   }
 });
+staging.discard(); // a scratch file left by a crash
 // background work: the doors' event loop comes first on a small machine
 reply({ type: 'ready', priority: lowerThreadPriority(WORKER_NICENESS) });
