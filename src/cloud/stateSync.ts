@@ -472,6 +472,8 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     this.chunkRetries += 1;
     if (this.chunkRetries > CHUNK_RETRIES) {
       this.assembly.clear();
+      // the chunks handed over so far (rules worker: in memory and in its scratch file) go too
+      this.options.target.dropChunks?.(missing.snapshotId);
       this.request('incomplete_snapshot', { kind: 'snapshot' }, true, `snapshot ${missing.snapshotId} still lacks ${missing.chunks.length} chunk(s) after ${CHUNK_RETRIES} requests`);
       return;
     }

@@ -402,3 +402,34 @@ t.test('while a snapshot is being applied asynchronously: its redelivered chunk 
   t.same(f.gateway.applied(), { revision: only!.version, hash: cloud.hash() });
   t.equal(sent.filter((m) => m.type === 'apply_ack').length, 1);
 });
+
+t.test('a snapshot given up after its chunk requests is dropped by the target that holds its chunks', async (t) => {
+  const f = await gatewayFixture(t, { demo: { seed: false } });
+  const staged: string[] = [];
+  const dropped: string[] = [];
+  const engine = new StateSync({
+    target: {
+      applied: () => f.gateway.applied(),
+      apply: (c) => f.gateway.applyCloudChange(c),
+      stageChunk: (snapshotId, chunkIndex) => staged.push(`${snapshotId}/${chunkIndex}`),
+      dropChunks: (snapshotId) => dropped.push(snapshotId),
+    },
+    publisher: { async publish() {} },
+    clock: f.clock,
+    logger: pino({ level: 'silent' }),
+    config: CloudConfigSchema.parse({ sync: { chunkTimeoutMs: 1000 } }).sync,
+    defer: (run) => run(),
+  });
+  await engine.start();
+  t.teardown(() => engine.stop());
+  const cloud = new CloudState(t);
+  buildHistory(cloud, 10, 8);
+  const chunks = cloud.snapshot('snap-b', 5);
+  engine.onSnapshotChunk(chunks[0]!, 'c0');
+  t.same(staged, ['snap-b/0']);
+  f.clock.advance(1000);
+  f.clock.advance(2000);
+  t.same(dropped, [], 'still asking for the missing chunks');
+  f.clock.advance(1000);
+  t.same(dropped, ['snap-b'], 'given up: its chunks (in memory, in a scratch file) are let go');
+});
