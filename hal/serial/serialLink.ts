@@ -5,6 +5,11 @@
  * unplugged) it reports `offline` and reopens with exponential backoff on the injected clock —
  * forever, until stop().
  *
+ * start(), stop() and the reopens run one at a time, in call order: stop() waits for an open in
+ * flight and closes what it opened, so no port is left open (or opened) after stop() resolved,
+ * and a start() right after stop() opens only once the old port is closed. A real port closes
+ * through fencedClose.ts: its fd is freed only after its last read or write returned.
+ *
  * Tests either open a socat pseudo-terminal by path (real serial I/O) or set `mock: true` and
  * create the port first with `SerialPortMock.binding.createPort(path)` from 'serialport'
  * (the same module copy this file uses).
@@ -15,6 +20,10 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../src/clock.js';
 import { GatewayError } from '../../src/gatewayError.js';
 import type { Health } from '../types.js';
+import { type Binding, fencedClose } from './fencedClose.js';
+
+/** The platform binding, whose ports free their fd only after their last read or write returned. */
+const platformBinding = fencedClose(SerialPort.binding as Binding) as typeof SerialPort.binding;
 
 export interface SerialLinkOptions {
   /** /dev/serial/by-id/... (stable across reboots) or a PTY path in tests */
@@ -43,6 +52,8 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   private reopenTimer: TimerHandle | null = null;
   private reopenDelay: number;
   private stopped = true;
+  /** start/stop/reopen, one at a time */
+  private lifecycle: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(private readonly options: SerialLinkOptions) {
@@ -61,20 +72,27 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   }
 
   /** Opens the port; resolves after the first attempt whether or not it succeeded (health says). */
-  async start(): Promise<void> {
-    if (!this.stopped) return;
-    this.stopped = false;
-    await this.open();
+  start(): Promise<void> {
+    return this.serialize(async () => {
+      if (!this.stopped) return;
+      this.stopped = false;
+      await this.open();
+    });
   }
 
-  async stop(): Promise<void> {
+  /** Closes the port, including one whose open was in flight; resolves when it is closed. */
+  stop(): Promise<void> {
+    // at once, so that an open in flight closes its port instead of keeping it
     this.stopped = true;
     this.options.clock.clearTimeout(this.reopenTimer);
     this.reopenTimer = null;
-    const port = this.port;
-    this.port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-    this.setHealth('offline', 'stopped');
+    return this.serialize(async () => {
+      this.stopped = true;
+      const port = this.port;
+      this.port = null;
+      if (port?.isOpen) await closePort(port);
+      this.setHealth('offline', 'stopped');
+    });
   }
 
   /** Writes and waits until the bytes left the process. Rejects with DEVICE_OFFLINE when closed. */
@@ -89,10 +107,13 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
 
   private async open(): Promise<void> {
     const { path, baudRate } = this.options;
-    const port = this.options.mock ? new SerialPortMock({ path, baudRate, autoOpen: false }) : new SerialPort({ path, baudRate, autoOpen: false });
+    const port = this.options.mock
+      ? new SerialPortMock({ path, baudRate, autoOpen: false })
+      : new SerialPort({ path, baudRate, autoOpen: false, binding: platformBinding } as ConstructorParameters<typeof SerialPort>[0]);
     const error = await new Promise<Error | null>((resolve) => port.open((err) => resolve(err ?? null)));
     if (this.stopped) {
-      if (!error) port.close();
+      // stop() was called while this port was opening: it waits for this close
+      if (!error) await closePort(port);
       return;
     }
     if (error) {
@@ -121,8 +142,16 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     this.reopenDelay = Math.min(this.reopenDelay * 2, this.options.maxReopenMs ?? 30_000);
     this.reopenTimer = this.options.clock.setTimeout(() => {
       this.reopenTimer = null;
-      void this.open();
+      this.serialize(async () => {
+        if (!this.stopped) await this.open();
+      }).catch(() => undefined); // logged by serialize()
     }, delay);
+  }
+
+  private serialize(step: () => Promise<void>): Promise<void> {
+    const done = this.lifecycle.then(step);
+    this.lifecycle = done.catch((err: unknown) => this.log.error({ err }, 'serial link start/stop failed'));
+    return done;
   }
 
   private setHealth(state: Health['state'], reason: string): void {
@@ -142,4 +171,9 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
       }
     }
   }
+}
+
+/** Resolves when the port is closed (or was not open). */
+function closePort(port: SerialPort | SerialPortMock): Promise<void> {
+  return new Promise((resolve) => port.close(() => resolve()));
 }

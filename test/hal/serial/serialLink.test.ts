@@ -63,3 +63,57 @@ t.test('a listener that throws does not break the link', async (t) => {
   await got;
   t.same(seen, ['ping'], 'the second listener still got the echo');
 });
+
+/** Opens the path with a second mock port: fails with "Port is locked" while the link still holds it. */
+async function pathIsFree(path: string): Promise<boolean> {
+  const probe = new SerialPortMock({ path, baudRate: 9600, autoOpen: false });
+  const err = await new Promise<Error | null>((resolve) => probe.open((e) => resolve(e ?? null)));
+  if (!err) await new Promise((resolve) => probe.close(resolve));
+  return err === null;
+}
+
+t.test('stop() while the port is still opening closes it before stop() resolves: no port is left open behind', async (t) => {
+  const clock = new ManualClock(0);
+  const path = '/dev/ttyLOCKGW-test-2';
+  SerialPortMock.binding.createPort(path, { echo: false, record: true });
+  t.teardown(() => SerialPortMock.binding.reset());
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true });
+  const starting = link.start();
+  await link.stop();
+  t.ok(await pathIsFree(path), 'the port that was opening is closed');
+  t.notOk(link.isOpen);
+  t.match(link.health(), { state: 'offline', reason: 'stopped' });
+  await starting;
+  t.same(clock.pending(), [], 'no reopen either');
+});
+
+t.test('start() right after stop() opens once the old port is closed: online, no retry pending', async (t) => {
+  const clock = new ManualClock(0);
+  const path = '/dev/ttyLOCKGW-test-3';
+  SerialPortMock.binding.createPort(path, { echo: true, record: true });
+  t.teardown(() => SerialPortMock.binding.reset());
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true });
+  t.teardown(() => link.stop());
+  await Promise.all([link.start(), link.stop(), link.start()]);
+  t.ok(link.isOpen);
+  t.match(link.health(), { state: 'online', reason: /open at 9600/ });
+  t.same(clock.pending(), [], 'the second open did not find the first one\'s port in its way');
+  const got = once(link, 'data');
+  await link.write('after a restart');
+  t.equal(String((await got)[0]), 'after a restart');
+});
+
+t.test('a reopen still opening when stop() is called is closed by stop()', async (t) => {
+  const clock = new ManualClock(0);
+  const path = '/dev/ttyLOCKGW-test-4';
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true, reopenMs: 100 });
+  t.teardown(() => SerialPortMock.binding.reset());
+  await link.start();
+  t.same(clock.pending(), [100]);
+  SerialPortMock.binding.createPort(path, { echo: false, record: true });
+  clock.advance(100); // the reopen starts opening
+  await link.stop();
+  t.ok(await pathIsFree(path), 'the reopened port is closed');
+  t.match(link.health(), { state: 'offline', reason: 'stopped' });
+  t.same(clock.pending(), []);
+});
