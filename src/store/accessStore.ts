@@ -60,8 +60,7 @@ export class AccessStore {
       return durableTransaction(this.db, () => {
         const { runtime, indexes } = options.replace ? this.clearForSnapshot() : { runtime: null, indexes: [] };
         this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher, ...(runtime ? { fresh: true } : {}) });
-        createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(ops) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
-        if (runtime) this.restoreRuntime(runtime);
+        if (runtime) this.finishSnapshot(runtime, indexes, () => ops);
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));
         options.beforeCommit?.();
@@ -91,8 +90,7 @@ export class AccessStore {
           this.db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM staged.${table}`);
         }
         this.db.exec("INSERT INTO main.meta(key, value) SELECT key, value FROM staged.meta WHERE key = 'site'");
-        createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(options.operations()) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
-        this.restoreRuntime(runtime);
+        this.finishSnapshot(runtime, indexes, options.operations);
         this.setMeta('revision', String(options.revision));
         options.beforeCommit?.();
         return { revision: options.revision };
@@ -251,6 +249,15 @@ export class AccessStore {
     const runtime = this.clearModel();
     indexes.push(...dropSecondaryIndexes(this.db, ['people']));
     return { runtime, indexes };
+  }
+
+  /**
+   * After a snapshot's rows are in: the indexes set aside are built again (a duplicate credential
+   * value is named by the snapshot's `operations`, read only then), and the runtime state restored.
+   */
+  private finishSnapshot(runtime: ReturnType<AccessStore['clearModel']>, indexes: readonly SecondaryIndex[], operations: () => readonly BatchOp[]): void {
+    createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(operations()) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
+    this.restoreRuntime(runtime);
   }
 
   /** Deletes every model record (children first); returns the runtime state to restore. */

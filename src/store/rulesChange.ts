@@ -25,6 +25,9 @@ export interface RulesChange {
   hash: string;
 }
 
+/** what the result of a change is checked against */
+type CheckedChange = Pick<RulesChange, 'replace' | 'revision' | 'hash'>;
+
 export function applyRulesChange(store: AccessStore, change: RulesChange): AccessIndex {
   const check = checkedCompile(store, change);
   store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
@@ -32,14 +35,14 @@ export function applyRulesChange(store: AccessStore, change: RulesChange): Acces
 }
 
 /** The same for a snapshot staged in a scratch file as its chunks arrived (snapshotStaging.ts). */
-export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: RulesChange, operations: () => readonly BatchOp[]): AccessIndex {
+export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: CheckedChange, operations: () => readonly BatchOp[]): AccessIndex {
   const check = checkedCompile(store, change);
   store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run, operations });
   return check.compiled();
 }
 
 /** The check before the commit: compile the result and compare its hash with the cloud's. */
-function checkedCompile(store: AccessStore, change: RulesChange): { run: () => void; compiled: () => AccessIndex } {
+function checkedCompile(store: AccessStore, change: CheckedChange): { run: () => void; compiled: () => AccessIndex } {
   let compiled: AccessIndex | null = null;
   return {
     run: () => {
