@@ -7,7 +7,8 @@
  */
 export class PackedStrings {
   private constructor(
-    private bytes: Uint8Array,
+    /** a whole (unpooled) buffer, so it is transferred, never copied */
+    private bytes: Buffer,
     private ends: Int32Array,
   ) {}
 
@@ -18,12 +19,16 @@ export class PackedStrings {
     const bytes = Buffer.allocUnsafeSlow(length);
     let at = 0;
     for (const s of strings) at += bytes.write(s, at);
-    return new PackedStrings(new Uint8Array(bytes.buffer, 0, length), ends);
+    return new PackedStrings(bytes, ends);
   }
 
   /** Makes a structured clone (its prototype lost in postMessage) a PackedStrings again. */
   static revive(clone: PackedStrings): PackedStrings {
-    return Object.setPrototypeOf(clone, PackedStrings.prototype) as PackedStrings;
+    const revived = Object.setPrototypeOf(clone, PackedStrings.prototype) as PackedStrings;
+    // the clone's bytes arrive as a plain Uint8Array over the transferred buffer
+    const bytes = revived.bytes as Uint8Array;
+    revived.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return revived;
   }
 
   get length(): number {
@@ -32,8 +37,7 @@ export class PackedStrings {
 
   at(i: number): string | undefined {
     if (!Number.isInteger(i) || i < 0 || i >= this.ends.length) return undefined;
-    const bytes = this.bytes;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
+    return this.bytes.toString('utf8', i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
   }
 
   /**
@@ -42,7 +46,7 @@ export class PackedStrings {
    */
   indexOfSorted(s: string): number {
     const needle = Buffer.from(s);
-    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const bytes = this.bytes;
     let lo = 0;
     let hi = this.ends.length - 1;
     while (lo <= hi) {
@@ -57,7 +61,7 @@ export class PackedStrings {
 
   /** Whether the strings are in strictly ascending byte order (indexOfSorted works). */
   sorted(): boolean {
-    const bytes = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const bytes = this.bytes;
     for (let i = 1; i < this.ends.length; i++) {
       // the previous string (source) against this one (target): it must sort strictly before
       if (bytes.compare(bytes, this.ends[i - 1]!, this.ends[i]!, i === 1 ? 0 : this.ends[i - 2]!, this.ends[i - 1]!) >= 0) return false;
