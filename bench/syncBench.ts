@@ -32,6 +32,8 @@ const GATEWAY = 'gw-bench';
 const ISSUER = 'bench-cloud';
 /** the chunk size docs/mqtt.md recommends (LOCKGW_BENCH_CHUNK_OPS to try another) */
 const CHUNK_OPS = Number(process.env.LOCKGW_BENCH_CHUNK_OPS ?? 1000);
+/** where the gateway and the peer write V8 CPU profiles, one per thread (LOCKGW_BENCH_CPU_PROFILE=dir), to see where the time goes */
+const CPU_PROFILE_DIR = process.env.LOCKGW_BENCH_CPU_PROFILE;
 const DELTA_PEOPLE = 1000;
 
 export interface SyncBenchInput {
@@ -81,7 +83,9 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
     const hashes = contentHashes(input.seededDb, input.site, input.pinHasher);
     const key = generateSigningKeyPair('bench-cloud');
     const child = (file: string) => {
-      const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const execArgv = ['--expose-gc', '--import', 'tsx'];
+      if (CPU_PROFILE_DIR !== undefined) execArgv.push('--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR);
+      const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       proc.setMaxListeners(0);
       teardowns.push(() => { if (proc.exitCode === null && proc.connected) proc.disconnect(); });
       return proc;

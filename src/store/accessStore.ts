@@ -79,7 +79,7 @@ export class AccessStore {
    * before their host), then builds the indexes, restores runtime state and sets the revision.
    * `operations` (the snapshot's, in order) name a duplicate credential value if one is found.
    */
-  replaceFromStaging(path: string, options: { revision: number; beforeCommit?: () => void; operations: () => readonly BatchOp[] }): { revision: number } {
+  replaceFromStaging(path: string, options: { revision: number; beforeCommit?: () => void }): { revision: number } {
     this.db.prepare('ATTACH DATABASE ? AS staged').run(path);
     try {
       return durableTransaction(this.db, () => {
@@ -90,7 +90,7 @@ export class AccessStore {
           this.db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM staged.${table}`);
         }
         this.db.exec("INSERT INTO main.meta(key, value) SELECT key, value FROM staged.meta WHERE key = 'site'");
-        this.finishSnapshot(runtime, indexes, options.operations);
+        this.finishSnapshot(runtime, indexes, null);
         this.setMeta('revision', String(options.revision));
         options.beforeCommit?.();
         return { revision: options.revision };
@@ -253,10 +253,11 @@ export class AccessStore {
 
   /**
    * After a snapshot's rows are in: the indexes set aside are built again (a duplicate credential
-   * value is named by the snapshot's `operations`, read only then), and the runtime state restored.
+   * value is named by the snapshot's `operations`, read only then; a staged snapshot has none), and
+   * the runtime state restored.
    */
-  private finishSnapshot(runtime: ReturnType<AccessStore['clearModel']>, indexes: readonly SecondaryIndex[], operations: () => readonly BatchOp[]): void {
-    createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(operations()) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
+  private finishSnapshot(runtime: ReturnType<AccessStore['clearModel']>, indexes: readonly SecondaryIndex[], operations: (() => readonly BatchOp[]) | null): void {
+    createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(operations === null ? null : operations()) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
     this.restoreRuntime(runtime);
   }
 

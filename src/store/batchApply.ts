@@ -50,10 +50,12 @@ export function credentialFromInput(input: CredentialInput, pinHasher: PinHasher
   };
 }
 
-function duplicateCredential(c: Pick<Credential, 'id' | 'kind'>, owner: string, index: number): GatewayError {
+/** `index`: the operation's position in its batch, when it is known. */
+function duplicateCredential(c: Pick<Credential, 'id' | 'kind'>, owner: string, index: number | undefined): GatewayError {
   const field = { pin: 'pin', card: 'card', fingerprint: 'slot', mobile: 'mobileKeyId' }[c.kind];
-  return new GatewayError('DUPLICATE_CREDENTIAL', `operation ${index}: credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
-    index, entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
+  const at = index === undefined ? '' : `operation ${index}: `;
+  return new GatewayError('DUPLICATE_CREDENTIAL', `${at}credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
+    ...(index === undefined ? {} : { index }), entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
   });
 }
 
@@ -223,14 +225,20 @@ export class BatchApplier {
   /**
    * After a load without the unique index on credential values (a snapshot, secondaryIndexes.ts):
    * the error the row-by-row check would have thrown — the first operation, in batch order, whose
-   * value another credential already held — or null if every value is unique.
+   * value another credential already held — or null if every value is unique. Without the
+   * operations (a snapshot staged chunk by chunk keeps none, snapshotStaging.ts) the error names
+   * both credentials but no position: the one whose id sorts later is the one refused.
    */
-  duplicateAfterLoad(ops: readonly BatchOp[]): GatewayError | null {
+  duplicateAfterLoad(ops: readonly BatchOp[] | null): GatewayError | null {
     const groups = this.db
       .prepare(`SELECT kind, json_group_array(id) FROM credentials GROUP BY kind, value HAVING count(*) > 1`)
       .raw()
       .all() as [Credential['kind'], string][];
     if (groups.length === 0) return null;
+    if (ops === null) {
+      const [first] = groups.map(([kind, idsJson]) => ({ kind, ids: (JSON.parse(idsJson) as string[]).sort() })).sort((a, b) => (a.ids[1]! < b.ids[1]! ? -1 : 1));
+      return duplicateCredential({ id: first!.ids[1]!, kind: first!.kind }, first!.ids[0]!, undefined);
+    }
     const lastUpsert = new Map<string, number>();
     ops.forEach((op, index) => {
       if (op.op === 'upsert' && op.entity === 'credential') lastUpsert.set(op.record.id, index);

@@ -35,9 +35,9 @@ export function applyRulesChange(store: AccessStore, change: RulesChange): Acces
 }
 
 /** The same for a snapshot staged in a scratch file as its chunks arrived (snapshotStaging.ts). */
-export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: CheckedChange, operations: () => readonly BatchOp[]): AccessIndex {
+export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: CheckedChange): AccessIndex {
   const check = checkedCompile(store, change);
-  store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run, operations });
+  store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run });
   return check.compiled();
 }
 

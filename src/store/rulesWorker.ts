@@ -75,7 +75,7 @@ port.on('message', (request: RulesWorkerRequest) => {
         if (snapshot !== undefined && staging.snapshotId === snapshot.snapshotId) {
           try {
             const path = staging.complete(chunks, snapshot.chunkCount);
-            index = applyStagedSnapshot(store, path, change, () => chunks.take(snapshot.snapshotId, snapshot.chunkCount));
+            index = applyStagedSnapshot(store, path, change);
           } finally {
             staging.discard();
             chunks.drop(snapshot.snapshotId);

@@ -5,10 +5,12 @@
  * (AccessStore.replaceFromStaging). The live database is not touched, and nothing is locked,
  * until then: the doors' journal and use counts go on being written meanwhile.
  *
- * Chunks are loaded in chunk order; one that arrives early waits in StagedChunks. The checks are
+ * Chunks are loaded in chunk order; one that arrives early waits in StagedChunks, and a chunk's
+ * operations are released once they are in the file (the worker's heap holds no whole snapshot). The checks are
  * the same as applying the snapshot directly (the file starts empty, like the live tables after a
  * snapshot clears them), so the first bad operation is found here, named by its position in the
- * whole snapshot. One snapshot at a time: another one, arriving meanwhile, is applied the direct way.
+ * whole snapshot — all but a credential value given twice, which only the unique index built at the
+ * copy finds (that error names both credentials, not a position). One snapshot at a time: another one, arriving meanwhile, is applied the direct way.
  */
 import { rmSync } from 'node:fs';
 import type { PinHasher } from '../access/pinDigest.js';
@@ -60,6 +62,7 @@ export class SnapshotStaging {
         return;
       }
       this.operations += ops.length;
+      chunks.release(staging, this.nextChunk);
       this.nextChunk += 1;
     }
   }
