@@ -60,11 +60,6 @@ export function compileIndex(source: AccessSource): AccessIndex {
     cardAndPin.push(d.cardAndPin ? 1 : 0);
   }
   const doorCount = doorIds.length;
-  const doorLocked = new Uint8Array(doorCount);
-  for (const id of source.lockdown.doors) {
-    const d = doorIndex.get(id);
-    if (d !== undefined) doorLocked[d] = 1;
-  }
 
   // holidays and schedules: one interned mask per schedule
   const holidayList: Holiday[] = [];
@@ -227,14 +222,10 @@ export function compileIndex(source: AccessSource): AccessIndex {
   }
   credentials.seal();
   const credentialExtra = extra.trimmed();
-  const extraUses = new Int32Array(limit.length);
+  const extraUseLimit = limit.trimmed();
   const limited = packLimited(limitedIds, limitedCredential);
-  for (const [id, uses] of source.uses()) {
-    const at = limited.ids.indexOfSorted(id);
-    if (at >= 0) extraUses[credentialExtra[limited.credential[at]!]!] = uses;
-  }
 
-  return {
+  return withRuntimeState({
     revision: source.revision,
     hash: hasher.digest(),
     siteId: site?.id ?? null,
@@ -247,15 +238,15 @@ export function compileIndex(source: AccessSource): AccessIndex {
     doorIndex,
     doorIds,
     doorCardAndPin: Uint8Array.from(cardAndPin),
-    doorLocked,
-    siteLocked: source.lockdown.site,
+    doorLocked: new Uint8Array(doorCount),
+    siteLocked: false,
     credentials,
     credentialRecord: record.trimmed(),
     credentialExtra,
     extraFrom: from.trimmed(),
     extraUntil: until.trimmed(),
-    extraUseLimit: limit.trimmed(),
-    extraUses,
+    extraUseLimit,
+    extraUses: new Int32Array(extraUseLimit.length),
     limitedIds: limited.ids,
     limitedCredential: limited.credential,
     personIds: PackedStrings.of(people.map((p) => p.id)),
@@ -268,5 +259,27 @@ export function compileIndex(source: AccessSource): AccessIndex {
       doors: doorCount, keys: keyIds.length, people: personCount, credentials: credentialCount,
       holdings: holdings.length / HOLDING, masks: masks.size, maskSets: setStart.length - 1,
     },
-  };
+  }, source);
+}
+
+/** What an index holds besides the model: the store's revision, lockdowns and use counts. */
+export type RuntimeState = Pick<AccessSource, 'revision' | 'lockdown' | 'uses'>;
+
+/**
+ * The index with `runtime` in place of its runtime state (the content, and so the hash, stay).
+ * compileIndex ends with it; an index compiled from another file than the live one (a staged
+ * snapshot, parallelCompile.ts) gets the live store's state with it.
+ */
+export function withRuntimeState(index: AccessIndex, runtime: RuntimeState): AccessIndex {
+  const doorLocked = new Uint8Array(index.doorIds.length);
+  for (const id of runtime.lockdown.doors) {
+    const d = index.doorIndex.get(id);
+    if (d !== undefined) doorLocked[d] = 1;
+  }
+  const extraUses = new Int32Array(index.extraUseLimit.length);
+  for (const [id, uses] of runtime.uses()) {
+    const at = index.limitedIds.indexOfSorted(id);
+    if (at >= 0) extraUses[index.credentialExtra[index.limitedCredential[at]!]!] = uses;
+  }
+  return { ...index, revision: runtime.revision, doorLocked, siteLocked: runtime.lockdown.site, extraUses };
 }

@@ -7,9 +7,10 @@
  */
 import type { AccessIndex } from '../access/accessIndex.js';
 import type { BatchOp } from '../access/batchOpSchema.js';
-import { compileIndex } from '../access/compileIndex.js';
+import { compileIndex, withRuntimeState } from '../access/compileIndex.js';
 import { GatewayError } from '../gatewayError.js';
 import type { AccessStore } from './accessStore.js';
+import type { IndexCompileThread } from './parallelCompile.js';
 
 export interface RulesChange {
   operations: readonly BatchOp[];
@@ -29,24 +30,58 @@ export interface RulesChange {
 type CheckedChange = Pick<RulesChange, 'replace' | 'revision' | 'hash'>;
 
 export function applyRulesChange(store: AccessStore, change: RulesChange): AccessIndex {
-  const check = checkedCompile(store, change);
+  const check = checkedCompile(change, () => store.snapshot(compileIndex));
   store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
   return check.compiled();
 }
 
+export interface StagedApplyOptions {
+  /**
+   * A thread (not started) that compiles the index from the scratch file while this one copies
+   * it (parallelCompile.ts). If it fails, the index is compiled here after the copy, as without it.
+   */
+  compileThread?: IndexCompileThread;
+  /** why the compile thread's index was not used */
+  onCompileFallback?: (reason: string) => void;
+}
+
 /** The same for a snapshot staged in a scratch file as its chunks arrived (snapshotStaging.ts). */
-export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: CheckedChange): AccessIndex {
-  const check = checkedCompile(store, change);
-  store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run });
-  return check.compiled();
+export function applyStagedSnapshot(store: AccessStore, stagingPath: string, change: CheckedChange, options: StagedApplyOptions = {}): AccessIndex {
+  const thread = options.compileThread;
+  let started = false;
+  try {
+    if (thread !== undefined) {
+      try {
+        thread.start();
+        started = true;
+      } catch (err) {
+        options.onCompileFallback?.((err as Error).message);
+      }
+    }
+    const compile = (): AccessIndex => {
+      if (started) {
+        try {
+          return withRuntimeState(thread!.take(), { revision: store.revision(), lockdown: store.lockdown(), uses: () => store.uses() });
+        } catch (err) {
+          options.onCompileFallback?.((err as Error).message);
+        }
+      }
+      return store.snapshot(compileIndex);
+    };
+    const check = checkedCompile(change, compile);
+    store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run });
+    return check.compiled();
+  } finally {
+    thread?.stop();
+  }
 }
 
 /** The check before the commit: compile the result and compare its hash with the cloud's. */
-function checkedCompile(store: AccessStore, change: CheckedChange): { run: () => void; compiled: () => AccessIndex } {
+function checkedCompile(change: CheckedChange, compile: () => AccessIndex): { run: () => void; compiled: () => AccessIndex } {
   let compiled: AccessIndex | null = null;
   return {
     run: () => {
-      const index = store.snapshot(compileIndex);
+      const index = compile();
       if (index.hash !== change.hash) {
         throw new GatewayError('HASH_MISMATCH', `the result has content hash ${index.hash}, the cloud expected ${change.hash}; rolled back`, {
           entity: change.replace ? 'snapshot' : 'delta',

@@ -13,15 +13,16 @@ import { isGatewayError } from '../gatewayError.js';
 import { AccessStore } from './accessStore.js';
 import { openDatabase } from './database.js';
 import { applyRulesChange, applyStagedSnapshot } from './rulesChange.js';
+import { IndexCompileThread } from './parallelCompile.js';
 import { SnapshotStaging } from './snapshotStaging.js';
 import { StagedChunks } from './stagedChunks.js';
-import { lowerThreadPriority } from './threadPriority.js';
+import { BACKGROUND_NICENESS, lowerThreadPriority } from './threadPriority.js';
 import type { RulesWorkerData, RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
 
-/** niceness of the worker thread: a CPU share about a tenth of the main thread's when both are busy */
-const WORKER_NICENESS = 10;
+/** below this many operations a second thread costs more than the compile it would take over */
+const PARALLEL_COMPILE_FROM = 200_000;
 
-const { dbPath, secret } = workerData as RulesWorkerData;
+const { dbPath, secret, parallelCompileFrom = PARALLEL_COMPILE_FROM } = workerData as RulesWorkerData;
 const db = openDatabase(dbPath);
 const pinHasher = createPinHasher(Buffer.from(secret));
 const store = new AccessStore(db, pinHasher);
@@ -71,11 +72,14 @@ port.on('message', (request: RulesWorkerRequest) => {
       try {
         const change = { replace: request.replace, revision: request.revision, hash: request.hash };
         let index;
+        let compile = 'here';
         const snapshot = request.staged;
         if (snapshot !== undefined && staging.snapshotId === snapshot.snapshotId) {
           try {
             const path = staging.complete(chunks, snapshot.chunkCount);
-            index = applyStagedSnapshot(store, path, change);
+            const compileThread = staging.operationCount >= parallelCompileFrom ? new IndexCompileThread(path) : undefined;
+            if (compileThread !== undefined) compile = 'compile thread';
+            index = applyStagedSnapshot(store, path, change, { compileThread, onCompileFallback: (reason) => (compile = `here, the compile thread failed: ${reason}`) });
           } finally {
             staging.discard();
             chunks.drop(snapshot.snapshotId);
@@ -86,7 +90,7 @@ port.on('message', (request: RulesWorkerRequest) => {
           index = applyRulesChange(store, { ...change, operations });
         }
         const { packed, transfer } = packIndex(index);
-        reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now() }, transfer);
+        reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now(), compile }, transfer);
       } catch (err) {
         const e = err as Error;
         reply({
@@ -107,4 +111,4 @@ port.on('message', (request: RulesWorkerRequest) => {
 });
 staging.discard(); // a scratch file left by a crash
 // background work: the doors' event loop comes first on a small machine
-reply({ type: 'ready', priority: lowerThreadPriority(WORKER_NICENESS) });
+reply({ type: 'ready', priority: lowerThreadPriority(BACKGROUND_NICENESS) });

@@ -3,28 +3,19 @@
  * (a turn of the event loop between slices, so the doors keep deciding while a million operations
  * move), and resolves with the index the worker compiled and checked. One change at a time.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { AccessIndex } from '../access/accessIndex.js';
 import { unpackIndex } from '../access/indexTransfer.js';
 import { GatewayError, type GatewayErrorCode } from '../gatewayError.js';
 import type { RulesChange } from './rulesChange.js';
-import type { RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
+import { spawnModuleWorker } from './moduleWorker.js';
+import type { RulesWorkerData, RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
 
 /** Operations per postMessage: copying 5,000 operations costs the main thread about 5 ms. */
 const SLICE = 5000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Under tsx (development, tests) the worker loads the TypeScript source through tsx's loader. */
-function spawn(data: { dbPath: string; secret: Uint8Array }): Worker {
-  const url = new URL('./rulesWorker.js', import.meta.url);
-  if (import.meta.url.endsWith('.ts')) {
-    const source = new URL('./rulesWorker.ts', import.meta.url).href;
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`, { eval: true, workerData: data });
-  }
-  return new Worker(url, { workerData: data });
-}
 
 export class RulesWorker {
   private worker: Worker | null = null;
@@ -34,7 +25,7 @@ export class RulesWorker {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
-  constructor(private readonly options: { dbPath: string; secret: Uint8Array; logger: Logger }) {
+  constructor(private readonly options: { dbPath: string; secret: Uint8Array; logger: Logger; parallelCompileFrom?: number }) {
     this.log = options.logger.child({ module: 'store:rules_worker' });
   }
 
@@ -50,7 +41,9 @@ export class RulesWorker {
 
   async start(): Promise<void> {
     if (this.ready !== null) return this.ready;
-    const worker = spawn({ dbPath: this.options.dbPath, secret: this.options.secret });
+    const worker = spawnModuleWorker(import.meta.url, 'rulesWorker', {
+      workerData: { dbPath: this.options.dbPath, secret: this.options.secret, parallelCompileFrom: this.options.parallelCompileFrom } satisfies RulesWorkerData,
+    });
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.once('message', (m: RulesWorkerReply) => {
@@ -117,7 +110,9 @@ export class RulesWorker {
     if (reply.type === 'applied') {
       const started = performance.now();
       const index = unpackIndex(reply.packed);
-      this.log.debug({ workerMs: Math.round(reply.ms), transferMs: Date.now() - reply.sentAt, unpackMs: Math.round(performance.now() - started) }, 'the rules worker applied a change');
+      const timing = { workerMs: Math.round(reply.ms), transferMs: Date.now() - reply.sentAt, unpackMs: Math.round(performance.now() - started), compile: reply.compile };
+      if (reply.compile.includes('failed')) this.log.warn(timing, 'the rules worker applied a change, without its compile thread');
+      else this.log.debug(timing, 'the rules worker applied a change');
       pending.resolve(index);
     } else {
       pending.reject(new GatewayError(reply.code as GatewayErrorCode, reply.message, reply.details));

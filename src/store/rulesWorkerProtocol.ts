@@ -7,6 +7,8 @@ export interface RulesWorkerData {
   dbPath: string;
   /** the device secret (PIN digests) */
   secret: Uint8Array;
+  /** a staged snapshot of at least this many operations is compiled on a second thread during its copy (parallelCompile.ts) */
+  parallelCompileFrom?: number;
 }
 
 export type RulesWorkerRequest =
@@ -20,5 +22,6 @@ export type RulesWorkerRequest =
 
 export type RulesWorkerReply =
   | { type: 'ready'; priority: { niceness: number } | { error: string } }
-  | { type: 'applied'; id: number; packed: PackedIndex; ms: number; sentAt: number }
+  /** `compile`: where the index was compiled, and why not on the compile thread if it was meant to be */
+  | { type: 'applied'; id: number; packed: PackedIndex; ms: number; sentAt: number; compile: string }
   | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails };

@@ -40,6 +40,11 @@ export class SnapshotStaging {
     return this.staging;
   }
 
+  /** The operations written so far. */
+  get operationCount(): number {
+    return this.operations;
+  }
+
   /** Starts staging a snapshot in a new, empty scratch file (a leftover one is deleted). */
   begin(snapshotId: string): void {
     this.discard();

@@ -6,6 +6,9 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
+/** niceness of background threads (the rules worker, its compile thread): a CPU share about a tenth of the main thread's when both are busy */
+export const BACKGROUND_NICENESS = 10;
+
 /** The thread's niceness afterwards, or why it could not be changed (not Linux, no /proc). */
 export function lowerThreadPriority(niceness: number): { niceness: number } | { error: string } {
   try {

@@ -13,16 +13,7 @@ import { applyStagedSnapshot } from '../../src/store/rulesChange.js';
 import { SnapshotStaging } from '../../src/store/snapshotStaging.js';
 import { StagedChunks } from '../../src/store/stagedChunks.js';
 import { CloudState } from '../fixtures/cloudState.js';
-import { hashPin, smallSite, storeFixture, up } from '../fixtures/storeFixture.js';
-
-const people = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => {
-  const n = from + i;
-  return [
-    up('person', { id: `p${String(n).padStart(3, '0')}`, name: `Person ${n}` }),
-    up('holding', { personId: `p${String(n).padStart(3, '0')}`, keyId: 'k-lobby' }),
-    up('credential', { id: `c${String(n).padStart(3, '0')}`, personId: `p${String(n).padStart(3, '0')}`, kind: 'card', card: `26:9:${n + 1}` }),
-  ];
-}).flat();
+import { cardHolders, hashPin, smallSite, storeFixture, up } from '../fixtures/storeFixture.js';
 
 function setup(t: Test) {
   const live = storeFixture(t);
@@ -48,7 +39,7 @@ t.test('chunks staged out of order are loaded in order; the live database stays 
   live.store.setLockdown('lobby', true);
   const cloud = new CloudState(t);
   // a guest whose id sorts before the host's: the copy goes in id order, foreign keys are checked at the commit
-  cloud.change([...smallSite(), ...people(0, 60), up('person', { id: 'z-host', name: 'Host' }), up('holding', { personId: 'z-host', keyId: 'k-lobby' }),
+  cloud.change([...smallSite(), ...cardHolders(0, 60), up('person', { id: 'z-host', name: 'Host' }), up('holding', { personId: 'z-host', keyId: 'k-lobby' }),
     up('person', { id: 'a-guest', name: 'Guest', kind: 'guest', hostId: 'z-host' }), up('person', { id: 'old', name: 'Old' }),
     up('credential', { id: 'old-pin', personId: 'old', kind: 'pin', pin: '9999', useLimit: 1 })]);
   const snapshot = cloud.snapshot('s1', 25);
@@ -87,7 +78,7 @@ t.test('a bad operation is found while staging, named by its position in the who
   live.apply(smallSite());
   const before = live.index().hash;
   const cloud = new CloudState(t);
-  cloud.change([...smallSite(), ...people(0, 30)]);
+  cloud.change([...smallSite(), ...cardHolders(0, 30)]);
   const snapshot = cloud.snapshot('s1', 20);
   const bad = up('credential', { id: 'ghost-card', personId: 'ghost', kind: 'card', card: '26:1:1' });
   const withBad = [...snapshot[2]!.operations.slice(0, 5), ...parseBatch([bad]), ...snapshot[2]!.operations.slice(5)];
@@ -105,7 +96,7 @@ t.test('two credentials with one value are refused when the live index is built 
   live.apply(smallSite());
   const before = live.index().hash;
   const cloud = new CloudState(t);
-  cloud.change([...smallSite(), ...people(0, 30)]);
+  cloud.change([...smallSite(), ...cardHolders(0, 30)]);
   const snapshot = cloud.snapshot('s1', 1000);
   const clash = [...snapshot[0]!.operations, ...parseBatch([up('credential', { id: 'c-dup', personId: 'p001', kind: 'card', card: '26:9:5' })])];
   staging.begin('s1');
@@ -127,7 +118,7 @@ t.test('a hash that differs rolls the copy back', async (t) => {
   live.apply(smallSite());
   const before = live.index().hash;
   const cloud = new CloudState(t);
-  cloud.change([...smallSite(), ...people(0, 5)]);
+  cloud.change([...smallSite(), ...cardHolders(0, 5)]);
   const [chunk] = cloud.snapshot('s1');
   staging.begin('s1');
   chunks.put('s1', 0, chunk!.operations);
