@@ -31,6 +31,7 @@ export class IndexCompileThread {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
   private flag: Int32Array | null = null;
+  private waited = 0;
 
   constructor(
     /** the database file to compile (read only) */
@@ -57,6 +58,11 @@ export class IndexCompileThread {
     this.flag = new Int32Array(flag);
   }
 
+  /** How long take() blocked, in ms: the compile's time beyond the copy's. */
+  get waitedMs(): number {
+    return this.waited;
+  }
+
   /** Blocks until the index arrives; throws WORKER_FAILED if the thread failed, or did not answer in time. */
   take(): AccessIndex {
     const { port, flag } = this;
@@ -65,6 +71,7 @@ export class IndexCompileThread {
     for (;;) {
       const state = Atomics.load(flag, 0);
       const received = receiveMessageOnPort(port);
+      this.waited = performance.now() - started;
       if (received !== undefined) {
         const reply = received.message as IndexCompileReply;
         if (!reply.ok) throw new GatewayError('WORKER_FAILED', `the compile thread failed: ${reply.message}`);

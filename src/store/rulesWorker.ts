@@ -78,8 +78,10 @@ port.on('message', (request: RulesWorkerRequest) => {
           try {
             const path = staging.complete(chunks, snapshot.chunkCount);
             const compileThread = staging.operationCount >= parallelCompileFrom ? new IndexCompileThread(path) : undefined;
-            if (compileThread !== undefined) compile = 'compile thread';
-            index = applyStagedSnapshot(store, path, change, { compileThread, onCompileFallback: (reason) => (compile = `here, the compile thread failed: ${reason}`) });
+            let failed: string | null = null;
+            index = applyStagedSnapshot(store, path, change, { compileThread, onCompileFallback: (reason) => (failed = reason) });
+            if (failed !== null) compile = `here, the compile thread failed: ${failed}`;
+            else if (compileThread !== undefined) compile = `compile thread, waited for ${Math.round(compileThread.waitedMs)} ms after the copy`;
           } finally {
             staging.discard();
             chunks.drop(snapshot.snapshotId);
