@@ -7,7 +7,7 @@ import type { Credential, Door, Holding, Holiday, Key, KeyDoor, Person, Schedule
 import type { PinHasher } from '../access/pinDigest.js';
 import { GatewayError, isGatewayError } from '../gatewayError.js';
 import { parseBatch, type BatchOp } from './batchOp.js';
-import { BatchApplier, type BatchSource } from './batchApply.js';
+import { BatchApplier, danglingReference, type BatchSource } from './batchApply.js';
 import { durableTransaction, type Db } from './database.js';
 import * as rows from './rows.js';
 import { createIndexes, dropSecondaryIndexes, type SecondaryIndex } from './secondaryIndexes.js';
@@ -96,6 +96,9 @@ export class AccessStore {
         return { revision: options.revision };
       });
     } catch (err) {
+      // a reference the scratch file did not check fails the commit, or first the hash: it is the cause
+      const dangling = danglingReference(this.db, 'staged');
+      if (dangling !== null) throw dangling;
       if (isGatewayError(err)) throw err;
       throw new GatewayError('BATCH_INVALID', `the snapshot was not applied: ${(err as Error).message}`, {}, { cause: err });
     } finally {
