@@ -60,7 +60,7 @@ export class AccessStore {
       return durableTransaction(this.db, () => {
         const { runtime, indexes } = options.replace ? this.clearForSnapshot() : { runtime: null, indexes: [] };
         this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher, ...(runtime ? { fresh: true } : {}) });
-        if (runtime) this.finishSnapshot(runtime, indexes, () => ops);
+        if (runtime) this.finishSnapshot(runtime, indexes, ops);
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));
         options.beforeCommit?.();
@@ -77,7 +77,8 @@ export class AccessStore {
    * applyOperations does with `replace`: one durable transaction that copies each table with one
    * INSERT … SELECT (foreign keys checked at the commit: rows arrive in id order, a guest maybe
    * before their host), then builds the indexes, restores runtime state and sets the revision.
-   * `operations` (the snapshot's, in order) name a duplicate credential value if one is found.
+   * A duplicate credential value or a missing person or key (the scratch file checks neither) is
+   * named by its records: the snapshot's operations are no longer held.
    */
   replaceFromStaging(path: string, options: { revision: number; beforeCommit?: () => void }): { revision: number } {
     this.db.prepare('ATTACH DATABASE ? AS staged').run(path);
@@ -256,11 +257,11 @@ export class AccessStore {
 
   /**
    * After a snapshot's rows are in: the indexes set aside are built again (a duplicate credential
-   * value is named by the snapshot's `operations`, read only then; a staged snapshot has none), and
-   * the runtime state restored.
+   * value is named by the snapshot's `operations`; a staged snapshot has none), and the runtime
+   * state restored.
    */
-  private finishSnapshot(runtime: ReturnType<AccessStore['clearModel']>, indexes: readonly SecondaryIndex[], operations: (() => readonly BatchOp[]) | null): void {
-    createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(operations === null ? null : operations()) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
+  private finishSnapshot(runtime: ReturnType<AccessStore['clearModel']>, indexes: readonly SecondaryIndex[], operations: readonly BatchOp[] | null): void {
+    createIndexes(this.db, indexes, (index) => this.batchApplier.duplicateAfterLoad(operations) ?? new GatewayError('BATCH_INVALID', `the unique index ${index.name} does not hold after the snapshot`, { entity: 'snapshot' }));
     this.restoreRuntime(runtime);
   }
 

@@ -50,20 +50,23 @@ export function credentialFromInput(input: CredentialInput, pinHasher: PinHasher
   };
 }
 
-/** `index`: the operation's position in its batch, when it is known. */
+/** An error's operation position, when it is known: the message's prefix and the details' `index`. */
+function position(index: number | undefined): { prefix: string; details: { index?: number } } {
+  return index === undefined ? { prefix: '', details: {} } : { prefix: `operation ${index}: `, details: { index } };
+}
+
 function duplicateCredential(c: Pick<Credential, 'id' | 'kind'>, owner: string, index: number | undefined): GatewayError {
   const field = { pin: 'pin', card: 'card', fingerprint: 'slot', mobile: 'mobileKeyId' }[c.kind];
-  const at = index === undefined ? '' : `operation ${index}: `;
-  return new GatewayError('DUPLICATE_CREDENTIAL', `${at}credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
-    ...(index === undefined ? {} : { index }), entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
+  const at = position(index);
+  return new GatewayError('DUPLICATE_CREDENTIAL', `${at.prefix}credential ${c.id}: this ${c.kind} is already credential ${owner} (a ${c.kind} is unique per site)`, {
+    ...at.details, entity: 'credential', id: c.id, field, hint: c.kind === 'pin' ? 'choose another PIN' : undefined,
   });
 }
 
-/** `index`: the operation's position in its batch, when it is known. */
 function missingReference(index: number | undefined, entity: string, id: string, field: string, what: string, ref: string): GatewayError {
-  const at = index === undefined ? '' : `operation ${index}: `;
-  return new GatewayError('REFERENCE_MISSING', `${at}${entity} ${id}: ${field} refers to ${what} ${ref}, which does not exist`, {
-    ...(index === undefined ? {} : { index }), entity, id, field, hint: `create the ${what} first (earlier in the same batch or in an earlier one)`,
+  const at = position(index);
+  return new GatewayError('REFERENCE_MISSING', `${at.prefix}${entity} ${id}: ${field} refers to ${what} ${ref}, which does not exist`, {
+    ...at.details, entity, id, field, hint: `create the ${what} first (earlier in the same batch or in an earlier one)`,
   });
 }
 
