@@ -58,23 +58,20 @@ t.test('the compile thread\'s index equals the live store\'s, runtime state incl
   t.equal(Math.max(...index.extraUses), 1, 'and the use count of the one-time PIN');
 });
 
-t.test('a compile thread that reports a failure: the index is compiled here, the snapshot applies', async (t) => {
-  const { live, cloud, path, change } = staged(t);
-  const fallbacks: string[] = [];
-  const thread = new IndexCompileThread(path, { startLimitMs: 30_000, replyLimitMs: 30_000 }, fixture('compileThreadFails'));
-  const index = applyStagedSnapshot(live.store, path, change, { compileThread: thread, onCompileFallback: (r) => fallbacks.push(r) });
-  t.same(fallbacks, ['the compile thread failed: the scratch file is unreadable']);
-  t.equal(index.hash, cloud.hash());
-  t.same(comparable(index), comparable(live.store.snapshot(compileIndex)));
-});
-
-t.test('a compile thread that never starts is given up after its start limit', async (t) => {
-  const { live, cloud, path, change } = staged(t);
-  const fallbacks: string[] = [];
-  const thread = new IndexCompileThread(path, { startLimitMs: 100, replyLimitMs: 30_000 }, fixture('compileThreadNeverStarts'));
-  const index = applyStagedSnapshot(live.store, path, change, { compileThread: thread, onCompileFallback: (r) => fallbacks.push(r) });
-  t.same(fallbacks, ['the compile thread did not start within 100 ms']);
-  t.equal(index.hash, cloud.hash());
+t.test('a compile thread that fails, or never starts, is replaced by the compile here: the snapshot applies', async (t) => {
+  const cases = [
+    { module: 'compileThreadFails', startLimitMs: 30_000, reason: 'the compile thread failed: the scratch file is unreadable' },
+    { module: 'compileThreadNeverStarts', startLimitMs: 100, reason: 'the compile thread did not start within 100 ms' },
+  ];
+  for (const { module, startLimitMs, reason } of cases) {
+    const { live, cloud, path, change } = staged(t);
+    const fallbacks: string[] = [];
+    const thread = new IndexCompileThread(path, { startLimitMs, replyLimitMs: 30_000 }, fixture(module));
+    const index = applyStagedSnapshot(live.store, path, change, { compileThread: thread, onCompileFallback: (r) => fallbacks.push(r) });
+    t.same(fallbacks, [reason], module);
+    t.equal(index.hash, cloud.hash());
+    t.same(comparable(index), comparable(live.store.snapshot(compileIndex)), 'the index compiled here is the whole one');
+  }
 });
 
 t.test('take() before start() is refused', async (t) => {

@@ -23,6 +23,15 @@ function setup(t: Test) {
   return { live, staging, chunks: new StagedChunks() };
 }
 
+/** A live store holding the small site, and a cloud whose next snapshot adds `holders` card holders. */
+function cardSite(t: Test, holders: number) {
+  const parts = setup(t);
+  parts.live.apply(smallSite());
+  const cloud = new CloudState(t);
+  cloud.change([...smallSite(), ...cardHolders(0, holders)]);
+  return { ...parts, cloud, before: parts.live.index().hash };
+}
+
 function caught(fn: () => unknown): GatewayError {
   try {
     fn();
@@ -75,11 +84,7 @@ t.test('chunks staged out of order are loaded in order; the live database stays 
 });
 
 t.test('a bad operation is found while staging, named by its position in the whole snapshot; nothing changes', async (t) => {
-  const { live, staging, chunks } = setup(t);
-  live.apply(smallSite());
-  const before = live.index().hash;
-  const cloud = new CloudState(t);
-  cloud.change([...smallSite(), ...cardHolders(0, 30)]);
+  const { live, staging, chunks, cloud, before } = cardSite(t, 30);
   const snapshot = cloud.snapshot('s1', 20);
   const bad = up('key', { id: 'k-ghost', name: 'Ghost', doors: [{ doorId: 'ghost-door' }] });
   const withBad = [...snapshot[2]!.operations.slice(0, 5), ...parseBatch([bad]), ...snapshot[2]!.operations.slice(5)];
@@ -99,11 +104,7 @@ t.test('a holding or credential whose person or key is missing is found when the
     { op: up('holding', { personId: 'p003', keyId: 'k-ghost' }), details: { entity: 'holding', id: 'p003/k-ghost', field: 'keyId' }, message: 'holding p003/k-ghost: keyId refers to key k-ghost, which does not exist' },
   ];
   for (const { op, details, message } of cases) {
-    const { live, staging, chunks } = setup(t);
-    live.apply(smallSite());
-    const before = live.index().hash;
-    const cloud = new CloudState(t);
-    cloud.change([...smallSite(), ...cardHolders(0, 30)]);
+    const { live, staging, chunks, cloud, before } = cardSite(t, 30);
     const operations = [...cloud.snapshot('s1', 1000)[0]!.operations, ...parseBatch([op])];
     staging.begin('s1');
     chunks.put('s1', 0, operations);
@@ -127,11 +128,7 @@ t.test('a holding or credential whose person or key is missing is found when the
 });
 
 t.test('two credentials with one value are refused when the live index is built again; nothing changes', async (t) => {
-  const { live, staging, chunks } = setup(t);
-  live.apply(smallSite());
-  const before = live.index().hash;
-  const cloud = new CloudState(t);
-  cloud.change([...smallSite(), ...cardHolders(0, 30)]);
+  const { live, staging, chunks, cloud, before } = cardSite(t, 30);
   const snapshot = cloud.snapshot('s1', 1000);
   const clash = [...snapshot[0]!.operations, ...parseBatch([up('credential', { id: 'c-dup', personId: 'p001', kind: 'card', card: '26:9:5' })])];
   staging.begin('s1');
@@ -149,11 +146,7 @@ t.test('two credentials with one value are refused when the live index is built 
 });
 
 t.test('a hash that differs rolls the copy back', async (t) => {
-  const { live, staging, chunks } = setup(t);
-  live.apply(smallSite());
-  const before = live.index().hash;
-  const cloud = new CloudState(t);
-  cloud.change([...smallSite(), ...cardHolders(0, 5)]);
+  const { live, staging, chunks, cloud, before } = cardSite(t, 5);
   const [chunk] = cloud.snapshot('s1');
   staging.begin('s1');
   chunks.put('s1', 0, chunk!.operations);
