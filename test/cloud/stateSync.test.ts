@@ -3,9 +3,9 @@ import type { Test } from 'tap';
 import { pino } from 'pino';
 import { CloudConfigSchema } from '../../src/cloud/cloudConfig.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SyncRequest } from '../../src/cloud/messages.js';
-import { StateSync } from '../../src/cloud/stateSync.js';
+import { StateSync, type SyncTarget } from '../../src/cloud/stateSync.js';
 import { CloudState } from '../fixtures/cloudState.js';
-import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+import { gatewayFixture, type GatewayFixture } from '../fixtures/gatewayFixture.js';
 import { del, smallSite, up } from '../fixtures/storeFixture.js';
 import { Prng } from '../../bench/prng.js';
 
@@ -23,11 +23,12 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 
 const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-async function setup(t: Test, sync: Record<string, unknown> = {}) {
+/** `target`: what replaces the gateway's own apply (the default target) in a test. */
+async function setup(t: Test, sync: Record<string, unknown> = {}, target: (f: GatewayFixture) => Partial<SyncTarget> = () => ({})) {
   const f = await gatewayFixture(t, { demo: { seed: false } });
   const sent: Array<{ type: GatewayMessageType; message: unknown }> = [];
   const engine = new StateSync({
-    target: { applied: () => f.gateway.applied(), apply: (c) => f.gateway.applyCloudChange(c) },
+    target: { applied: () => f.gateway.applied(), apply: (c) => f.gateway.applyCloudChange(c), ...target(f) },
     publisher: {
       async publish<T extends GatewayMessageType>(type: T, message: GatewayMessage<T>) {
         sent.push({ type, message });
@@ -363,66 +364,40 @@ t.test('after a delta fails, nothing behind it waits and no request repeats', as
 });
 
 t.test('while a snapshot is being applied asynchronously: its redelivered chunk and a heartbeat ahead start nothing', async (t) => {
-  const f = await gatewayFixture(t, { demo: { seed: false } });
-  const sent: Array<{ type: GatewayMessageType; message: unknown }> = [];
   const applies: number[] = [];
   let finish: (() => void) | null = null;
-  const engine = new StateSync({
-    target: {
-      applied: () => f.gateway.applied(),
-      apply: (change) => {
-        applies.push(change.revision);
-        return new Promise((resolve) => {
-          finish = () => resolve(f.gateway.applyCloudChange(change));
-        });
-      },
+  const { f, engine, cloud, requests, acks } = await setup(t, { requestRetryMs: 1000 }, (f) => ({
+    apply: (change) => {
+      applies.push(change.revision);
+      return new Promise((resolve) => {
+        finish = () => resolve(f.gateway.applyCloudChange(change));
+      });
     },
-    publisher: { async publish(type, message) { sent.push({ type, message }); } },
-    clock: f.clock,
-    logger: pino({ level: 'silent' }),
-    config: CloudConfigSchema.parse({ sync: { requestRetryMs: 1000 } }).sync,
-    defer: (run) => run(),
-  });
-  await engine.start();
-  t.teardown(() => engine.stop());
+  }));
   engine.onConnected();
-  const cloud = new CloudState(t);
   buildHistory(cloud, 5, 22);
   const [only] = cloud.snapshot('one', 10_000);
   engine.onSnapshotChunk(only!, 'first');
   t.same(applies, [only!.version], 'applying');
   f.clock.advance(1000);
-  const requestsBefore = sent.filter((m) => m.type === 'sync_request').length;
+  const requestsBefore = requests().length;
   engine.onSnapshotChunk(only!, 'redelivered');
   engine.onCloudRevision(only!.version + 3);
   t.same(applies, [only!.version], 'the redelivered chunk was not applied again');
-  t.equal(sent.filter((m) => m.type === 'sync_request').length, requestsBefore, 'no request while catching up');
+  t.equal(requests().length, requestsBefore, 'no request while catching up');
   finish!();
   await new Promise((resolve) => setImmediate(resolve));
   t.same(f.gateway.applied(), { revision: only!.version, hash: cloud.hash() });
-  t.equal(sent.filter((m) => m.type === 'apply_ack').length, 1);
+  t.equal(acks().length, 1);
 });
 
 t.test('a snapshot given up after its chunk requests is dropped by the target that holds its chunks', async (t) => {
-  const f = await gatewayFixture(t, { demo: { seed: false } });
   const staged: string[] = [];
   const dropped: string[] = [];
-  const engine = new StateSync({
-    target: {
-      applied: () => f.gateway.applied(),
-      apply: (c) => f.gateway.applyCloudChange(c),
-      stageChunk: (snapshotId, chunkIndex) => staged.push(`${snapshotId}/${chunkIndex}`),
-      dropChunks: (snapshotId) => dropped.push(snapshotId),
-    },
-    publisher: { async publish() {} },
-    clock: f.clock,
-    logger: pino({ level: 'silent' }),
-    config: CloudConfigSchema.parse({ sync: { chunkTimeoutMs: 1000 } }).sync,
-    defer: (run) => run(),
-  });
-  await engine.start();
-  t.teardown(() => engine.stop());
-  const cloud = new CloudState(t);
+  const { f, engine, cloud } = await setup(t, { chunkTimeoutMs: 1000 }, () => ({
+    stageChunk: (snapshotId, chunkIndex) => staged.push(`${snapshotId}/${chunkIndex}`),
+    dropChunks: (snapshotId) => dropped.push(snapshotId),
+  }));
   buildHistory(cloud, 10, 8);
   const chunks = cloud.snapshot('snap-b', 5);
   engine.onSnapshotChunk(chunks[0]!, 'c0');
