@@ -14,15 +14,14 @@ import { RulesWorker } from '../../src/store/rulesWorkerClient.js';
 import { SnapshotStaging } from '../../src/store/snapshotStaging.js';
 import { StagedChunks } from '../../src/store/stagedChunks.js';
 import { CloudState } from '../fixtures/cloudState.js';
-import { cardHolders, hashPin, smallSite, storeFixture, TEST_SECRET, up } from '../fixtures/storeFixture.js';
+import { cardHolders, hashPin, oneTimePin, smallSite, storeFixture, TEST_SECRET } from '../fixtures/storeFixture.js';
 
 const fixture = (name: string) => ({ besideUrl: new URL(`../fixtures/${name}.ts`, import.meta.url).href, name });
 
 /** A live store with runtime state (a used one-time PIN, a lockdown) and a staged snapshot that keeps both. */
 function staged(t: Test) {
   const live = storeFixture(t);
-  const once = [up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
-    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 2 })];
+  const once = oneTimePin(2);
   live.apply([...smallSite(), ...once]);
   live.store.recordUse('once-pin');
   live.store.setLockdown('lobby', true);

@@ -3,9 +3,12 @@
  * same refusals, and nothing the doors did meanwhile is lost.
  */
 import t, { type Test } from 'tap';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { RulesWorker } from '../../src/store/rulesWorkerClient.js';
 import { CloudState } from '../fixtures/cloudState.js';
 import { gatewayFixture } from '../fixtures/gatewayFixture.js';
-import { del, smallSite, up } from '../fixtures/storeFixture.js';
+import { del, oneTimePin, smallSite, TEST_SECRET, up } from '../fixtures/storeFixture.js';
 
 const people = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => {
   const n = from + i;
@@ -24,8 +27,7 @@ async function setup(t: Test) {
 
 t.test('a snapshot and a delta applied in the worker decide like the main thread would', async (t) => {
   const { f, cloud } = await setup(t);
-  cloud.change([...smallSite(), ...people(0, 300), up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
-    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 1 })]);
+  cloud.change([...smallSite(), ...people(0, 300), ...oneTimePin()]);
   const [chunk] = cloud.snapshot('s1', 100_000);
   const applied = await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: cloud.version, hash: cloud.hash() });
   t.same(applied, { revision: 1, hash: cloud.hash() });
@@ -53,8 +55,7 @@ t.test('a wrong hash or a bad reference is refused in the worker and changes not
 
 t.test('what the doors do while the worker holds the database waits in memory and is carried into the new index', async (t) => {
   const { f, cloud } = await setup(t);
-  cloud.change([...smallSite(), up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
-    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 1 })]);
+  cloud.change([...smallSite(), ...oneTimePin()]);
   const [chunk] = cloud.snapshot('s1');
   await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
   const seqBefore = f.gateway.journal.stats().lastSeq;
@@ -79,10 +80,6 @@ t.test('what the doors do while the worker holds the database waits in memory an
 });
 
 t.test('snapshot chunks handed to the worker as they arrive, by snapshot; an incomplete one is refused', async (t) => {
-  const { RulesWorker } = await import('../../src/store/rulesWorkerClient.js');
-  const { pino } = await import('pino');
-  const { join } = await import('node:path');
-  const { TEST_SECRET } = await import('../fixtures/storeFixture.js');
   const dir = t.testdir();
   const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
   t.teardown(() => worker.stop());
@@ -100,8 +97,7 @@ t.test('snapshot chunks handed to the worker as they arrive, by snapshot; an inc
 
 t.test('a deferred write that fails (its credential was deleted meanwhile) does not take the lockdown with it', async (t) => {
   const { f, cloud } = await setup(t);
-  cloud.change([...smallSite(), up('person', { id: 'once', name: 'Once' }), up('holding', { personId: 'once', keyId: 'k-lobby' }),
-    up('credential', { id: 'once-pin', personId: 'once', kind: 'pin', pin: '246810', useLimit: 1 })]);
+  cloud.change([...smallSite(), ...oneTimePin()]);
   const [chunk] = cloud.snapshot('s1');
   await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
   const delta = cloud.change([del('person', { id: 'once' }), ...people(0, 500)]);
