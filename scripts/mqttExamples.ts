@@ -7,6 +7,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { compileIndex } from '../src/access/compileIndex.js';
+import { EMPTY_STATE_HASH } from '../src/access/contentHash.js';
 import { createPinHasher } from '../src/access/pinDigest.js';
 import { signCloudMessage } from '../src/cloud/cloudMessage.js';
 import { publicJwk, type PublicJwk } from '../src/cloud/keys.js';
@@ -118,10 +119,10 @@ export function mqttExamples(): Example[] {
   const DAY = 86_400_000;
   const MONTH = 30 * DAY;
   return [
-    gateway('The gateway comes online', 'state', { status: 'online', reason: 'connected', at: EXAMPLE_NOW, revision: 0, hash: createHash('sha256').update('').digest('hex'), software: '0.1.0' }),
+    gateway('The gateway comes online', 'state', { status: 'online', reason: 'connected', at: EXAMPLE_NOW, revision: 0, hash: EMPTY_STATE_HASH, software: '0.1.0' }),
     gateway('Its last will (set at connect; the broker publishes it if the gateway vanishes)', 'state', { status: 'offline', reason: 'connection_lost' }),
     gateway('Never synced: it asks for a snapshot', 'sync_request', {
-      transaction: 'tx-boot-1', revision: 0, hash: createHash('sha256').update('').digest('hex'), reason: 'startup', want: { kind: 'snapshot' },
+      transaction: 'tx-boot-1', revision: 0, hash: EMPTY_STATE_HASH, reason: 'startup', want: { kind: 'snapshot' },
     }),
     cloud('Snapshot of version 1, chunk 1 of 2', 'snapshot', { version: 1, snapshotId: 'snap-v1-a', chunkIndex: 0, chunkCount: 2, hash: v1, operations: SNAPSHOT_CHUNKS[0]!, transaction: 'tx-boot-1' } as CloudMessageInput<'snapshot'>, MONTH),
     cloud('Snapshot of version 1, chunk 2 of 2', 'snapshot', { version: 1, snapshotId: 'snap-v1-a', chunkIndex: 1, chunkCount: 2, hash: v1, operations: SNAPSHOT_CHUNKS[1]!, transaction: 'tx-boot-1' } as CloudMessageInput<'snapshot'>, MONTH),

@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessIndex } from './access/accessIndex.js';
 import { limitedCredentialOf, noteUse, withLockdown } from './access/accessIndex.js';
-import { compileIndex } from './access/compileIndex.js';
 import { decide } from './access/decide.js';
 import { createPinHasher, type PinHasher } from './access/pinDigest.js';
 import type { Presentation, Verdict } from './access/verdict.js';
@@ -435,7 +434,7 @@ export class Gateway {
 
   private compile(store: AccessStore): AccessIndex {
     const started = performance.now();
-    const index = store.snapshot(compileIndex);
+    const index = store.compile();
     this.log.debug({ revision: index.revision, hash: index.hash, ms: Math.round(performance.now() - started), ...index.counts }, 'decision index compiled');
     return index;
   }

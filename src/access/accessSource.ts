@@ -10,6 +10,11 @@ export interface AccessSource {
   readonly site: Site | null;
   /** the cloud's version number of this content (0 = never synced) */
   readonly revision: number;
+  /**
+   * The content hash of this state when the source knows it (the store keeps it current as it
+   * applies changes, contentHash.ts); compileIndex computes it from the records otherwise.
+   */
+  readonly hash?: string;
   doors(): Iterable<Door>;
   holidays(): Iterable<Holiday>;
   schedules(): Iterable<Schedule>;

@@ -3,11 +3,11 @@
  * schedules into interned week bitmasks (a door's several schedules become a small set of masks,
  * not a materialised union), people and holdings into interleaved typed arrays, guests' holdings
  * clipped to their host's, credentials into the typed-array credential table — and the content
- * hash computed on the way.
+ * hash computed on the way, unless the source already knows it.
  */
 import type { AccessSource } from './accessSource.js';
 import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, type AccessIndex } from './accessIndex.js';
-import { canonicalLine, ContentHasher } from './contentHash.js';
+import { canonicalLine, StateHash } from './contentHash.js';
 import { CredentialTable, KIND_CODE } from './credentialTable.js';
 import { HolidayCalendar } from './holidayCalendar.js';
 import { PackedStrings } from './packedStrings.js';
@@ -44,9 +44,10 @@ function packLimited(ids: string[], credential: number[]): { ids: PackedStrings;
 const time = (v: number | undefined, missing: number) => (v === undefined ? missing : v);
 
 export function compileIndex(source: AccessSource): AccessIndex {
-  const hasher = new ContentHasher();
+  // a source that knows its hash (the store keeps it current) saves hashing every record
+  const hasher = source.hash === undefined ? new StateHash() : null;
   const site = source.site;
-  if (site) hasher.add(canonicalLine.site(site));
+  if (site) hasher?.add(canonicalLine.site(site));
   const timeZone = site?.timeZone ?? 'UTC';
 
   // doors
@@ -54,7 +55,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
   const doorIds: string[] = [];
   const cardAndPin: number[] = [];
   for (const d of source.doors()) {
-    hasher.add(canonicalLine.door(d));
+    hasher?.add(canonicalLine.door(d));
     doorIndex.set(d.id, doorIds.length);
     doorIds.push(d.id);
     cardAndPin.push(d.cardAndPin ? 1 : 0);
@@ -64,13 +65,13 @@ export function compileIndex(source: AccessSource): AccessIndex {
   // holidays and schedules: one interned mask per schedule
   const holidayList: Holiday[] = [];
   for (const h of source.holidays()) {
-    hasher.add(canonicalLine.holiday(h));
+    hasher?.add(canonicalLine.holiday(h));
     holidayList.push(h);
   }
   const masks = new MaskInterner();
   const scheduleMask = new Map<string, number>();
   for (const s of source.schedules()) {
-    hasher.add(canonicalLine.schedule(s));
+    hasher?.add(canonicalLine.schedule(s));
     scheduleMask.set(s.id, masks.intern(compileIntervals(s.intervals)));
   }
 
@@ -97,7 +98,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
   const keyMayShare: number[] = [];
   const keyDoorEntries: number[] = [];
   for (const k of source.keys()) {
-    hasher.add(canonicalLine.key(k));
+    hasher?.add(canonicalLine.key(k));
     const ki = keyIds.length;
     keyIndex.set(k.id, ki);
     keyIds.push(k.id);
@@ -114,7 +115,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
   const personIndex = new Map<string, number>();
   const people: Person[] = [];
   for (const p of source.people()) {
-    hasher.add(canonicalLine.person(p));
+    hasher?.add(canonicalLine.person(p));
     personIndex.set(p.id, people.length);
     people.push(p);
   }
@@ -124,7 +125,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
   const hPerson = new Column(new Int32Array(1024));
   const hRest = new Column(new Float64Array(3072));
   for (const h of source.holdings()) {
-    hasher.add(canonicalLine.holding(h));
+    hasher?.add(canonicalLine.holding(h));
     const p = personIndex.get(h.personId);
     const k = keyIndex.get(h.keyId);
     if (p === undefined || k === undefined) continue;
@@ -189,7 +190,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
   const limitedIds: string[] = [];
   const limitedCredential: number[] = [];
   for (const c of source.credentials()) {
-    hasher.add(canonicalLine.credential(c));
+    hasher?.add(canonicalLine.credential(c));
     const p = personIndex.get(c.personId);
     if (p === undefined) continue;
     const ci = credentialCount;
@@ -227,7 +228,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
 
   return withRuntimeState({
     revision: source.revision,
-    hash: hasher.digest(),
+    hash: hasher?.digest() ?? source.hash!,
     siteId: site?.id ?? null,
     siteName: site?.name ?? null,
     timeZone,

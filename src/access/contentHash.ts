@@ -1,12 +1,12 @@
 /**
- * The content hash of a compiled state: sha-256 over one canonical line per record, in a fixed
- * entity order, records in id order. Two gateways (or the cloud) holding the same content get
- * the same hash whatever order the changes arrived in.
+ * The content hash of a compiled state: the sum of the SHA-256 of one canonical line per record
+ * (StateHash). Two gateways (or the cloud) holding the same content get the same hash whatever
+ * order the changes arrived in.
  *
  * Excluded: PIN digests (they depend on the device secret, so they differ per gateway — a PIN
  * credential is hashed by its id and attributes), use counts and lockdown (runtime state).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessSource } from './accessSource.js';
 import type { Credential, Door, Holding, Holiday, Key, Person, Schedule, Site } from './model.js';
 
@@ -26,26 +26,66 @@ export const canonicalLine = {
   ],
 } as const;
 
-/** Lines are buffered and hashed in ~64 kB chunks: one native call per chunk, not per record. */
-const CHUNK = 64 * 1024;
+/**
+ * The content hash as a running sum: SHA-256 of each canonical line, read as a 256-bit big-endian
+ * number, summed modulo 2^256 (docs/mqtt.md). A sum does not depend on the order of its records,
+ * and a record can be taken out again: a delta updates the hash of a million-credential state by
+ * hashing only the records it changed (before and after), where an ordered hash would read them all.
+ */
+const WORDS = 8;
+const WORD = 2 ** 32;
+/** each word's sum stays an exact double (below 2^53) for this many lines before it is carried */
+const CARRY_EVERY = 1 << 20;
 
-export class ContentHasher {
-  private readonly hash: Hash = createHash('sha256');
-  private buffer = '';
+export class StateHash {
+  private readonly words = new Float64Array(WORDS);
+  private pending = 0;
+
+  /** A sum that starts from a known hash (a stored one), or from the empty state. */
+  static from(hex: string = EMPTY_STATE_HASH): StateHash {
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a content hash: ${hex}`);
+    const sum = new StateHash();
+    for (let w = 0; w < WORDS; w++) sum.words[w] = parseInt(hex.slice(w * 8, w * 8 + 8), 16);
+    return sum;
+  }
 
   add(line: readonly unknown[]): void {
-    this.buffer += `${JSON.stringify(line)}\n`;
-    if (this.buffer.length >= CHUNK) {
-      this.hash.update(this.buffer);
-      this.buffer = '';
-    }
+    this.addDigest(lineDigest(line), 1);
+  }
+
+  remove(line: readonly unknown[]): void {
+    this.addDigest(lineDigest(line), -1);
   }
 
   digest(): string {
-    this.hash.update(this.buffer);
-    this.buffer = '';
-    return this.hash.digest('hex');
+    this.carry();
+    let hex = '';
+    for (let w = 0; w < WORDS; w++) hex += this.words[w]!.toString(16).padStart(8, '0');
+    return hex;
   }
+
+  private addDigest(digest: Buffer, sign: 1 | -1): void {
+    const words = this.words;
+    for (let w = 0; w < WORDS; w++) words[w] = words[w]! + sign * digest.readUInt32BE(w * 4);
+    if (++this.pending === CARRY_EVERY) this.carry();
+  }
+
+  /** Carries each word's overflow (or borrow) into the next more significant one, modulo 2^256. */
+  private carry(): void {
+    const words = this.words;
+    let carry = 0;
+    for (let w = WORDS - 1; w >= 0; w--) {
+      const v = words[w]! + carry;
+      carry = Math.floor(v / WORD);
+      words[w] = v - carry * WORD;
+    }
+    this.pending = 0;
+  }
+}
+
+/** SHA-256 of one canonical line's JSON (UTF-8, no newline). */
+function lineDigest(line: readonly unknown[]): Buffer {
+  return hash('sha256', JSON.stringify(line), 'buffer') as unknown as Buffer;
 }
 
 /**
@@ -54,7 +94,7 @@ export class ContentHasher {
  * while it reads the same rows; the cloud side (simulator, tests) uses this.
  */
 export function hashAccessSource(source: AccessSource): string {
-  const hasher = new ContentHasher();
+  const hasher = new StateHash();
   if (source.site) hasher.add(canonicalLine.site(source.site));
   for (const d of source.doors()) hasher.add(canonicalLine.door(d));
   for (const h of source.holidays()) hasher.add(canonicalLine.holiday(h));
@@ -66,5 +106,5 @@ export function hashAccessSource(source: AccessSource): string {
   return hasher.digest();
 }
 
-/** The hash of the empty state (sha-256 of nothing). */
-export const EMPTY_STATE_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+/** The hash of the empty state: the sum of no lines. */
+export const EMPTY_STATE_HASH = '0'.repeat(64);

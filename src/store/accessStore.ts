@@ -2,12 +2,16 @@
  * The access model in SQLite: batches applied in one durable transaction, reads for the CLI
  * and the index compiler, use counts and lockdown state.
  */
+import type { AccessIndex } from '../access/accessIndex.js';
 import type { AccessSource } from '../access/accessSource.js';
+import { compileIndex } from '../access/compileIndex.js';
+import { hashAccessSource, StateHash } from '../access/contentHash.js';
 import type { Credential, Door, Holding, Holiday, Key, KeyDoor, Person, Schedule, Site } from '../access/model.js';
 import type { PinHasher } from '../access/pinDigest.js';
 import { GatewayError, isGatewayError } from '../gatewayError.js';
 import { parseBatch, type BatchOp } from './batchOp.js';
 import { BatchApplier, danglingReference, type BatchSource } from './batchApply.js';
+import { RecordLines } from './changedRecords.js';
 import { durableTransaction, type Db } from './database.js';
 import * as rows from './rows.js';
 import { createIndexes, dropSecondaryIndexes, type SecondaryIndex } from './secondaryIndexes.js';
@@ -36,8 +40,12 @@ export interface StoreCounts {
   doors: number; holidays: number; schedules: number; keys: number; people: number; holdings: number; credentials: number;
 }
 
+/** the meta key of the content hash of the stored model, kept current by every batch */
+const CONTENT_HASH = 'content_hash';
+
 export class AccessStore {
   private applier: BatchApplier | null = null;
+  private recordLines: RecordLines | null = null;
 
   constructor(
     private readonly db: Db,
@@ -47,6 +55,11 @@ export class AccessStore {
   private get batchApplier(): BatchApplier {
     this.applier ??= new BatchApplier(this.db);
     return this.applier;
+  }
+
+  private get lines(): RecordLines {
+    this.recordLines ??= new RecordLines(this.db);
+    return this.recordLines;
   }
 
   /** Validates and applies raw operations in one transaction. All or nothing. */
@@ -59,8 +72,10 @@ export class AccessStore {
     try {
       return durableTransaction(this.db, () => {
         const { runtime, indexes } = options.replace ? this.clearForSnapshot() : { runtime: null, indexes: [] };
+        const hash = runtime ? null : this.hashUpdate(ops);
         this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher, ...(runtime ? { fresh: true } : {}) });
         if (runtime) this.finishSnapshot(runtime, indexes, ops);
+        else this.setMeta(CONTENT_HASH, hash!.after());
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));
         options.beforeCommit?.();
@@ -114,6 +129,28 @@ export class AccessStore {
 
   revision(): number {
     return Number(this.getMeta('revision') ?? 0);
+  }
+
+  /**
+   * The content hash of the stored model (contentHash.ts). Every batch updates it from the
+   * records it changed; after a snapshot, or in a file from before it was kept, it is computed
+   * from every record once (compile() keeps what its compile computed).
+   */
+  contentHash(): string {
+    return this.getMeta(CONTENT_HASH) ?? this.snapshot(hashAccessSource);
+  }
+
+  /** The decision index of the stored model; a content hash it had to compute is kept. */
+  compile(): AccessIndex {
+    const known = this.getMeta(CONTENT_HASH) !== undefined;
+    const index = this.snapshot(compileIndex);
+    if (!known) this.rememberContentHash(index.hash);
+    return index;
+  }
+
+  /** Keeps a content hash computed from every record of the current model (a snapshot's compile). */
+  rememberContentHash(hash: string): void {
+    this.setMeta(CONTENT_HASH, hash);
   }
 
   isEmpty(): boolean {
@@ -225,9 +262,11 @@ export class AccessStore {
   /** Runs `read` against one consistent view of the store (one read transaction). */
   snapshot<T>(read: (source: AccessSource) => T): T {
     return this.db.transaction(() => {
+      const hash = this.getMeta(CONTENT_HASH);
       const source: AccessSource = {
         site: this.site(),
         revision: this.revision(),
+        ...(hash === undefined ? {} : { hash }),
         doors: () => this.doors(),
         holidays: () => this.holidays(),
         schedules: () => this.schedules(),
@@ -275,7 +314,7 @@ export class AccessStore {
     for (const table of ['credential_uses', 'door_modes', 'credentials', 'holdings', 'key_doors', 'people', 'keys', 'schedules', 'holidays', 'doors']) {
       this.db.prepare(`DELETE FROM ${table}`).run();
     }
-    this.db.prepare("DELETE FROM meta WHERE key = 'site'").run();
+    this.db.prepare("DELETE FROM meta WHERE key IN ('site', ?)").run(CONTENT_HASH);
     return runtime;
   }
 
@@ -284,6 +323,23 @@ export class AccessStore {
     for (const [id, uses, personId] of runtime.uses) use.run(id, uses, id, personId);
     const mode = this.db.prepare('INSERT INTO door_modes(door_id, locked_down) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM doors WHERE id = ?)');
     for (const [id, locked] of runtime.modes) mode.run(id, locked, id);
+  }
+
+  /**
+   * Reads the lines of the records `ops` will change, before they apply (inside the batch's
+   * transaction); after() is the hash once they have: the hash before, minus those lines as they
+   * were, plus them as they are.
+   */
+  private hashUpdate(ops: readonly BatchOp[]): { after: () => string } {
+    const sum = StateHash.from(this.contentHash());
+    const changed = this.lines.changedBy(ops);
+    for (const line of this.lines.lines(changed)) sum.remove(line);
+    return {
+      after: () => {
+        for (const line of this.lines.lines(changed)) sum.add(line);
+        return sum.digest();
+      },
+    };
   }
 
   private getMeta(key: string): string | undefined {

@@ -7,7 +7,7 @@
  */
 import type { AccessIndex } from '../access/accessIndex.js';
 import type { BatchOp } from '../access/batchOpSchema.js';
-import { compileIndex, withRuntimeState } from '../access/compileIndex.js';
+import { withRuntimeState } from '../access/compileIndex.js';
 import { GatewayError } from '../gatewayError.js';
 import type { AccessStore } from './accessStore.js';
 import type { IndexCompileThread } from './parallelCompile.js';
@@ -30,7 +30,7 @@ export interface RulesChange {
 type CheckedChange = Pick<RulesChange, 'replace' | 'revision' | 'hash'>;
 
 export function applyRulesChange(store: AccessStore, change: RulesChange): AccessIndex {
-  const check = checkedCompile(change, () => store.snapshot(compileIndex));
+  const check = checkedCompile(change, () => store.compile());
   store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
   return check.compiled();
 }
@@ -61,12 +61,14 @@ export function applyStagedSnapshot(store: AccessStore, stagingPath: string, cha
     const compile = (): AccessIndex => {
       if (started) {
         try {
-          return withRuntimeState(thread!.take(), { revision: store.revision(), lockdown: store.lockdown(), uses: () => store.uses() });
+          const index = withRuntimeState(thread!.take(), { revision: store.revision(), lockdown: store.lockdown(), uses: () => store.uses() });
+          store.rememberContentHash(index.hash);
+          return index;
         } catch (err) {
           options.onCompileFallback?.((err as Error).message);
         }
       }
-      return store.snapshot(compileIndex);
+      return store.compile();
     };
     const check = checkedCompile(change, compile);
     store.replaceFromStaging(stagingPath, { revision: change.revision, beforeCommit: check.run });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { pino } from 'pino';
+import { EMPTY_STATE_HASH } from '../../src/access/contentHash.js';
 import { CloudConfigSchema } from '../../src/cloud/cloudConfig.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SyncRequest } from '../../src/cloud/messages.js';
 import { StateSync, type SyncTarget } from '../../src/cloud/stateSync.js';
@@ -21,7 +22,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const EMPTY_HASH = EMPTY_STATE_HASH;
 
 /** `target`: what replaces the gateway's own apply (the default target) in a test. */
 async function setup(t: Test, sync: Record<string, unknown> = {}, target: (f: GatewayFixture) => Partial<SyncTarget> = () => ({})) {
