@@ -84,6 +84,8 @@ export interface AccessIndex {
 
   /** by person number; packed, because 200,000 strings would be cloned one by one between threads */
   readonly personIds: PackedStrings;
+  /** how many of personIds, from the first, are in ascending byte order (a patch appends new people) */
+  readonly sortedPeople: number;
   /** HOLDING numbers per holding, grouped by person */
   readonly holdings: Float64Array;
 

@@ -34,7 +34,7 @@ class Column<T extends Int32Array | Float64Array> {
 }
 
 /** The use-limited credentials' ids in ascending byte order (a source yields them in id order; any other is sorted). */
-function packLimited(ids: string[], credential: number[]): { ids: PackedStrings; credential: Int32Array } {
+export function packLimited(ids: string[], credential: number[]): { ids: PackedStrings; credential: Int32Array } {
   const packed = PackedStrings.of(ids);
   if (packed.sorted()) return { ids: packed, credential: Int32Array.from(credential) };
   const order = ids.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(ids[a]!), Buffer.from(ids[b]!)));
@@ -114,8 +114,10 @@ export function compileIndex(source: AccessSource): AccessIndex {
   // people
   const personIndex = new Map<string, number>();
   const people: Person[] = [];
+  let sortedPeople = 0;
   for (const p of source.people()) {
     hasher?.add(canonicalLine.person(p));
+    if (sortedPeople === people.length && (sortedPeople === 0 || people[sortedPeople - 1]!.id < p.id)) sortedPeople++;
     personIndex.set(p.id, people.length);
     people.push(p);
   }
@@ -251,6 +253,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
     limitedIds: limited.ids,
     limitedCredential: limited.credential,
     personIds: PackedStrings.of(people.map((p) => p.id)),
+    sortedPeople,
     holdings,
     keyIds,
     keyDoorSet,

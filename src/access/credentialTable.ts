@@ -101,6 +101,51 @@ export class CredentialTable {
     }
   }
 
+  /**
+   * A copy to change (indexPatch.ts) while this one keeps serving: the same slots, and the entry
+   * heap with room for `reserve` more bytes (removed entries' bytes stay until the next compile).
+   */
+  clone(reserve: number): CredentialTable {
+    const copy = Object.create(CredentialTable.prototype) as CredentialTable;
+    copy.slots = this.slots.slice();
+    copy.mask = this.mask;
+    copy.keys = Buffer.alloc(this.keyLength + reserve);
+    this.keys.copy(copy.keys, 0, 0, this.keyLength);
+    copy.keyLength = this.keyLength;
+    copy.count = this.count;
+    return copy;
+  }
+
+  /**
+   * Takes (kind, value) out; returns its credential number, or -1 if it was not there. The slots
+   * after it move back into the gap (linear probing without tombstones: find stays one probe run).
+   */
+  remove(kind: KindCode, value: string): number {
+    const hash = valueHash(kind, value);
+    const credential = this.find(kind, value, hash);
+    if (credential === -1) return -1;
+    const slots = this.slots;
+    const mask = this.mask;
+    let gap = hash & mask;
+    while (slots[gap * SLOT + 1] !== credential || slots[gap * SLOT] !== hash) gap = (gap + 1) & mask;
+    let at = gap;
+    for (;;) {
+      at = (at + 1) & mask;
+      const h = slots[at * SLOT]!;
+      if (h === EMPTY) break;
+      // an entry may fill the gap only if its home slot is not between the gap and where it sits
+      const home = h & mask;
+      const fits = gap <= at ? home <= gap || home > at : home <= gap && home > at;
+      if (fits) {
+        slots.copyWithin(gap * SLOT, at * SLOT, at * SLOT + SLOT);
+        gap = at;
+      }
+    }
+    slots.fill(0, gap * SLOT, gap * SLOT + SLOT);
+    this.count--;
+    return credential;
+  }
+
   /** Gives back memory reserved for growth once the table is complete. */
   seal(): void {
     this.keys = Buffer.from(this.keys.subarray(0, this.keyLength));

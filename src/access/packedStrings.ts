@@ -22,6 +22,20 @@ export class PackedStrings {
     return new PackedStrings(bytes, ends);
   }
 
+  /** These strings and then `more`: a copy of the bytes, not a decode and encode of every string. */
+  concat(more: readonly string[]): PackedStrings {
+    if (more.length === 0) return this;
+    const tail = PackedStrings.of(more);
+    const base = this.ends.length === 0 ? 0 : this.ends[this.ends.length - 1]!;
+    const bytes = Buffer.allocUnsafeSlow(base + tail.bytes.length);
+    this.bytes.copy(bytes, 0, 0, base);
+    tail.bytes.copy(bytes, base);
+    const ends = new Int32Array(this.ends.length + more.length);
+    ends.set(this.ends);
+    for (let i = 0; i < more.length; i++) ends[this.ends.length + i] = base + tail.ends[i]!;
+    return new PackedStrings(bytes, ends);
+  }
+
   /** Makes a structured clone (its prototype lost in postMessage) a PackedStrings again. */
   static revive(clone: PackedStrings): PackedStrings {
     const revived = Object.setPrototypeOf(clone, PackedStrings.prototype) as PackedStrings;
@@ -42,13 +56,14 @@ export class PackedStrings {
 
   /**
    * The position of `s`, or -1; for strings packed in ascending byte order (SQLite's BINARY
-   * collation, the order the store reads ids in), which `sorted()` checks.
+   * collation, the order the store reads ids in), which `sorted()` checks; or for the first
+   * `count` of them, when only those are sorted.
    */
-  indexOfSorted(s: string): number {
+  indexOfSorted(s: string, count = this.ends.length): number {
     const needle = Buffer.from(s);
     const bytes = this.bytes;
     let lo = 0;
-    let hi = this.ends.length - 1;
+    let hi = count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const order = needle.compare(bytes, mid === 0 ? 0 : this.ends[mid - 1]!, this.ends[mid]!);

@@ -6,6 +6,8 @@ import type { AccessIndex } from '../access/accessIndex.js';
 import type { AccessSource } from '../access/accessSource.js';
 import { compileIndex } from '../access/compileIndex.js';
 import { hashAccessSource, StateHash } from '../access/contentHash.js';
+import { patchIndex, type IndexChanges } from '../access/indexPatch.js';
+import type { Entity } from '../access/batchOpSchema.js';
 import type { Credential, Door, Holding, Holiday, Key, KeyDoor, Person, Schedule, Site } from '../access/model.js';
 import type { PinHasher } from '../access/pinDigest.js';
 import { GatewayError, isGatewayError } from '../gatewayError.js';
@@ -31,9 +33,16 @@ export interface ApplyOptions {
   replace?: boolean;
   /**
    * Runs inside the transaction after the operations, before the commit (e.g. a hash check
-   * against the result); throwing rolls everything back.
+   * against the result); throwing rolls everything back. It is told what changed, for a patch of
+   * the decision index (null for a snapshot: everything did).
    */
-  beforeCommit?: () => void;
+  beforeCommit?: (changes: BatchChanges | null) => void;
+}
+
+/** What a batch changed: the entities it touched, and what patching them into an index takes. */
+export interface BatchChanges {
+  entities: Entity[];
+  index: IndexChanges;
 }
 
 export interface StoreCounts {
@@ -72,13 +81,13 @@ export class AccessStore {
     try {
       return durableTransaction(this.db, () => {
         const { runtime, indexes } = options.replace ? this.clearForSnapshot() : { runtime: null, indexes: [] };
-        const hash = runtime ? null : this.hashUpdate(ops);
+        const update = runtime ? null : this.changesOf(ops);
         this.batchApplier.apply(ops, { source: options.source, pinHasher: this.pinHasher, ...(runtime ? { fresh: true } : {}) });
         if (runtime) this.finishSnapshot(runtime, indexes, ops);
-        else this.setMeta(CONTENT_HASH, hash!.after());
+        else this.setMeta(CONTENT_HASH, update!.hashAfter());
         const revision = options.revision ?? this.revision() + 1;
         this.setMeta('revision', String(revision));
-        options.beforeCommit?.();
+        options.beforeCommit?.(update?.changes ?? null);
         return { revision, applied: ops.length };
       });
     } catch (err) {
@@ -206,7 +215,7 @@ export class AccessStore {
 
   /** Credentials in id order. Rows are read as arrays (`raw`): the compiler reads a million of them. */
   *credentials(personId?: string): Iterable<Credential> {
-    const columns = 'id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key';
+    const columns = rows.CREDENTIAL_COLUMNS;
     const stmt = personId === undefined
       ? this.db.prepare(`SELECT ${columns} FROM credentials ORDER BY id`).raw().iterate()
       : this.db.prepare(`SELECT ${columns} FROM credentials WHERE person_id = ? ORDER BY id`).raw().iterate(personId);
@@ -216,6 +225,30 @@ export class AccessStore {
   person(id: string): Person | undefined {
     const r = this.db.prepare('SELECT * FROM people WHERE id = ?').get(id) as rows.PersonRow | undefined;
     return r && rows.personFromRow(r);
+  }
+
+  credential(id: string): Credential | undefined {
+    const r = this.db.prepare(`SELECT ${rows.CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?`).raw().get(id) as rows.CredentialArray | undefined;
+    return r && rows.credentialFromArray(r);
+  }
+
+  /** The people whose host is `hostId`. */
+  guestsOf(hostId: string): string[] {
+    return this.db.prepare('SELECT id FROM people WHERE host_id = ?').pluck().all(hostId) as string[];
+  }
+
+  /**
+   * The index of the state inside a batch's transaction (`beforeCommit`) patched from `previous`,
+   * the index of the state before the batch (indexPatch.ts).
+   */
+  patch(previous: AccessIndex, changes: IndexChanges): AccessIndex {
+    const hash = this.getMeta(CONTENT_HASH)!;
+    return patchIndex(previous, changes, {
+      hash, revision: this.revision(), lockdown: this.lockdown(), uses: () => this.uses(),
+      person: (id) => this.person(id), guestsOf: (id) => this.guestsOf(id), holdings: (id) => this.holdings(id),
+      credentials: (id) => this.credentials(id), credential: (id) => this.credential(id), keys: () => this.keys(),
+      counts: () => this.counts(),
+    });
   }
 
   *uses(): Iterable<readonly [string, number]> {
@@ -326,16 +359,17 @@ export class AccessStore {
   }
 
   /**
-   * Reads the lines of the records `ops` will change, before they apply (inside the batch's
-   * transaction); after() is the hash once they have: the hash before, minus those lines as they
-   * were, plus them as they are.
+   * Reads what `ops` will change before they apply (inside the batch's transaction): the records'
+   * lines, and what an index patch needs. hashAfter() is the hash once they have applied: the
+   * hash before, minus those lines as they were, plus them as they are.
    */
-  private hashUpdate(ops: readonly BatchOp[]): { after: () => string } {
+  private changesOf(ops: readonly BatchOp[]): { changes: BatchChanges; hashAfter: () => string } {
     const sum = StateHash.from(this.contentHash());
     const changed = this.lines.changedBy(ops);
     for (const line of this.lines.lines(changed)) sum.remove(line);
     return {
-      after: () => {
+      changes: { entities: [...changed.keys()], index: this.lines.indexChanges(changed) },
+      hashAfter: () => {
         for (const line of this.lines.lines(changed)) sum.add(line);
         return sum.digest();
       },

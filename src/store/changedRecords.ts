@@ -12,15 +12,14 @@
  */
 import type { Entity } from '../access/batchOpSchema.js';
 import { canonicalLine } from '../access/contentHash.js';
-import type { Site } from '../access/model.js';
+import type { IndexChanges } from '../access/indexPatch.js';
+import type { Credential, Site } from '../access/model.js';
 import type { BatchOp } from './batchOp.js';
 import type { Db } from './database.js';
 import * as rows from './rows.js';
 
 /** entity → ids (a holding's id is `personId/keyId`: ids never contain `/`) */
 export type ChangedRecords = Map<Entity, Set<string>>;
-
-const CREDENTIAL_COLUMNS = 'id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key';
 
 export class RecordLines {
   private readonly s;
@@ -36,11 +35,12 @@ export class RecordLines {
       keyDoors: p('SELECT * FROM key_doors WHERE key_id = ? ORDER BY position'),
       person: p('SELECT * FROM people WHERE id = ?'),
       holding: p('SELECT person_id, key_id, valid_from, valid_until FROM holdings WHERE person_id = ? AND key_id = ?').raw(),
-      credential: p(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?`).raw(),
+      credential: p(`SELECT ${rows.CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?`).raw(),
       keysOfDoor: p('SELECT DISTINCT key_id FROM key_doors WHERE door_id = ?').pluck(),
       holdersOfKey: p('SELECT person_id FROM holdings WHERE key_id = ?').pluck(),
       keysOfPerson: p('SELECT key_id FROM holdings WHERE person_id = ?').pluck(),
       credentialsOfPerson: p('SELECT id FROM credentials WHERE person_id = ?').pluck(),
+      credentialValue: p('SELECT kind, value FROM credentials WHERE id = ?'),
     };
   }
 
@@ -98,6 +98,19 @@ export class RecordLines {
       }
     }
     return lines;
+  }
+
+  /**
+   * What the decision index needs to patch these changes in (indexPatch.ts), read before they
+   * apply: the people whose record or holdings change, and each changed credential's lookup value
+   * (null: it does not exist yet).
+   */
+  indexChanges(changed: ChangedRecords): IndexChanges {
+    const people = new Set(changed.get('person') ?? []);
+    for (const holding of changed.get('holding') ?? []) people.add(holding.slice(0, holding.indexOf('/')));
+    const credentials = new Map<string, { kind: Credential['kind']; value: string } | null>();
+    for (const id of changed.get('credential') ?? []) credentials.set(id, (this.s.credentialValue.get(id) as { kind: Credential['kind']; value: string } | undefined) ?? null);
+    return { people, credentials };
   }
 
   private line(entity: Entity, id: string): unknown[] | null {

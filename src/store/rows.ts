@@ -39,6 +39,8 @@ export function personFromRow(r: PersonRow): Person {
 
 
 /** A credentials row as a `raw()` array, in the column order AccessStore.credentials selects. */
+/** the columns of a credential, in CredentialArray's order */
+export const CREDENTIAL_COLUMNS = 'id, person_id, kind, value, status, valid_from, valid_until, use_limit, duress, label, public_key';
 export type CredentialArray = [string, string, string, string, string, number | null, number | null, number | null, number, string | null, string | null];
 
 export function credentialFromArray(r: CredentialArray): Credential {
