@@ -62,3 +62,13 @@ export function unpackIndex(packed: PackedIndex): AccessIndex {
   PackedStrings.revive(raw.limitedIds as PackedStrings);
   return { ...(raw as unknown as Omit<AccessIndex, 'zone'>), zone: new ZoneClock(raw.timeZone) };
 }
+
+/**
+ * A deep copy sharing no buffer with `index`: what the rules worker sends (transferred) while it
+ * keeps `index` to patch the next delta into (indexPatch.ts).
+ */
+export function copyIndex(index: AccessIndex): AccessIndex {
+  const { zone, ...rest } = index;
+  void zone;
+  return unpackIndex({ index: structuredClone(rest) });
+}

@@ -9,7 +9,8 @@ import type { AccessIndex } from '../access/accessIndex.js';
 import type { BatchOp } from '../access/batchOpSchema.js';
 import { withRuntimeState } from '../access/compileIndex.js';
 import { GatewayError } from '../gatewayError.js';
-import type { AccessStore } from './accessStore.js';
+import { patchable } from '../access/indexPatch.js';
+import type { AccessStore, BatchChanges } from './accessStore.js';
 import type { IndexCompileThread } from './parallelCompile.js';
 
 export interface RulesChange {
@@ -29,8 +30,36 @@ export interface RulesChange {
 /** what the result of a change is checked against */
 type CheckedChange = Pick<RulesChange, 'replace' | 'revision' | 'hash'>;
 
-export function applyRulesChange(store: AccessStore, change: RulesChange): AccessIndex {
-  const check = checkedCompile(change, () => store.compile());
+export interface ChangeApplyOptions {
+  /**
+   * The index of the state before this change, if the caller has it (the rules worker keeps the
+   * last one it built): a delta of people, holdings and credentials is patched into it
+   * (indexPatch.ts) instead of compiling the whole state. Ignored unless it is of the store's
+   * current revision and hash.
+   */
+  previous?: AccessIndex | null;
+  /** how the index was built: 'patched', 'compiled', or why a patch was given up */
+  onBuilt?: (how: string) => void;
+}
+
+export function applyRulesChange(store: AccessStore, change: RulesChange, options: ChangeApplyOptions = {}): AccessIndex {
+  const { previous: candidate = null, onBuilt } = options;
+  const previous = candidate !== null && !change.replace && candidate.revision === store.revision() && candidate.hash === store.contentHash() ? candidate : null;
+  const check = checkedCompile(change, (changes) => {
+    if (previous === null || changes === null || !patchable(previous, changes.entities)) {
+      onBuilt?.('compiled');
+      return store.compile();
+    }
+    try {
+      const index = store.patch(previous, changes.index);
+      onBuilt?.('patched');
+      return index;
+    } catch (err) {
+      // the previous index does not hold what the store did: a compile does not depend on it
+      onBuilt?.(`compiled, the patch failed: ${(err as Error).message}`);
+      return store.compile();
+    }
+  });
   store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
   return check.compiled();
 }
@@ -79,11 +108,11 @@ export function applyStagedSnapshot(store: AccessStore, stagingPath: string, cha
 }
 
 /** The check before the commit: compile the result and compare its hash with the cloud's. */
-function checkedCompile(change: CheckedChange, compile: () => AccessIndex): { run: () => void; compiled: () => AccessIndex } {
+function checkedCompile(change: CheckedChange, compile: (changes: BatchChanges | null) => AccessIndex): { run: (changes?: BatchChanges | null) => void; compiled: () => AccessIndex } {
   let compiled: AccessIndex | null = null;
   return {
-    run: () => {
-      const index = compile();
+    run: (changes = null) => {
+      const index = compile(changes);
       if (index.hash !== change.hash) {
         throw new GatewayError('HASH_MISMATCH', `the result has content hash ${index.hash}, the cloud expected ${change.hash}; rolled back`, {
           entity: change.replace ? 'snapshot' : 'delta',

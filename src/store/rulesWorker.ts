@@ -7,7 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOp } from '../access/batchOpSchema.js';
-import { packIndex } from '../access/indexTransfer.js';
+import type { AccessIndex } from '../access/accessIndex.js';
+import { copyIndex, packIndex } from '../access/indexTransfer.js';
 import { createPinHasher } from '../access/pinDigest.js';
 import { isGatewayError } from '../gatewayError.js';
 import { AccessStore } from './accessStore.js';
@@ -36,6 +37,12 @@ const reply = (message: RulesWorkerReply, transfer: ArrayBuffer[] = []) => port.
 const staging = new SnapshotStaging(`${dbPath}-staging`, pinHasher);
 /** a snapshot for which the scratch file could not be made: applied the direct way */
 let stagingFailedFor: string | null = null;
+/**
+ * The index of the last change applied here. The doors get a copy; the next delta is patched
+ * into this one (indexPatch.ts). A snapshot replaces everything, so it is let go when one starts
+ * arriving: a million-credential site would otherwise be held twice while the next is built.
+ */
+let current: AccessIndex | null = null;
 
 function stage(snapshotId: string): void {
   if (staging.snapshotId === null && stagingFailedFor !== snapshotId) {
@@ -60,6 +67,7 @@ port.on('message', (request: RulesWorkerRequest) => {
       staged = [];
       return;
     case 'stageChunk':
+      current = null;
       chunks.put(request.snapshotId, request.chunkIndex, request.operations);
       stage(request.snapshotId);
       return;
@@ -89,9 +97,10 @@ port.on('message', (request: RulesWorkerRequest) => {
         } else {
           const operations = snapshot === undefined ? staged : chunks.take(snapshot.snapshotId, snapshot.chunkCount);
           staged = [];
-          index = applyRulesChange(store, { ...change, operations });
+          index = applyRulesChange(store, { ...change, operations }, { previous: current, onBuilt: (how) => (compile = `here, ${how}`) });
         }
-        const { packed, transfer } = packIndex(index);
+        current = index;
+        const { packed, transfer } = packIndex(copyIndex(index));
         reply({ type: 'applied', id: request.id, packed, ms: performance.now() - started, sentAt: Date.now(), compile }, transfer);
       } catch (err) {
         const e = err as Error;

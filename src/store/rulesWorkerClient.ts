@@ -111,7 +111,7 @@ export class RulesWorker {
       const started = performance.now();
       const index = unpackIndex(reply.packed);
       const timing = { workerMs: Math.round(reply.ms), transferMs: Date.now() - reply.sentAt, unpackMs: Math.round(performance.now() - started), compile: reply.compile };
-      if (reply.compile.includes('failed')) this.log.warn(timing, 'the rules worker applied a change, without its compile thread');
+      if (reply.compile.includes('failed')) this.log.warn(timing, 'the rules worker applied a change, but compiled the whole index itself (see compile)');
       else this.log.debug(timing, 'the rules worker applied a change');
       pending.resolve(index);
     } else {

@@ -5,6 +5,10 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { decide } from '../../src/access/decide.js';
+import { createPinHasher } from '../../src/access/pinDigest.js';
+import { AccessStore } from '../../src/store/accessStore.js';
+import { openDatabase } from '../../src/store/database.js';
 import { RulesWorker } from '../../src/store/rulesWorkerClient.js';
 import { CloudState } from '../fixtures/cloudState.js';
 import { gatewayFixture } from '../fixtures/gatewayFixture.js';
@@ -125,4 +129,38 @@ t.test('a snapshot that hands a used one-time PIN to someone else gives it a fre
   await f.gateway.applyCloudChangeInWorker({ operations: v2!.operations, replace: true, revision: 2, hash: cloud.hash() });
   t.ok(f.gateway.evaluate(pin('135790')).grant, "bob's PIN is new to him");
   t.notOk(f.gateway.evaluate(pin('975310')).grant, "ann's used PIN stays used");
+});
+
+t.test('a delta of people is patched into the index the worker kept; one after a change it did not make is compiled', async (t) => {
+  const dir = t.testdir();
+  const lines: Array<{ compile?: string }> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { compile?: string }) });
+  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger });
+  t.teardown(() => worker.stop());
+  const cloud = new CloudState(t);
+  cloud.change([...smallSite(), ...people(0, 50)]);
+  const [chunk] = cloud.snapshot('s1');
+  await worker.apply({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  const built = () => lines.filter((l) => l.compile !== undefined).at(-1)!.compile;
+
+  const delta = cloud.change([del('person', { id: 'p7' }), ...people(50, 60), up('person', { id: 'p3', name: 'Renamed' })]);
+  const patched = await worker.apply({ ...delta, replace: false, revision: delta.toVersion });
+  t.equal(built(), 'here, patched');
+  t.equal(patched.hash, cloud.hash());
+  const at = Date.UTC(2026, 5, 1, 12);
+  t.equal(decide(patched, { doorId: 'lobby', kind: 'card', value: '26:9:8' }, at).reason, 'unknown_credential', 'p7 is gone');
+  t.equal(decide(patched, { doorId: 'lobby', kind: 'card', value: '26:9:55' }, at).reason, 'granted', 'p54 arrived');
+  t.equal(patched.counts.people, 59);
+
+  // a change made on another connection (the doors' thread): the kept index is of an older revision
+  const db = openDatabase(join(dir, 'rules.db'));
+  t.teardown(() => db.close());
+  const store = new AccessStore(db, createPinHasher(TEST_SECRET));
+  const local = up('person', { id: 'local', name: 'Local' });
+  store.applyBatch([local], { source: 'cloud' });
+  const next = cloud.change([local, up('person', { id: 'p4', name: 'Renamed too' })]);
+  const compiled = await worker.apply({ ...next, replace: false, revision: store.revision() + 1 });
+  t.equal(built(), 'here, compiled', 'not patched into the index from before that change');
+  t.equal(compiled.counts.people, 60);
+  t.equal(compiled.hash, cloud.hash());
 });
