@@ -26,7 +26,7 @@ import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
 import { buildSerialDoors } from './hardware/serialDoors.js';
 import { CloudLink, type GatewayControl } from './cloud/cloudLink.js';
-import { applyRulesChange, type RulesChange } from './store/rulesChange.js';
+import { applyRulesChange, indexBuilder, type RulesChange } from './store/rulesChange.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { RulesWorker } from './store/rulesWorkerClient.js';
 import { StagedChunks } from './store/stagedChunks.js';
@@ -306,16 +306,21 @@ export class Gateway {
   }
 
   /**
-   * Applies a local batch of model changes in one transaction, then swaps in the recompiled
-   * index. Refused (CLOUD_MANAGED) on a cloud-managed gateway: the cloud owns its revisions.
+   * Applies a local batch of model changes in one transaction, then swaps in its index (patched
+   * or compiled inside the transaction, as a cloud change's). Refused (CLOUD_MANAGED) on a cloud-managed gateway: the cloud owns its revisions.
    */
   applyBatch(raw: unknown, options: ApplyOptions): { revision: number; hash: string } {
     const r = this.r;
     if (this.cloudManaged && options.source === 'local') {
       throw new GatewayError('CLOUD_MANAGED', 'this gateway takes its rules from the cloud: change them in the cloud, not locally', { hint: 'or set cloud.enabled: false' });
     }
-    const { revision } = r.store.applyBatch(raw, options);
-    r.index = this.compile(r.store);
+    const build = indexBuilder(r.store, r.index);
+    let index: AccessIndex | null = null;
+    const { revision } = r.store.applyBatch(raw, { ...options, beforeCommit: (changes) => {
+      options.beforeCommit?.(changes);
+      index = build(changes);
+    } });
+    r.index = index ?? this.compile(r.store);
     r.doors.refreshRules();
     return { revision, hash: r.index.hash };
   }
@@ -328,12 +333,14 @@ export class Gateway {
 
   /**
    * A snapshot or delta from the cloud, in one transaction that commits only if the result has
-   * the cloud's content hash (HASH_MISMATCH otherwise: nothing changed). The index compiled inside
-   * the transaction is then swapped in, and the doors re-read their rules.
+   * the cloud's content hash (HASH_MISMATCH otherwise: nothing changed). The index built inside
+   * the transaction (a delta of people, holdings and credentials patched into the current one,
+   * which patching leaves as it is; otherwise compiled) is then swapped in, and the doors re-read
+   * their rules.
    */
   applyCloudChange(change: RulesChange): { revision: number; hash: string } {
     const r = this.r;
-    r.index = applyRulesChange(r.store, change);
+    r.index = applyRulesChange(r.store, change, { previous: r.index });
     r.doors.refreshRules();
     return this.applied();
   }

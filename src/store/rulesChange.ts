@@ -43,15 +43,26 @@ export interface ChangeApplyOptions {
 }
 
 export function applyRulesChange(store: AccessStore, change: RulesChange, options: ChangeApplyOptions = {}): AccessIndex {
-  const { previous: candidate = null, onBuilt } = options;
-  const previous = candidate !== null && !change.replace && candidate.revision === store.revision() && candidate.hash === store.contentHash() ? candidate : null;
-  const check = checkedCompile(change, (changes) => {
-    if (previous === null || changes === null || !patchable(previous, changes.entities)) {
+  const build = indexBuilder(store, change.replace ? null : (options.previous ?? null), options.onBuilt);
+  const check = checkedCompile(change, build);
+  store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
+  return check.compiled();
+}
+
+/**
+ * What builds the index of a batch inside its transaction (`beforeCommit`): `previous` patched
+ * with the batch's changes when it can be (indexPatch.ts), a compile otherwise. Made before the
+ * batch applies: `previous` is used only if it is the index of the store's state at that moment.
+ */
+export function indexBuilder(store: AccessStore, previous: AccessIndex | null, onBuilt?: (how: string) => void): (changes: BatchChanges | null) => AccessIndex {
+  const base = previous !== null && previous.revision === store.revision() && previous.hash === store.contentHash() ? previous : null;
+  return (changes) => {
+    if (base === null || changes === null || !patchable(base, changes.entities)) {
       onBuilt?.('compiled');
       return store.compile();
     }
     try {
-      const index = store.patch(previous, changes.index);
+      const index = store.patch(base, changes.index);
       onBuilt?.('patched');
       return index;
     } catch (err) {
@@ -59,9 +70,7 @@ export function applyRulesChange(store: AccessStore, change: RulesChange, option
       onBuilt?.(`compiled, the patch failed: ${(err as Error).message}`);
       return store.compile();
     }
-  });
-  store.applyOperations(change.operations, { source: 'cloud', revision: change.revision, replace: change.replace, beforeCommit: check.run });
-  return check.compiled();
+  };
 }
 
 export interface StagedApplyOptions {
