@@ -39,10 +39,14 @@ export interface ApplyOptions {
   beforeCommit?: (changes: BatchChanges | null) => void;
 }
 
-/** What a batch changed: the entities it touched, and what patching them into an index takes. */
+/**
+ * What a batch changed: the entities it touched, what patching them into an index takes, and the
+ * state it changed (an index may be patched only if it is the index of that state).
+ */
 export interface BatchChanges {
   entities: Entity[];
   index: IndexChanges;
+  before: { revision: number; hash: string };
 }
 
 export interface StoreCounts {
@@ -364,11 +368,12 @@ export class AccessStore {
    * hash before, minus those lines as they were, plus them as they are.
    */
   private changesOf(ops: readonly BatchOp[]): { changes: BatchChanges; hashAfter: () => string } {
-    const sum = StateHash.from(this.contentHash());
+    const hash = this.contentHash();
+    const sum = StateHash.from(hash);
     const changed = this.lines.changedBy(ops);
     for (const line of this.lines.lines(changed)) sum.remove(line);
     return {
-      changes: { entities: [...changed.keys()], index: this.lines.indexChanges(changed) },
+      changes: { entities: [...changed.keys()], index: this.lines.indexChanges(changed), before: { revision: this.revision(), hash } },
       hashAfter: () => {
         for (const line of this.lines.lines(changed)) sum.add(line);
         return sum.digest();

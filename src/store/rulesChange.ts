@@ -34,8 +34,8 @@ export interface ChangeApplyOptions {
   /**
    * The index of the state before this change, if the caller has it (the rules worker keeps the
    * last one it built): a delta of people, holdings and credentials is patched into it
-   * (indexPatch.ts) instead of compiling the whole state. Ignored unless it is of the store's
-   * current revision and hash.
+   * (indexPatch.ts) instead of compiling the whole state. Ignored unless it is the index of the
+   * state the change applies to (the same revision and hash).
    */
   previous?: AccessIndex | null;
   /** how the index was built: 'patched', 'compiled', or why a patch was given up */
@@ -51,18 +51,18 @@ export function applyRulesChange(store: AccessStore, change: RulesChange, option
 
 /**
  * What builds the index of a batch inside its transaction (`beforeCommit`): `previous` patched
- * with the batch's changes when it can be (indexPatch.ts), a compile otherwise. Made before the
- * batch applies: `previous` is used only if it is the index of the store's state at that moment.
+ * with the batch's changes when it can be (indexPatch.ts), a compile otherwise. `previous` is
+ * used only if it is the index of the state the batch changed (its revision and hash).
  */
 export function indexBuilder(store: AccessStore, previous: AccessIndex | null, onBuilt?: (how: string) => void): (changes: BatchChanges | null) => AccessIndex {
-  const base = previous !== null && previous.revision === store.revision() && previous.hash === store.contentHash() ? previous : null;
   return (changes) => {
-    if (base === null || changes === null || !patchable(base, changes.entities)) {
+    const base = previous !== null && changes !== null && previous.revision === changes.before.revision && previous.hash === changes.before.hash ? previous : null;
+    if (base === null || !patchable(base, changes!.entities)) {
       onBuilt?.('compiled');
       return store.compile();
     }
     try {
-      const index = store.patch(base, changes.index);
+      const index = store.patch(base, changes!.index);
       onBuilt?.('patched');
       return index;
     } catch (err) {

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import type { AccessIndex } from '../../src/access/accessIndex.js';
 import { decide } from '../../src/access/decide.js';
 import { patchable } from '../../src/access/indexPatch.js';
+import { indexBuilder } from '../../src/store/rulesChange.js';
 import type { Presentation } from '../../src/access/verdict.js';
 import type { StoreFixture } from '../fixtures/storeFixture.js';
 import { storeFixture, up, del, smallSite } from '../fixtures/storeFixture.js';
@@ -30,19 +31,15 @@ function everyDecision(f: StoreFixture, index: AccessIndex): string[] {
 
 /** Applies `batch` and builds its index the way the rules worker does: patched when it can be. */
 function applyPatched(f: StoreFixture, previous: AccessIndex, batch: unknown[]): { index: AccessIndex; patched: boolean } | null {
-  let built: { index: AccessIndex; patched: boolean } | null = null;
+  let how = '';
+  const build = indexBuilder(f.store, previous, (built) => (how = built));
+  let index: AccessIndex | null = null;
   try {
-    f.store.applyBatch(batch, {
-      source: 'cloud',
-      beforeCommit: (changes) => {
-        const patched = changes !== null && patchable(previous, changes.entities);
-        built = { index: patched ? f.store.patch(previous, changes!.index) : f.store.compile(), patched };
-      },
-    });
+    f.store.applyBatch(batch, { source: 'cloud', beforeCommit: (changes) => void (index = build(changes)) });
   } catch {
     return null; // a batch that breaks a rule changes nothing
   }
-  return built;
+  return { index: index!, patched: how === 'patched' };
 }
 
 function runSequence(t: Test, batches: unknown[][], label: string, minimumPatched: number): void {
