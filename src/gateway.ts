@@ -315,12 +315,13 @@ export class Gateway {
       throw new GatewayError('CLOUD_MANAGED', 'this gateway takes its rules from the cloud: change them in the cloud, not locally', { hint: 'or set cloud.enabled: false' });
     }
     const build = indexBuilder(r.store, r.index);
-    let index: AccessIndex | null = null;
+    // set inside the transaction: a batch that returns has run its beforeCommit
+    const built: { index?: AccessIndex } = {};
     const { revision } = r.store.applyBatch(raw, { ...options, beforeCommit: (changes) => {
       options.beforeCommit?.(changes);
-      index = build(changes);
+      built.index = build(changes);
     } });
-    r.index = index ?? this.compile(r.store);
+    r.index = built.index!;
     r.doors.refreshRules();
     return { revision, hash: r.index.hash };
   }

@@ -115,8 +115,10 @@ export function patchIndex(previous: AccessIndex, changes: IndexChanges, source:
 
   // who is affected: changed people, the holders of changed credentials, and their guests
   const affected = new Set(changes.people);
+  const after = new Map<string, Credential | undefined>();
   for (const id of changes.credentials.keys()) {
     const c = source.credential(id);
+    after.set(id, c);
     if (c !== undefined) affected.add(c.personId);
   }
   const queue = [...affected];
@@ -141,15 +143,12 @@ export function patchIndex(previous: AccessIndex, changes: IndexChanges, source:
   const numberOf = new Map<string, { c: number; entry: number }>();
   for (const [id, before] of changes.credentials) {
     if (before === null) continue;
-    const c = credentials.find(KIND_CODE[before.kind], before.value);
+    const now = after.get(id);
+    const kept = now !== undefined && now.kind === before.kind && now.value === before.value;
+    const c = kept ? credentials.find(KIND_CODE[before.kind], before.value) : credentials.remove(KIND_CODE[before.kind], before.value);
     if (c < 0) throw new Error(`credential ${id} is not in the index: it needs a compile`);
-    const after = source.credential(id);
-    if (after !== undefined && after.kind === before.kind && after.value === before.value) {
-      numberOf.set(id, { c, entry: entryOf(c) });
-      continue;
-    }
-    credentials.remove(KIND_CODE[before.kind], before.value);
-    numberOf.set(id, { c, entry: -1 });
+    numberOf.set(id, { c, entry: kept ? entryOf(c) : -1 });
+    if (kept) continue;
     if (wasLimited(c)) limitedChanges.set(id, null);
   }
 

@@ -56,13 +56,13 @@ export function applyRulesChange(store: AccessStore, change: RulesChange, option
  */
 export function indexBuilder(store: AccessStore, previous: AccessIndex | null, onBuilt?: (how: string) => void): (changes: BatchChanges | null) => AccessIndex {
   return (changes) => {
-    const base = previous !== null && changes !== null && previous.revision === changes.before.revision && previous.hash === changes.before.hash ? previous : null;
-    if (base === null || !patchable(base, changes!.entities)) {
+    const ofThatState = previous !== null && changes !== null && previous.revision === changes.before.revision && previous.hash === changes.before.hash;
+    if (!ofThatState || !patchable(previous, changes.entities)) {
       onBuilt?.('compiled');
       return store.compile();
     }
     try {
-      const index = store.patch(base, changes!.index);
+      const index = store.patch(previous, changes.index);
       onBuilt?.('patched');
       return index;
     } catch (err) {

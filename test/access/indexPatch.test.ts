@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
-import type { AccessIndex } from '../../src/access/accessIndex.js';
+import { RECORD, type AccessIndex } from '../../src/access/accessIndex.js';
 import { decide } from '../../src/access/decide.js';
+import { CredentialTable } from '../../src/access/credentialTable.js';
 import { patchable } from '../../src/access/indexPatch.js';
 import { indexBuilder } from '../../src/store/rulesChange.js';
 import type { Presentation } from '../../src/access/verdict.js';
@@ -60,7 +61,7 @@ function runSequence(t: Test, batches: unknown[][], label: string, minimumPatche
     }
     const compiled = f.index();
     const failures = [index.hash === compiled.hash ? null : 'hash', JSON.stringify(index.counts) === JSON.stringify(compiled.counts) ? null : `counts ${JSON.stringify(index.counts)} vs ${JSON.stringify(compiled.counts)}`].filter((x) => x !== null);
-    const limitedOf = (x: AccessIndex) => JSON.stringify(Array.from({ length: x.limitedIds.length }, (_, j) => [x.limitedIds.at(j), x.credentials.idAt(x.credentialRecord[x.limitedCredential[j]! * 5 + 4]!)]));
+    const limitedOf = (x: AccessIndex) => JSON.stringify(Array.from({ length: x.limitedIds.length }, (_, j) => [x.limitedIds.at(j), x.credentials.idAt(x.credentialRecord[x.limitedCredential[j]! * RECORD + 4]!)]));
     if (limitedOf(index) !== limitedOf(compiled)) failures.push(`use-limited credentials ${limitedOf(index)} vs ${limitedOf(compiled)}`);
     const mine = everyDecision(f, index);
     const theirs = everyDecision(f, compiled);
@@ -134,4 +135,17 @@ t.test('what happens to a host reaches their guests, who are not named in the ch
     t.equal(guestAtLobby(index), reason, JSON.stringify(batch));
     t.equal(guestAtLobby(f.index()), reason, 'as a compile says');
   }
+});
+
+t.test('an index that does not hold what the store did is not patched: the batch is compiled and says why', async (t) => {
+  const f = storeFixture(t);
+  f.apply([...smallSite(), up('person', { id: 'p1', name: 'P' }), up('holding', { personId: 'p1', keyId: 'k-lobby' }), up('credential', { id: 'c1', personId: 'p1', kind: 'card', card: '26:1:1' })]);
+  // of the store's revision and hash, but without the credential the batch changes
+  const broken = { ...f.index(), credentials: new CredentialTable(16) };
+  let how = '';
+  const build = indexBuilder(f.store, broken, (built) => (how = built));
+  let index: AccessIndex | null = null;
+  f.store.applyBatch([up('credential', { id: 'c1', personId: 'p1', kind: 'card', card: '26:1:2' })], { source: 'cloud', beforeCommit: (changes) => void (index = build(changes)) });
+  t.match(how, /^compiled, the patch failed: credential c1 is not in the index/);
+  t.equal(decide(index!, { doorId: 'lobby', kind: 'card', value: '26:1:2' }, Date.UTC(2026, 5, 1, 12)).reason, 'granted', 'the compiled index has the change');
 });
