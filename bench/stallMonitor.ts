@@ -3,12 +3,15 @@ export class StallMonitor {
   private timer: NodeJS.Timeout | null = null;
   private last = 0;
   private started = 0;
+  /** process.hrtime (CLOCK_MONOTONIC) at start(), to line gaps up with other tools' timestamps */
+  startedMonotonicNs = 0n;
   readonly gaps: number[] = [];
   /** when each gap ended, ms after start() */
   readonly ends: number[] = [];
 
   start(): void {
     this.last = performance.now();
+    this.startedMonotonicNs = process.hrtime.bigint();
     this.started = this.last;
     const tick = () => {
       const now = performance.now();

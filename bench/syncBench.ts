@@ -35,6 +35,8 @@ const CHUNK_OPS = Number(process.env.LOCKGW_BENCH_CHUNK_OPS ?? 1000);
 /** where the gateway and the peer write V8 CPU profiles, one per thread (LOCKGW_BENCH_CPU_PROFILE=dir), to see where the time goes */
 const CPU_PROFILE_DIR = process.env.LOCKGW_BENCH_CPU_PROFILE;
 const DELTA_PEOPLE = 1000;
+/** more node flags for the gateway and peer processes, e.g. LOCKGW_BENCH_NODE_FLAGS='--trace-gc' or '--perf-basic-prof' (not allowed in NODE_OPTIONS) */
+const CHILD_NODE_FLAGS = process.env.LOCKGW_BENCH_NODE_FLAGS;
 
 export interface SyncBenchInput {
   dir: string;
@@ -85,6 +87,7 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
     const child = (file: string) => {
       const execArgv = ['--expose-gc', '--import', 'tsx'];
       if (CPU_PROFILE_DIR !== undefined) execArgv.push('--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR);
+      if (CHILD_NODE_FLAGS !== undefined) execArgv.push(...CHILD_NODE_FLAGS.split(' ').filter((f) => f !== ''));
       const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       proc.setMaxListeners(0);
       teardowns.push(() => { if (proc.exitCode === null && proc.connected) proc.disconnect(); });

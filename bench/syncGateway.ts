@@ -30,6 +30,15 @@ export type GatewayReply =
   | { error: string };
 
 let gateway: Gateway | null = null;
+
+/** LOCKGW_BENCH_STALLS=ms: each gap longer than that, with the CLOCK_MONOTONIC second it ended at (perf record -k CLOCK_MONOTONIC uses the same clock), on stderr */
+function reportStalls(monitor: StallMonitor, overMs: number): void {
+  const base = Number(monitor.startedMonotonicNs) / 1e9;
+  process.stderr.write(`gateway pid ${process.pid} (its main thread's tid): gaps over ${overMs} ms\n`);
+  for (let i = 0; i < monitor.gaps.length; i++) {
+    if (monitor.gaps[i]! > overMs) process.stderr.write(`  ${monitor.gaps[i]!.toFixed(1)} ms ending at ${(base + monitor.ends[i]! / 1000).toFixed(6)}\n`);
+  }
+}
 const send = (reply: GatewayReply) => process.send!(reply);
 
 async function onCommand(command: GatewayCommand): Promise<void> {
@@ -78,6 +87,7 @@ async function onCommand(command: GatewayCommand): Promise<void> {
     const ack = await acked;
     const seconds = (performance.now() - t0) / 1000;
     const { gaps, ends } = monitor.stop();
+    if (process.env.LOCKGW_BENCH_STALLS !== undefined) reportStalls(monitor, Number(process.env.LOCKGW_BENCH_STALLS) || 15);
     send({ applied: { ack, seconds, runs, gaps, ends, fullGcMs, heapMb } });
     return;
   }

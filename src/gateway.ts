@@ -26,6 +26,7 @@ import type { DoorContext } from './doors/doorController.js';
 import { SiteDoors, type DoorHardware } from './doors/siteDoors.js';
 import { buildSerialDoors } from './hardware/serialDoors.js';
 import { CloudLink, type GatewayControl } from './cloud/cloudLink.js';
+import { HeldOperations, type ChunkOperations } from './cloud/heldOperations.js';
 import { applyRulesChange, indexBuilder, type RulesChange } from './store/rulesChange.js';
 import { PinLockoutStore } from './store/pinLockoutStore.js';
 import { RulesWorker } from './store/rulesWorkerClient.js';
@@ -112,11 +113,12 @@ export class Gateway {
           sync: {
             applied: () => this.applied(),
             apply: (change) => (this.mainThreadChunks === null ? this.applyCloudChangeInWorker(change) : this.applyOnMainThread(change)),
-            stageChunk: (snapshotId, chunkIndex, operations) =>
-              this.mainThreadChunks === null ? this.worker().stageChunk(snapshotId, chunkIndex, operations) : this.mainThreadChunks.put(snapshotId, chunkIndex, operations),
+            stageChunk: (snapshotId, chunkIndex, operations) => this.stageChunk(snapshotId, chunkIndex, operations),
             dropChunks: (snapshotId) => (this.mainThreadChunks === null ? this.worker().dropChunks(snapshotId) : this.mainThreadChunks.drop(snapshotId)),
           },
           control: this.cloudControl(),
+          // chunks are verified where they are kept, once the worker runs
+          chunkDecoder: () => (this.mainThreadChunks === null ? this.rulesWorker : null),
         })
         : null;
       this.running = { db, store, journal, pinHasher, index, doors, cloud, secret: secret.secret, rulesWorker: null };
@@ -208,6 +210,11 @@ export class Gateway {
   /** the cloud link, when `cloud.enabled` */
   get cloud(): CloudLink | null {
     return this.r.cloud;
+  }
+
+  /** The rules worker, once started (diagnostics, tests). */
+  get rulesWorker(): RulesWorker | null {
+    return this.running?.rulesWorker ?? null;
   }
 
   get doors(): SiteDoors {
@@ -389,6 +396,13 @@ export class Gateway {
       this.log.error({ err }, 'the rules worker did not start: cloud changes are applied on the main thread, and a large sync pauses the doors');
       this.mainThreadChunks = new StagedChunks();
     }
+  }
+
+  /** A verified snapshot chunk, kept by the rules worker (or here, without one) until the snapshot is complete. */
+  private stageChunk(snapshotId: string, chunkIndex: number, operations: ChunkOperations): void {
+    if (operations instanceof HeldOperations) operations.stage(snapshotId, chunkIndex); // the worker decoded it and has it
+    else if (this.mainThreadChunks === null) this.worker().stageChunk(snapshotId, chunkIndex, operations);
+    else this.mainThreadChunks.put(snapshotId, chunkIndex, operations);
   }
 
   /** The fallback without a rules worker: snapshot chunks were kept here as they arrived. */

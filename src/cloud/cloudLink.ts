@@ -1,8 +1,10 @@
 /**
  * The cloud link: the MQTT connection plus what runs over it — the event upload, the state sync
- * (snapshots and deltas), the heartbeat watch, remote commands, door status and security events. Every cloud → gateway message is verified here
- * (decodeCloudMessage) before it is routed; a message that fails verification changes nothing
- * and becomes a security event (counter, log, journal, up/security_event).
+ * (snapshots and deltas), the heartbeat watch, remote commands, door status and security events.
+ * Every cloud → gateway message is verified (decodeCloudMessage) before it is routed: here, or for
+ * snapshot chunks in the chunk decoder's thread when there is one (chunkDecoder.ts). A message
+ * that fails verification changes nothing and becomes a security event (counter, log, journal,
+ * up/security_event).
  *
  * Never blocks: start() returns without waiting for the broker; the gateway runs offline.
  */
@@ -12,12 +14,14 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { DoorStatus } from '../doors/doorController.js';
 import type { Journal } from '../store/journal.js';
 import type { CloudConfig } from './cloudConfig.js';
-import { decodeCloudMessage, peekUnverified, type DecodedCloudMessage } from './cloudMessage.js';
+import type { ChunkDecodeContext, ChunkDecoder, DecodedHeldChunk } from './chunkDecoder.js';
+import { decodeCloudMessage, peekUnverified, type DecodeCloudFailure, type DecodedCloudMessage } from './cloudMessage.js';
 import { CommandHandler, type CommandTarget } from './commandHandler.js';
 import { DoorStatusPublisher } from './doorStatusPublisher.js';
 import { EventUploader, type UploaderEvents, type UploaderStatus } from './eventUploader.js';
 import { HeartbeatMonitor, type HeartbeatStatus } from './heartbeatMonitor.js';
 import { loadCloudKeys, type CloudKeySet } from './keys.js';
+import { MessageInbox } from './messageInbox.js';
 import type { ApplyAck, CommandResponse, SyncRequest } from './messages.js';
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
@@ -44,6 +48,16 @@ export interface CloudLinkOptions {
   control?: GatewayControl;
   /** for tests: the reconnect jitter */
   random?: () => number;
+  /** where snapshot chunks are verified and validated instead of here (the rules worker); null: here */
+  chunkDecoder?: () => ChunkDecoder | null;
+}
+
+/** A received message; `offloaded`: its decoding by the chunk decoder, null when decoded here. */
+interface Inbound {
+  topic: string;
+  payload: Buffer;
+  retain: boolean;
+  offloaded: DecodedHeldChunk | DecodeCloudFailure | null;
 }
 
 export interface CloudLinkStatus {
@@ -80,8 +94,13 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
   private running: Running | null = null;
   private keys: CloudKeySet | null = null;
   private topics: GatewayTopics | null = null;
-  private readonly inbox: Array<{ topic: string; payload: Buffer; retain: boolean }> = [];
-  private readonly idle: Array<() => void> = [];
+  private readonly inbox = new MessageInbox<Inbound>({
+    handle: (inbound) => this.onMessage(inbound),
+    // a bug in handling one message must not take the doors down with the process
+    onError: (err, inbound) => this.log.error({ err, topic: inbound.topic }, 'a cloud message could not be handled'),
+  });
+  /** what the chunk decoder needs to verify as this link does; null before start() */
+  private decodeContext: ChunkDecodeContext | null = null;
 
   constructor(options: CloudLinkOptions) {
     super();
@@ -99,6 +118,11 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     }
     this.keys = loadCloudKeys(config.keys);
     this.topics = new GatewayTopics(config.topicPrefix, gatewayId);
+    const keys = this.keys;
+    this.decodeContext = {
+      topicPrefix: config.topicPrefix, gatewayId, keys: keys.kids().map((kid) => ({ kid, publicKey: keys.get(kid)! })), maxSkewMs: config.maxSkewMs,
+      ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+    };
     const connection = new MqttConnection({
       config, topics: this.topics, clock, logger,
       ...(this.options.stateExtras === undefined ? {} : { stateExtras: this.options.stateExtras }),
@@ -108,7 +132,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const security = new SecurityEvents({ journal, clock, logger, publish: (e) => connection.publish('security_event', e) });
     const target = this.options.sync;
     // deltas are applied once the messages already received are read, so a burst is one change
-    const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.whenInboxEmpty(run) });
+    const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.inbox.whenEmpty(run) });
     const heartbeat = new HeartbeatMonitor({ clock, logger, staleAfterMs: config.sync.staleAfterMs, maxClockSkewMs: config.sync.maxClockSkewMs });
     const commands = control === undefined ? null : new CommandHandler({
       target: { ...bindControl(control), requestResync: () => sync?.requestSnapshot('resync_command') ?? '' },
@@ -221,73 +245,64 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
   }
 
   /**
-   * Messages are decoded one per turn of the event loop: several large snapshot chunks that
-   * arrive in one read would otherwise be verified and validated back to back, and the doors
-   * (which decide on this loop) would wait for all of them.
+   * Received messages are handled one per turn of the event loop (messageInbox.ts). A snapshot
+   * chunk goes to the chunk decoder (the rules worker) at once, so chunks are verified there while
+   * the doors decide here; it is handled in its turn once decoded.
    */
   private receive(message: { topic: string; payload: Buffer; retain: boolean }): void {
-    this.inbox.push(message);
-    if (this.inbox.length === 1) setImmediate(() => this.nextMessage());
+    const inbound: Inbound = { ...message, offloaded: null };
+    const type = this.topics?.cloudTypeOf(message.topic) ?? null;
+    if (type !== 'snapshot' && type !== 'delta') return this.inbox.push(inbound);
+    const decoder = type === 'snapshot' ? this.options.chunkDecoder?.() ?? null : null;
+    if (decoder === null || this.decodeContext === null) return this.inbox.pushOrdered(inbound);
+    const decoding = decoder.decodeSnapshotChunk(message.topic, message.payload, this.options.clock.now(), this.decodeContext).then(
+      (decoded) => {
+        inbound.offloaded = decoded;
+      },
+      (err: unknown) => {
+        // the worker is gone: decoded here in its turn instead
+        this.log.warn({ err }, 'the rules worker could not decode a snapshot chunk; decoding it on the main thread');
+      },
+    );
+    this.inbox.pushOrdered(inbound, decoding);
   }
 
-  private nextMessage(): void {
-    const message = this.inbox.shift();
-    if (message === undefined) return;
-    try {
-      this.onMessage(message.topic, message.payload, message.retain);
-    } catch (err) {
-      // a bug in handling one message must not take the doors down with the process
-      this.log.error({ err, topic: message.topic }, 'a cloud message could not be handled');
-    } finally {
-      if (this.inbox.length > 0) setImmediate(() => this.nextMessage());
-      else this.runIdle();
-    }
-  }
-
-  /** Runs `run` on a later turn, once every message received so far has been handled. */
-  private whenInboxEmpty(run: () => void): void {
-    this.idle.push(run);
-    if (this.inbox.length === 0) setImmediate(() => this.runIdle());
-  }
-
-  private runIdle(): void {
-    if (this.inbox.length > 0) return; // nextMessage calls again when the inbox is empty
-    const runs = this.idle.splice(0);
-    for (const run of runs) run();
-  }
-
-  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+  private onMessage(inbound: Inbound): void {
+    const { topic, payload, retain, offloaded } = inbound;
     const running = this.running;
-    if (running === null || this.keys === null || this.topics === null) return;
-    const { config, clock } = this.options;
-    const decoded = decodeCloudMessage(topic, payload, {
-      topics: this.topics,
-      keys: this.keys,
-      now: clock.now(),
-      maxSkewMs: config.maxSkewMs,
-      ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
-    });
-    if (!decoded.ok) {
-      const { kid, jti, correlationId } = peekUnverified(payload);
-      this.reject({ reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) });
-      if (decoded.type === 'command') {
-        const response = running.commands?.rejected(decoded.reason, decoded.detail, correlationId ?? null, decoded.path)
-          ?? { correlationId: correlationId ?? null, result: 'unauthorized' as const, message: decoded.detail.slice(0, 1000) };
-        this.respond(response);
+    const held = offloaded?.ok === true ? offloaded.message.operations : null;
+    try {
+      if (running === null || this.keys === null || this.topics === null) return;
+      const { config, clock } = this.options;
+      const decoded = offloaded ?? decodeCloudMessage(topic, payload, {
+        topics: this.topics,
+        keys: this.keys,
+        now: clock.now(),
+        maxSkewMs: config.maxSkewMs,
+        ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+      });
+      if (!decoded.ok) {
+        const { kid, jti, correlationId } = peekUnverified(payload);
+        this.reject({ reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) });
+        if (decoded.type === 'command') {
+          const response = running.commands?.rejected(decoded.reason, decoded.detail, correlationId ?? null, decoded.path)
+            ?? { correlationId: correlationId ?? null, result: 'unauthorized' as const, message: decoded.detail.slice(0, 1000) };
+          this.respond(response);
+        }
+        return;
       }
-      return;
+      if (decoded.type === 'snapshot') running.sync?.onSnapshotChunk(decoded.message, decoded.claims.jti);
+      else this.route(running, decoded, retain);
+    } finally {
+      held?.release(); // not staged: ignored, refused, or the link stopped
     }
-    this.route(running, decoded, retained);
   }
 
-  private route(running: Running, decoded: DecodedCloudMessage, retained: boolean): void {
+  private route(running: Running, decoded: Exclude<DecodedCloudMessage, { type: 'snapshot' }>, retained: boolean): void {
     const { jti } = decoded.claims;
     switch (decoded.type) {
       case 'events_ack':
         running.uploader.onAck(decoded.message, jti);
-        return;
-      case 'snapshot':
-        running.sync?.onSnapshotChunk(decoded.message, jti);
         return;
       case 'delta':
         running.sync?.onDelta(decoded.message, jti);

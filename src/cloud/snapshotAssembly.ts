@@ -6,6 +6,7 @@
  * snapshot in one transaction, so a lost chunk never leaves half a site.
  */
 import type { UpsertOp } from '../access/batchOpSchema.js';
+import { operationCount, type HeldSnapshotChunk } from './heldOperations.js';
 import type { SnapshotChunk } from './messages.js';
 
 export interface CompleteSnapshot {
@@ -51,7 +52,9 @@ export class SnapshotAssembly {
   /** `keep` false: only which chunks arrived is kept; the caller hands their operations on */
   constructor(private readonly maxOperations: number, private readonly keep = true) {}
 
-  add(chunk: SnapshotChunk, jti: string): ChunkResult {
+  /** Operations held by another thread (HeldOperations) are counted, never kept: only with `keep` false. */
+  add(chunk: SnapshotChunk | HeldSnapshotChunk, jti: string): ChunkResult {
+    const count = operationCount(chunk.operations);
     let current = this.current;
     let replaced: string | undefined;
     if (current !== null && current.snapshotId === chunk.snapshotId) {
@@ -81,7 +84,7 @@ export class SnapshotAssembly {
       };
       this.current = current;
     }
-    if (current.operations + chunk.operations.length > this.maxOperations) {
+    if (current.operations + count > this.maxOperations) {
       this.current = null;
       return {
         kind: 'refused',
@@ -89,9 +92,10 @@ export class SnapshotAssembly {
         ...(replaced === undefined ? {} : { replaced }),
       };
     }
-    current.chunks[chunk.chunkIndex] = this.keep ? chunk.operations : [];
+    if (this.keep && !Array.isArray(chunk.operations)) throw new Error('SnapshotAssembly: a chunk whose operations another thread holds cannot be kept here');
+    current.chunks[chunk.chunkIndex] = this.keep ? (chunk.operations as UpsertOp[]) : [];
     current.received += 1;
-    current.operations += chunk.operations.length;
+    current.operations += count;
     if (chunk.transaction !== undefined) current.transaction = chunk.transaction;
     const was = replaced === undefined ? {} : { replaced };
     if (current.received < current.chunkCount) return { kind: 'incomplete', received: current.received, chunkCount: current.chunkCount, ...was };

@@ -20,6 +20,7 @@ import type { RulesChange } from '../store/rulesChange.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { isGatewayError } from '../gatewayError.js';
 import type { CloudConfig } from './cloudConfig.js';
+import type { ChunkOperations, HeldSnapshotChunk } from './heldOperations.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from './messages.js';
 import { SnapshotAssembly, type CompleteSnapshot } from './snapshotAssembly.js';
 
@@ -44,7 +45,7 @@ export interface SyncTarget {
    * main thread never holds or copies a whole snapshot; the snapshot's change then names the
    * staged chunks instead of carrying operations.
    */
-  stageChunk?(snapshotId: string, chunkIndex: number, operations: SnapshotChunk['operations']): void;
+  stageChunk?(snapshotId: string, chunkIndex: number, operations: ChunkOperations): void;
   dropChunks?(snapshotId: string): void;
 }
 
@@ -197,7 +198,8 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     this.scheduleDrain();
   }
 
-  onSnapshotChunk(chunk: SnapshotChunk, jti: string): void {
+  /** Operations held by another thread (HeldOperations) need a target with stageChunk; unless staged, the caller releases them. */
+  onSnapshotChunk(chunk: SnapshotChunk | HeldSnapshotChunk, jti: string): void {
     const applied = this.options.target.applied();
     if (chunk.version < applied.revision) {
       this.emit('rejected', { reason: 'rollback', type: 'snapshot', detail: `snapshot ${chunk.snapshotId} is version ${chunk.version}, older than the applied revision ${applied.revision}`, jti });

@@ -3,13 +3,15 @@
  * compiles the new index, so a million-credential snapshot never blocks the event loop the doors
  * decide on. Operations arrive in slices ('stage') so that no single postMessage on the main
  * thread has to copy them all; 'apply' applies what was staged (rulesChange.ts) and sends the
- * compiled index back with its buffers transferred (indexTransfer.ts).
+ * compiled index back with its buffers transferred (indexTransfer.ts). Snapshot chunks are
+ * verified and validated here too, and their operations kept (chunkDecoder.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOp } from '../access/batchOpSchema.js';
 import type { AccessIndex } from '../access/accessIndex.js';
 import { copyIndex, packIndex } from '../access/indexTransfer.js';
 import { createPinHasher } from '../access/pinDigest.js';
+import { HeldChunkDecoding } from '../cloud/chunkDecoder.js';
 import { isGatewayError } from '../gatewayError.js';
 import { AccessStore } from './accessStore.js';
 import { openDatabase } from './database.js';
@@ -43,6 +45,8 @@ let stagingFailedFor: string | null = null;
  * arriving: a million-credential site would otherwise be held twice while the next is built.
  */
 let current: AccessIndex | null = null;
+/** snapshot chunks decoded here whose operations wait to be staged or released */
+const decoding = new HeldChunkDecoding();
 
 function stage(snapshotId: string): void {
   if (staging.snapshotId === null && stagingFailedFor !== snapshotId) {
@@ -58,6 +62,12 @@ function stage(snapshotId: string): void {
   if (staging.snapshotId === snapshotId) staging.advance(chunks);
 }
 
+function stageChunk(snapshotId: string, chunkIndex: number, operations: readonly BatchOp[]): void {
+  current = null;
+  chunks.put(snapshotId, chunkIndex, operations);
+  stage(snapshotId);
+}
+
 port.on('message', (request: RulesWorkerRequest) => {
   switch (request.type) {
     case 'stage':
@@ -67,9 +77,26 @@ port.on('message', (request: RulesWorkerRequest) => {
       staged = [];
       return;
     case 'stageChunk':
-      current = null;
-      chunks.put(request.snapshotId, request.chunkIndex, request.operations);
-      stage(request.snapshotId);
+      stageChunk(request.snapshotId, request.chunkIndex, request.operations);
+      return;
+    case 'decodeContext':
+      decoding.setContext(request.context);
+      return;
+    case 'decodeChunk':
+      try {
+        reply({ type: 'decoded', token: request.token, result: decoding.decode(request.token, request.topic, request.payload, request.now) });
+      } catch (err) {
+        reply({ type: 'decoded', token: request.token, error: (err as Error).message });
+      }
+      return;
+    case 'stageHeld': {
+      const operations = decoding.take(request.token);
+      // none: this thread was restarted since; the snapshot then lacks the chunk and is asked for again
+      if (operations !== undefined) stageChunk(request.snapshotId, request.chunkIndex, operations);
+      return;
+    }
+    case 'releaseHeld':
+      decoding.release(request.token);
       return;
     case 'dropChunks':
       chunks.drop(request.snapshotId);

@@ -1,6 +1,7 @@
 /** The messages between the gateway and its rules worker (rulesWorker.ts). */
 import type { BatchOp } from '../access/batchOpSchema.js';
 import type { PackedIndex } from '../access/indexTransfer.js';
+import type { ChunkDecodeContext, HeldChunkReply } from '../cloud/chunkDecoder.js';
 import type { GatewayErrorDetails } from '../gatewayError.js';
 
 export interface RulesWorkerData {
@@ -17,6 +18,12 @@ export type RulesWorkerRequest =
   /** one chunk of a snapshot, kept until the snapshot is applied or dropped */
   | { type: 'stageChunk'; snapshotId: string; chunkIndex: number; operations: readonly BatchOp[] }
   | { type: 'dropChunks'; snapshotId: string }
+  /** what decoding a snapshot chunk here needs (sent before the first decodeChunk, and when it changes) */
+  | { type: 'decodeContext'; context: ChunkDecodeContext }
+  /** verify and validate a message of the snapshot topic here; its operations are held under `token` */
+  | { type: 'decodeChunk'; token: number; topic: string; payload: Uint8Array; now: number }
+  | { type: 'stageHeld'; token: number; snapshotId: string; chunkIndex: number }
+  | { type: 'releaseHeld'; token: number }
   | { type: 'apply'; id: number; replace: boolean; revision: number; hash: string; staged?: { snapshotId: string; chunkCount: number } }
   | { type: 'close' };
 
@@ -24,4 +31,7 @@ export type RulesWorkerReply =
   | { type: 'ready'; priority: { niceness: number } | { error: string } }
   /** `compile`: where the index was compiled, and why not on the compile thread if it was meant to be */
   | { type: 'applied'; id: number; packed: PackedIndex; ms: number; sentAt: number; compile: string }
-  | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails };
+  | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails }
+  /** a decoded chunk, or `error` when decoding it here failed (a bug: the gateway decodes it itself) */
+  | { type: 'decoded'; token: number; result: HeldChunkReply }
+  | { type: 'decoded'; token: number; error: string };

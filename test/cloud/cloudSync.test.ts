@@ -24,6 +24,20 @@ function opens(f: GatewayFixture, card: string): boolean {
   return f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: card }).grant;
 }
 
+/** Resolves once the cloud has received at least `n` security events, with all of them. */
+function securityEvents(cloud: FakeCloud, n: number): Promise<SecurityEvent[]> {
+  return new Promise<SecurityEvent[]>((resolve) => {
+    const check = () => {
+      if (cloud.received.security_event.length >= n) {
+        cloud.emitter.off('security_event', check);
+        resolve(cloud.received.security_event);
+      }
+    };
+    cloud.emitter.on('security_event', check);
+    check();
+  });
+}
+
 async function publishSnapshot(cloud: FakeCloud, state: CloudState, id: string, chunkOps: number): Promise<ApplyAck> {
   const acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.snapshotId === id);
   for (const chunk of state.snapshot(id, chunkOps).reverse()) await cloud.send('snapshot', chunk);
@@ -74,6 +88,45 @@ t.test('a delta chain, then a gap answered by the cloud with the transaction ech
   t.match(await dup, { revision: 4, hash: state.hash(), duplicate: true });
 });
 
+t.test('snapshot chunks are verified in the rules worker: forged, unsigned and expired ones change nothing and are reported like any other', async (t) => {
+  const { f, cloud, link, startup } = await connected(t);
+  await startup;
+  const state = new CloudState(t);
+  state.change(siteWithAnn());
+  const before = f.gateway.applied();
+  const [chunk] = state.snapshot('evil', 100);
+  const attacker = generateSigningKeyPair(testKey().kid); // the cloud's kid, another key
+  const topic = `lockgw/${GW}/down/snapshot`;
+  await cloud.publishRaw(topic, signEnvelope(chunk, { kid: attacker.kid, privateKey: attacker.privateKey, issuer: ISSUER, audience: GW, type: 'snapshot', now: f.clock.now() }));
+  await cloud.publishRaw(topic, JSON.stringify({ msg: chunk }));
+  await cloud.send('snapshot', chunk!, { now: f.clock.now() - 3_600_000, ttlMs: 60_000 });
+  const events = await securityEvents(cloud, 3);
+  t.same(events.map((e) => e.reason).sort(), ['bad_signature', 'expired', 'malformed']);
+  t.ok(events.every((e) => e.topic === topic));
+  t.same(f.gateway.applied(), before, 'nothing applied');
+  t.equal(link.status().security.total, 3);
+  const ack = await publishSnapshot(cloud, state, 'snap-ok', 2);
+  t.match(ack, { revision: 1, hash: state.hash() }, 'the genuine snapshot, decoded in the same worker, applies');
+  t.ok(opens(f, '26:7:1001'));
+});
+
+t.test('chunks the sync ignores (redelivered, of a snapshot already applied) are let go by the rules worker', async (t) => {
+  const { f, cloud, startup } = await connected(t);
+  await startup;
+  const state = new CloudState(t);
+  state.change(siteWithAnn());
+  const chunks = state.snapshot('snap-a', 3);
+  const acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.snapshotId === 'snap-a');
+  await cloud.send('snapshot', chunks[0]!);
+  await cloud.send('snapshot', chunks[0]!); // redelivered while the snapshot is assembled
+  for (const c of chunks.slice(1)) await cloud.send('snapshot', c);
+  await acked;
+  await cloud.send('snapshot', chunks[1]!); // redelivered after it was applied
+  state.change([up('person', { id: 'bob', name: 'Bob' })]);
+  t.match(await publishSnapshot(cloud, state, 'snap-b', 3), { revision: 2, hash: state.hash() }, 'handled after everything before it');
+  t.equal(f.gateway.rulesWorker?.heldChunks, 0, 'no decoded chunk is left held in the worker');
+});
+
 t.test('forged, unsigned, wrong-key, expired and rollback messages change nothing and are reported', async (t) => {
   const { f, cloud, link, startup } = await connected(t);
   await startup;
@@ -87,16 +140,7 @@ t.test('forged, unsigned, wrong-key, expired and rollback messages change nothin
   const key = testKey();
   const attacker = generateSigningKeyPair(key.kid); // same kid, different key: a forged signature
   const stranger = generateSigningKeyPair('stranger');
-  const security = (n: number) => new Promise<SecurityEvent[]>((resolve) => {
-    const check = () => {
-      if (cloud.received.security_event.length >= n) {
-        cloud.emitter.off('security_event', check);
-        resolve(cloud.received.security_event);
-      }
-    };
-    cloud.emitter.on('security_event', check);
-    check();
-  });
+  const security = (n: number) => securityEvents(cloud, n);
   const sign = (k: typeof key, extra: { now?: number; ttlMs?: number } = {}) => signEnvelope(evil, { kid: k.kid, privateKey: k.privateKey, issuer: ISSUER, audience: GW, type: 'delta', now: extra.now ?? f.clock.now(), ttlMs: extra.ttlMs ?? 60_000 });
 
   await cloud.publishRaw(topic, sign(attacker));

@@ -10,6 +10,9 @@ import { createPinHasher } from '../../src/access/pinDigest.js';
 import { AccessStore } from '../../src/store/accessStore.js';
 import { openDatabase } from '../../src/store/database.js';
 import { RulesWorker } from '../../src/store/rulesWorkerClient.js';
+import type { ChunkDecodeContext } from '../../src/cloud/chunkDecoder.js';
+import { signCloudMessage } from '../../src/cloud/cloudMessage.js';
+import { generateSigningKeyPair } from '../../src/cloud/keys.js';
 import { CloudState } from '../fixtures/cloudState.js';
 import { gatewayFixture } from '../fixtures/gatewayFixture.js';
 import { del, oneTimePin, smallSite, TEST_SECRET, up } from '../fixtures/storeFixture.js';
@@ -163,4 +166,58 @@ t.test('a delta of people is patched into the index the worker kept; one after a
   t.equal(built(), 'here, compiled', 'not patched into the index from before that change');
   t.equal(compiled.counts.people, 60);
   t.equal(compiled.hash, cloud.hash());
+});
+
+t.test('snapshot chunks verified in the worker: a refused one comes back with its reason, a released one is not staged, the rest apply', async (t) => {
+  const dir = t.testdir();
+  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
+  t.teardown(() => worker.stop());
+  const cloud = new CloudState(t);
+  cloud.change([...smallSite(), ...people(0, 60)]);
+  const chunks = cloud.snapshot('w', 50);
+  const now = Date.parse('2026-11-23T09:00:00Z');
+  const key = generateSigningKeyPair('worker-cloud');
+  const context: ChunkDecodeContext = { topicPrefix: 'lockgw', gatewayId: 'gw-w', keys: [{ kid: key.kid, publicKey: key.publicKey }], issuer: 'cloud.w' };
+  const topic = 'lockgw/gw-w/down/snapshot';
+  const sign = (body: unknown, signer = key) => Buffer.from(signCloudMessage('snapshot', body as never, { kid: signer.kid, privateKey: signer.privateKey, issuer: 'cloud.w', audience: 'gw-w', now }));
+
+  const forged = await worker.decodeSnapshotChunk(topic, sign(chunks[0], generateSigningKeyPair(key.kid)), now, context);
+  t.match(forged, { ok: false, reason: 'bad_signature', type: 'snapshot' });
+  const decoded = await Promise.all(chunks.map((c) => worker.decodeSnapshotChunk(topic, sign(c), now, context)));
+  const held = decoded.map((d) => {
+    if (!d.ok) throw new Error(`not decoded: ${d.detail}`);
+    return d.message;
+  });
+  t.same(held.map((c) => [c.chunkIndex, c.operations.count]), chunks.map((c) => [c.chunkIndex, c.operations.length]), 'index and count of each chunk come back; the operations stay in the worker');
+  // the first chunk is released (as the link does with one it ignored), then staged: too late
+  held[0]!.operations.release();
+  for (const c of held) c.operations.stage('w', c.chunkIndex);
+  await t.rejects(worker.apply({ operations: [], staged: { snapshotId: 'w', chunkCount: chunks.length }, replace: true, revision: 1, hash: cloud.hash() }), { code: 'BATCH_INVALID', message: /not all \d+ chunks of snapshot w are held/ });
+  const again = await worker.decodeSnapshotChunk(topic, sign(chunks[0]), now, context);
+  if (!again.ok) throw new Error(again.detail);
+  again.message.operations.stage('w2', 0);
+  for (const [i, c] of chunks.entries()) {
+    if (i === 0) continue;
+    const d = await worker.decodeSnapshotChunk(topic, sign(c), now, context);
+    if (d.ok) d.message.operations.stage('w2', i);
+  }
+  const index = await worker.apply({ operations: [], staged: { snapshotId: 'w2', chunkCount: chunks.length }, replace: true, revision: 1, hash: cloud.hash() });
+  t.equal(index.hash, cloud.hash(), 'the chunks decoded in the worker are the snapshot');
+  t.equal(index.counts.people, 60);
+});
+
+t.test('a chunk handed over as the worker stops is refused to the caller (the link then decodes it itself)', async (t) => {
+  const dir = t.testdir();
+  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
+  const key = generateSigningKeyPair('worker-cloud');
+  const cloud = new CloudState(t);
+  cloud.change([...smallSite(), ...people(0, 10)]);
+  const [chunk] = cloud.snapshot('s');
+  const now = Date.parse('2026-11-23T09:00:00Z');
+  const token = Buffer.from(signCloudMessage('snapshot', chunk!, { kid: key.kid, privateKey: key.privateKey, issuer: 'c', audience: 'gw-w', now }));
+  await worker.start();
+  const decoding = worker.decodeSnapshotChunk('lockgw/gw-w/down/snapshot', token, now, { topicPrefix: 'lockgw', gatewayId: 'gw-w', keys: [{ kid: key.kid, publicKey: key.publicKey }] });
+  const stopping = worker.stop();
+  await t.rejects(decoding, { code: 'WORKER_FAILED' });
+  await stopping;
 });
