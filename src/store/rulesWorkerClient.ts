@@ -50,7 +50,7 @@ export class RulesWorker implements ChunkDecoder, OperationsHolder {
     this.worker?.postMessage({ type: 'dropChunks', snapshotId } satisfies RulesWorkerRequest);
   }
 
-  /** Verified and validated in the worker, which keeps the operations (chunkDecoder.ts); copying the payload costs about 20 µs. */
+  /** Verified and validated in the worker, which keeps the operations (chunkDecoder.ts); the payload is copied to it, not moved (the link keeps it in case the worker fails). */
   async decodeSnapshotChunk(topic: string, payload: Uint8Array, now: number, context: ChunkDecodeContext): Promise<DecodedHeldChunk | DecodeCloudFailure> {
     await this.start();
     const worker = this.worker;
