@@ -26,6 +26,13 @@ const people = (from: number, to: number) => Array.from({ length: to - from }, (
   ];
 }).flat();
 
+/** A rules worker on its own database file in the test's directory, stopped at teardown (a no-op if the test stopped it). */
+function standaloneWorker(t: Test): RulesWorker {
+  const worker = new RulesWorker({ dbPath: join(t.testdir(), 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
+  t.teardown(() => worker.stop());
+  return worker;
+}
+
 async function setup(t: Test) {
   const f = await gatewayFixture(t, { demo: { seed: false } });
   const cloud = new CloudState(t);
@@ -87,9 +94,7 @@ t.test('what the doors do while the worker holds the database waits in memory an
 });
 
 t.test('snapshot chunks handed to the worker as they arrive, by snapshot; an incomplete one is refused', async (t) => {
-  const dir = t.testdir();
-  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
-  t.teardown(() => worker.stop());
+  const worker = standaloneWorker(t);
   const cloud = new CloudState(t);
   cloud.change([...smallSite(), ...people(0, 50)]);
   const a = cloud.snapshot('a', 40);
@@ -169,9 +174,7 @@ t.test('a delta of people is patched into the index the worker kept; one after a
 });
 
 t.test('snapshot chunks verified in the worker: a refused one comes back with its reason, a released one is not staged, the rest apply', async (t) => {
-  const dir = t.testdir();
-  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
-  t.teardown(() => worker.stop());
+  const worker = standaloneWorker(t);
   const cloud = new CloudState(t);
   cloud.change([...smallSite(), ...people(0, 60)]);
   const chunks = cloud.snapshot('w', 50);
@@ -207,8 +210,7 @@ t.test('snapshot chunks verified in the worker: a refused one comes back with it
 });
 
 t.test('a chunk handed over as the worker stops is refused to the caller (the link then decodes it itself)', async (t) => {
-  const dir = t.testdir();
-  const worker = new RulesWorker({ dbPath: join(dir, 'rules.db'), secret: TEST_SECRET, logger: pino({ level: 'silent' }) });
+  const worker = standaloneWorker(t);
   const key = generateSigningKeyPair('worker-cloud');
   const cloud = new CloudState(t);
   cloud.change([...smallSite(), ...people(0, 10)]);
