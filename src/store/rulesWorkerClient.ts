@@ -157,7 +157,10 @@ export class RulesWorker implements ChunkDecoder, OperationsHolder {
       const timing = { workerMs: Math.round(reply.ms), transferMs: Date.now() - reply.sentAt, unpackMs: Math.round(performance.now() - started), compile: reply.compile };
       if (reply.compile.includes('failed')) this.log.warn(timing, 'the rules worker applied a change, but compiled the whole index itself (see compile)');
       else this.log.debug(timing, 'the rules worker applied a change');
-      pending.resolve(index);
+      // receiving a million-credential index costs this turn milliseconds; the caller swaps it in
+      // and acknowledges a full turn of the event loop later (timers and I/O first), so the doors'
+      // timers and readers run in between (setImmediate would run before them, in this same turn)
+      setTimeout(() => pending.resolve(index), 0);
     } else {
       pending.reject(new GatewayError(reply.code as GatewayErrorCode, reply.message, reply.details));
     }
