@@ -10,6 +10,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createPinHasher } from '../src/access/pinDigest.js';
+import { gzipSync } from 'node:zlib';
 import { decodeGatewayMessage, signCloudMessage } from '../src/cloud/cloudMessage.js';
 import type { CloudMessageInput, CloudMessageType } from '../src/cloud/messages.js';
 import { siteBatches } from './siteBatches.js';
@@ -33,7 +34,8 @@ export type PeerCommand =
   | { deltas: { fromVersion: number; count: number; people: number; hashes: [string, string] } }
   | { ackEvents: true };
 
-export type PeerReply = { ready: { operations: number } } | { published: { messages: number; operations: number; ms: number; bytes: number } } | { error: string };
+/** `bytes`: on the wire (gzip); `tokenBytes`: the signed tokens before compression */
+export type PeerReply = { ready: { operations: number } } | { published: { messages: number; operations: number; ms: number; bytes: number; tokenBytes: number } } | { error: string };
 
 let client: MqttClient | null = null;
 let setup: PeerSetup | null = null;
@@ -42,11 +44,19 @@ let privateKey: KeyObject | null = null;
 
 const send = (reply: PeerReply) => process.send!(reply);
 
-async function publish<T extends CloudMessageType>(type: T, body: CloudMessageInput<T>): Promise<number> {
+interface Sent {
+  bytes: number;
+  tokenBytes: number;
+}
+
+/** Signs and publishes; snapshot chunks and deltas gzip-compressed, as docs/mqtt.md asks a cloud to (level 1, the cheapest). */
+async function publish<T extends CloudMessageType>(type: T, body: CloudMessageInput<T>, sent: Sent = { bytes: 0, tokenBytes: 0 }): Promise<void> {
   const s = setup!;
   const token = signCloudMessage(type, body, { kid: s.kid, privateKey: privateKey!, issuer: s.issuer, audience: s.gatewayId, now: Date.now(), ttlMs: 3_600_000 });
-  await client!.publishAsync(`lockgw/${s.gatewayId}/down/${type}`, token, { qos: 1 });
-  return token.length;
+  const payload = type === 'snapshot' || type === 'delta' ? gzipSync(token, { level: 1 }) : token;
+  await client!.publishAsync(`lockgw/${s.gatewayId}/down/${type}`, payload, { qos: 1 });
+  sent.bytes += payload.length;
+  sent.tokenBytes += token.length;
 }
 
 async function onCommand(command: PeerCommand): Promise<void> {
@@ -78,26 +88,26 @@ async function onCommand(command: PeerCommand): Promise<void> {
       })();
     });
     const started = performance.now();
-    let bytes = 0;
+    const sent: Sent = { bytes: 0, tokenBytes: 0 };
     let operations = 0;
     for (const [chunkIndex, ops] of batches.entries()) {
-      bytes += await publish('snapshot', { version, snapshotId: `bench-${version}`, chunkIndex, chunkCount: batches.length, hash, operations: ops as never });
+      await publish('snapshot', { version, snapshotId: `bench-${version}`, chunkIndex, chunkCount: batches.length, hash, operations: ops as never }, sent);
       operations += ops.length;
-      if (chunkIndex % 40 === 39) process.stderr.write(`  sync_snapshot: published ${operations.toLocaleString('en-US')} operations, ${(bytes / 1e6).toFixed(0)} MB\n`);
+      if (chunkIndex % 40 === 39) process.stderr.write(`  sync_snapshot: published ${operations.toLocaleString('en-US')} operations, ${(sent.bytes / 1e6).toFixed(0)} MB\n`);
     }
-    send({ published: { messages: batches.length, operations, ms: performance.now() - started, bytes } });
+    send({ published: { messages: batches.length, operations, ms: performance.now() - started, ...sent } });
     return;
   }
   if ('deltas' in command) {
     const { fromVersion, count, people, hashes } = command.deltas;
     const [renamed, original] = renameOperations(site!, people);
     const started = performance.now();
-    let bytes = 0;
+    const sent: Sent = { bytes: 0, tokenBytes: 0 };
     for (let i = 0; i < count; i++) {
       const v = fromVersion + i;
-      bytes += await publish('delta', { fromVersion: v, toVersion: v + 1, hash: hashes[i % 2]!, operations: (i % 2 === 0 ? renamed : original) as never });
+      await publish('delta', { fromVersion: v, toVersion: v + 1, hash: hashes[i % 2]!, operations: (i % 2 === 0 ? renamed : original) as never }, sent);
     }
-    send({ published: { messages: count, operations: count * people, ms: performance.now() - started, bytes } });
+    send({ published: { messages: count, operations: count * people, ms: performance.now() - started, ...sent } });
     return;
   }
   if ('ackEvents' in command) {
@@ -109,7 +119,7 @@ async function onCommand(command: PeerCommand): Promise<void> {
       const last = decoded.message.events[decoded.message.events.length - 1]!.seq;
       void publish('events_ack', { journalId: decoded.message.journalId, uptoSeq: last });
     });
-    send({ published: { messages: 0, operations: 0, ms: 0, bytes: 0 } });
+    send({ published: { messages: 0, operations: 0, ms: 0, bytes: 0, tokenBytes: 0 } });
   }
 }
 

@@ -28,6 +28,7 @@ export const CLOUD_SIM_USAGE = `usage: lockgw cloud-sim <verb> --state DIR [opti
           forget a door the gateway no longer has (clears its retained door_status)
 options: --prefix lockgw (topic prefix)  --issuer lockgw-cloud-sim (the iss claim)
          --username U --password P (broker login)  --json (JSON lines)
+         --plain (snapshot chunks and deltas uncompressed; by default they are gzipped)
 exit: 0 done, 2 error, 3 the gateway answered a command with something else than ok`;
 
 export const OPTIONS = {
@@ -49,6 +50,7 @@ export const OPTIONS = {
   username: { type: 'string' },
   password: { type: 'string' },
   json: { type: 'boolean' },
+  plain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -114,6 +116,7 @@ export function simulator(values: Values, verb: string, key: SimSigningKey, stat
     ...(values.prefix === undefined ? {} : { topicPrefix: values.prefix }),
     ...(values.username === undefined ? {} : { username: values.username }),
     ...(values.password === undefined ? {} : { password: values.password }),
+    ...(values.plain === true ? { compress: false } : {}),
     ...extra,
   });
 }

@@ -1,8 +1,8 @@
 /**
  * From MQTT bytes to a typed message and back, for both directions of the contract:
  *
- * - `decodeCloudMessage`: topic → type, verify the signed envelope (signedEnvelope.ts), then the
- *   body against its type's schema (messages.ts). Never throws; a failure says why, and for a
+ * - `decodeCloudMessage`: topic → type, inflate a gzip payload (compressedPayload.ts), verify the
+ *   signed envelope (signedEnvelope.ts), then the body against its type's schema (messages.ts). Never throws; a failure says why, and for a
  *   schema failure where (the zod path of the first issue).
  * - `signCloudMessage`: the cloud side (simulator, tests): validates a body, then signs it.
  * - `encodeGatewayMessage` / `decodeGatewayMessage`: the gateway's plain-JSON messages.
@@ -20,6 +20,7 @@ import {
   type GatewayMessage,
   type GatewayMessageType,
 } from './messages.js';
+import { inflatePayload } from './compressedPayload.js';
 import { signEnvelope, verifyEnvelope, type EnvelopeClaims, type EnvelopeHeader, type SignOptions, type VerifyFailureReason, type VerifyingKeys } from './signedEnvelope.js';
 import { parseTopic, TOPIC_SPECS, type GatewayTopics } from './topics.js';
 
@@ -85,12 +86,15 @@ export function decodeCloudMessage(topic: string, bytes: string | Uint8Array, op
     }
     return { ok: false, reason: 'unknown_topic', detail: `${topic} is not a cloud → gateway topic of ${topics.gatewayId}` };
   }
-  const verified = verifyEnvelope(bytes, {
+  const maxBytes = options.maxBytes?.[type] ?? TOPIC_SPECS[type].maxBytes;
+  const inflated = inflatePayload(bytes, maxBytes);
+  if (!inflated.ok) return { ...inflated, type };
+  const verified = verifyEnvelope(inflated.token, {
     keys: options.keys,
     gatewayId: topics.gatewayId,
     expectedType: type,
     now: options.now,
-    maxBytes: options.maxBytes?.[type] ?? TOPIC_SPECS[type].maxBytes,
+    maxBytes,
     ...(options.maxSkewMs === undefined ? {} : { maxSkewMs: options.maxSkewMs }),
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
   });
@@ -130,8 +134,11 @@ const PEEK_LIMIT = 64 * 1024;
  * Best effort, never throws: the kid, jti and command correlationId of a token that failed
  * verification, for describing the rejection. Never use these to decide anything.
  */
-export function peekUnverified(bytes: string | Uint8Array): UnverifiedFields {
+export function peekUnverified(received: string | Uint8Array): UnverifiedFields {
   const out: UnverifiedFields = {};
+  const inflated = inflatePayload(received, PEEK_LIMIT);
+  if (!inflated.ok) return out;
+  const bytes = inflated.token;
   if (bytes.length > PEEK_LIMIT) return out;
   const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1');
   const [headerPart = '', payloadPart = ''] = text.split('.');

@@ -40,7 +40,8 @@ function securityEvents(cloud: FakeCloud, n: number): Promise<SecurityEvent[]> {
 
 async function publishSnapshot(cloud: FakeCloud, state: CloudState, id: string, chunkOps: number): Promise<ApplyAck> {
   const acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.snapshotId === id);
-  for (const chunk of state.snapshot(id, chunkOps).reverse()) await cloud.send('snapshot', chunk);
+  // every other chunk gzip-compressed, as a cloud may send them (docs/mqtt.md, Compression)
+  for (const [i, chunk] of state.snapshot(id, chunkOps).reverse().entries()) await cloud.send('snapshot', chunk, { gzip: i % 2 === 1 });
   return acked;
 }
 

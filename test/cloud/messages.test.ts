@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -179,6 +180,26 @@ t.test('where a message arrived matters: topic type, gateway, size', async (t) =
   refused(t, decodeCloudMessage(topics.topic('delta'), token('delta', delta), { topics, keys, now: NOW, issuer: 'other' }), 'wrong_issuer');
   refused(t, decodeCloudMessage(topics.topic('delta'), token('delta', delta), { topics, keys, now: NOW + 3_600_000, maxSkewMs: 0 }), 'expired');
   t.ok(decodeCloudMessage(topics.topic('delta'), token('delta', delta), { topics, keys, now: NOW, issuer: 'portal', maxSkewMs: 0 }).ok);
+});
+
+t.test('a gzip-compressed message decodes like the token it carries, and is verified just the same', async (t) => {
+  const delta = { fromVersion: 1, toVersion: 2, hash: HASH, operations: [{ op: 'delete', entity: 'person', id: 'p-1' }] };
+  const signed = token('delta', delta);
+  const plain = decodeCloudMessage(topics.topic('delta'), signed, { topics, keys, now: NOW });
+  const zipped = decodeCloudMessage(topics.topic('delta'), gzipSync(signed), { topics, keys, now: NOW });
+  t.ok(zipped.ok);
+  t.same(zipped, plain, 'the same message, claims and header');
+  // compression is transport only: what is inside must still verify
+  const [header, payload] = signed.split('.');
+  const forged = `${header}.${payload}.${Buffer.alloc(64, 7).toString('base64url')}`;
+  refused(t, decodeCloudMessage(topics.topic('delta'), gzipSync(forged), { topics, keys, now: NOW }), 'bad_signature');
+  refused(t, decodeCloudMessage(topics.topic('delta'), gzipSync(`${header}.${payload}.`), { topics, keys, now: NOW }), 'unsigned');
+  refused(t, decodeCloudMessage(topics.topic('delta'), gzipSync(signed), { topics, keys, now: NOW, maxBytes: { delta: 400 } }), 'too_large', undefined, /inflates to more than the limit of 400 bytes/);
+  const broken = decodeCloudMessage(topics.topic('delta'), Buffer.from([0x1f, 0x8b, 0, 0]), { topics, keys, now: NOW });
+  refused(t, broken, 'malformed', undefined, /not a valid gzip payload/);
+  if (!broken.ok) t.equal(broken.type, 'delta');
+  t.same(peekUnverified(gzipSync(token('command', { correlationId: 'cmd-7', name: 'x' }))).correlationId, 'cmd-7', 'a refused compressed command is still answered by its correlation id');
+  t.same(peekUnverified(gzipSync(Buffer.alloc(1024 * 1024))), {}, 'peeking inflates no more than it reads');
 });
 
 t.test('signCloudMessage signs only valid bodies', async (t) => {

@@ -86,7 +86,7 @@ export class CloudSimulator extends EventEmitter<CloudSimulatorEvents> {
     });
     this.publisher = new SimPublisher({
       connection, topics, key: options.key, issuer: options.issuer, gatewayId: options.gatewayId, state: options.state,
-      clock: options.clock, logger: options.logger, chunkLimits: this.limits(), syncTtlMs: this.syncTtl(),
+      clock: options.clock, logger: options.logger, chunkLimits: this.limits(), syncTtlMs: this.syncTtl(), compress: options.compress ?? true,
       onPublished: (p) => this.notify('published', p),
       stopping: () => this.stopping,
     });

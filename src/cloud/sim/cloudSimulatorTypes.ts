@@ -41,6 +41,8 @@ export interface CloudSimulatorOptions {
   chunkLimits?: ChunkLimits;
   /** exp of snapshots, deltas and events acks; default 30 days */
   syncTtlMs?: number;
+  /** gzip snapshot chunks and deltas (docs/mqtt.md, Compression); default true */
+  compress?: boolean;
   /** exp of commands; default 60 s */
   commandTtlMs?: number;
   /** default 10 s */

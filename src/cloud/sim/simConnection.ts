@@ -103,7 +103,7 @@ export class SimConnection extends EventEmitter<SimConnectionEvents> {
    * Publishes; retain stays off for every cloud message (only clearing a retained gateway topic
    * sets it). DEVICE_OFFLINE while disconnected (nothing is queued).
    */
-  async publish(topic: string, payload: string, qos: 0 | 1, retain = false): Promise<void> {
+  async publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain = false): Promise<void> {
     const client = this.client;
     if (client === null || !client.connected) {
       throw new GatewayError('DEVICE_OFFLINE', `not connected to the broker at ${this.options.url}${this.lastError ? `: ${this.lastError}` : ''}`);

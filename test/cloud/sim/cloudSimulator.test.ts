@@ -92,6 +92,27 @@ t.test("a delta's hash is the hash an AccessStore has after applying it", { skip
   });
 });
 
+t.test('snapshot chunks and deltas go gzip-compressed, everything else as plain tokens; compress: false sends all plain', { skip }, async (t) => {
+  for (const compress of [true, false]) {
+    const f = await simFixture(t, { compress });
+    const published: Array<{ type: string; bytes: number }> = [];
+    f.sim.on('published', (p) => published.push(p));
+    await f.sim.publishSite(demoRecords(), { chunkLimits: SMALL });
+    await until<ApplyAck>(f.sim, 'apply_ack', (a) => a.revision === 1);
+    await f.sim.publishDelta([{ op: 'delete', entity: 'credential', id: 'bob-card' }]);
+    await until<ApplyAck>(f.sim, 'apply_ack', (a) => a.revision === 2);
+    await f.sim.sendHeartbeat();
+    await f.gateway.received('heartbeat', 1);
+    const byType = (type: string) => f.gateway.verified.filter((v) => v.type === type).map((v) => v.gzip);
+    t.ok(byType('snapshot').length > 3 && byType('snapshot').every((g) => g === compress), `compress ${compress}: every chunk ${compress ? 'gzipped' : 'plain'}`);
+    t.same(byType('delta'), [compress], `compress ${compress}: the delta`);
+    t.same(byType('heartbeat'), [false], 'a heartbeat is always plain');
+    t.same(f.gateway.rejected, [], 'and every one verified');
+    t.equal(f.gateway.hash, f.state.hash(), 'the stand-in holds the state either way');
+    t.ok(published.filter((p) => p.type === 'snapshot').every((p) => p.bytes > 0));
+  }
+});
+
 t.test('a sync_request for deltas from version v is answered with exactly the deltas v → newest, with its transaction', { skip }, async (t) => {
   const f = await simFixture(t);
   await f.sim.publishSite(demoRecords());

@@ -12,6 +12,7 @@ import type { Test } from 'tap';
 import { compileIndex } from '../../../src/access/compileIndex.js';
 import { createPinHasher } from '../../../src/access/pinDigest.js';
 import { decodeCloudMessage, encodeGatewayMessage, type DecodeCloudFailure, type DecodedCloudMessage } from '../../../src/cloud/cloudMessage.js';
+import { isGzip } from '../../../src/cloud/compressedPayload.js';
 import { loadCloudKeys } from '../../../src/cloud/keys.js';
 import type { Delta, GatewayMessage, GatewayMessageType, SnapshotChunk } from '../../../src/cloud/messages.js';
 import { GatewayTopics } from '../../../src/cloud/topics.js';
@@ -19,7 +20,8 @@ import { AccessStore } from '../../../src/store/accessStore.js';
 import { openDatabase, type Db } from '../../../src/store/database.js';
 import { EMPTY_STATE_HASH } from '../../../src/access/contentHash.js';
 
-export type Verified = DecodedCloudMessage & { topic: string };
+/** `gzip`: whether it arrived compressed (compressedPayload.ts) */
+export type Verified = DecodedCloudMessage & { topic: string; gzip: boolean };
 
 export interface StandInOptions {
   gatewayId: string;
@@ -99,7 +101,7 @@ export class StandInGateway extends EventEmitter<{ verified: [Verified]; rejecte
       this.emit('rejected', { ...decoded, topic });
       return;
     }
-    const verified = { ...decoded, topic } as Verified;
+    const verified = { ...decoded, topic, gzip: isGzip(payload) } as Verified;
     this.verified.push(verified);
     if (this.applying) {
       if (verified.type === 'snapshot') this.onChunk(verified.message, verified.claims.jti);
