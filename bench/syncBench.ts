@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { hashAccessSource } from '../src/access/contentHash.js';
 import type { PinHasher } from '../src/access/pinDigest.js';
 import { generateSigningKeyPair } from '../src/cloud/keys.js';
+import { DAEMON_NODE_FLAGS } from '../src/daemonNodeFlags.js';
 import { AccessStore } from '../src/store/accessStore.js';
 import { parseBatch } from '../src/store/batchOp.js';
 import { openDatabase } from '../src/store/database.js';
@@ -85,7 +86,8 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
     const hashes = contentHashes(input.seededDb, input.site, input.pinHasher);
     const key = generateSigningKeyPair('bench-cloud');
     const child = (file: string) => {
-      const execArgv = ['--expose-gc', '--import', 'tsx'];
+      // the gateway runs with the daemon's V8 flags, as npm start and the systemd unit start it
+      const execArgv = ['--expose-gc', '--import', 'tsx', ...(file === './syncGateway.ts' ? DAEMON_NODE_FLAGS : [])];
       if (CPU_PROFILE_DIR !== undefined) execArgv.push('--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR);
       if (CHILD_NODE_FLAGS !== undefined) execArgv.push(...CHILD_NODE_FLAGS.split(' ').filter((f) => f !== ''));
       const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -123,8 +125,8 @@ export async function runSyncBench(input: SyncBenchInput): Promise<void> {
       const applied = await withTimeout(watched.done, LIMIT, () => 'no apply_ack for the snapshot within 10 min');
       const gaps = summarize(Float64Array.from(applied.gaps));
       const afterPublish = maxGapAfter(applied, publishedAt);
-      const sent = 'published' in published ? published.published : { messages: 0, bytes: 0, ms: 0 };
-      note(`sync_snapshot: ${operations.toLocaleString('en-US')} operations in ${sent.messages} chunks (${(sent.bytes / 1e6).toFixed(0)} MB) published in ${(sent.ms / 1000).toFixed(1)} s; applied and acknowledged after ${applied.seconds.toFixed(1)} s (hash ${applied.ack.hash === hashes.base ? 'matches' : 'DIFFERS'}); the gateway process's event-loop gaps p50 ${gaps.p50.toFixed(1)} ms, p99 ${gaps.p99.toFixed(1)} ms, max ${gaps.max.toFixed(0)} ms (${afterPublish.toFixed(0)} ms once the peer had published everything); its heap ${applied.heapMb.toFixed(0)} MB, one full GC ${applied.fullGcMs.toFixed(0)} ms`);
+      const sent = 'published' in published ? published.published : { messages: 0, bytes: 0, tokenBytes: 0, ms: 0 };
+      note(`sync_snapshot: ${operations.toLocaleString('en-US')} operations in ${sent.messages} chunks (${(sent.bytes / 1e6).toFixed(0)} MB gzipped, ${(sent.tokenBytes / 1e6).toFixed(0)} MB of signed tokens) published in ${(sent.ms / 1000).toFixed(1)} s; applied and acknowledged after ${applied.seconds.toFixed(1)} s (hash ${applied.ack.hash === hashes.base ? 'matches' : 'DIFFERS'}); the gateway process's event-loop gaps p50 ${gaps.p50.toFixed(1)} ms, p99 ${gaps.p99.toFixed(1)} ms, max ${gaps.max.toFixed(0)} ms (${afterPublish.toFixed(0)} ms once the peer had published everything); its heap ${applied.heapMb.toFixed(0)} MB, one full GC ${applied.fullGcMs.toFixed(0)} ms`);
       if (input.only.snapshot) {
         emit({ bench: 'sync_snapshot', metric: 'end_to_end_s', value: applied.seconds, unit: 's', target: input.scale >= 1 ? 20 : null, better: 'lower' });
         emit({ bench: 'sync_snapshot', metric: 'max_stall_ms', value: gaps.max, unit: 'ms', target: 20, better: 'lower' });

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { SystemClock } from './clock.js';
 import { loadConfig } from './config/loadConfig.js';
+import { missingDaemonFlags } from './daemonNodeFlags.js';
 import { Gateway } from './gateway.js';
 import { isGatewayError } from './gatewayError.js';
 import { createLogger } from './logger.js';
@@ -16,6 +17,10 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
   const rootLogger = await createLogger(config.log.level, config.log.pretty);
   const logger = rootLogger.child({ module: 'main' });
+  const missing = missingDaemonFlags(process.execArgv);
+  if (missing.length > 0) {
+    logger.warn({ missing }, `node was started without ${missing.join(' ')}: the doors pause longer during a large sync (start with npm start or systemd/lockgw.service, which pass them)`);
+  }
   const gateway = new Gateway(config, { clock: new SystemClock(), logger: rootLogger });
   await gateway.start();
   let control = config.control.enabled ? new ControlServer(resolve(gateway.dataDir, config.control.socket), gateway, rootLogger) : null;

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runCli } from '../src/cli/lockgw.js';
+import { DAEMON_NODE_FLAGS } from '../src/daemonNodeFlags.js';
 import { childEnv } from './fixtures/childEnv.js';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), ...args], {
+function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []) {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'src/main.ts'), ...args], {
     cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,10 +38,22 @@ t.test('the daemon starts on a config, prints a JSON ready line, and stops clean
   // the test's data dir is too long for a Unix socket: the daemon runs on without one
   t.match(d.output().out, /control socket disabled: .*longer than a Unix socket allows/);
   t.match(ready, { level: 30, gatewayId: 'gw-test', site: 'demo', revision: 1, doors: 5, msg: /Demo Apartments/ });
+  t.match(d.output().out, /"level":40.*node was started without --initial-old-space-size=64/, 'started without the daemon flags: says so');
   d.child.kill('SIGTERM');
   const [code] = await once(d.child, 'exit');
   t.equal(code, 0);
   t.match(d.output().out, /"msg":"stopped"/);
+});
+
+t.test('started with the daemon flags (as npm start and the systemd unit do), it does not warn', async (t) => {
+  const dir = t.testdir();
+  const config = join(dir, 'lockgw.yaml');
+  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  pretty: never\n`);
+  const d = startDaemon(['--config', config], {}, DAEMON_NODE_FLAGS);
+  await d.readyLine;
+  t.notMatch(d.output().out, /started without/);
+  d.child.kill('SIGTERM');
+  await once(d.child, 'exit');
 });
 
 t.test('a running daemon answers lockgw status and sim over its control socket', async (t) => {
