@@ -3,14 +3,14 @@
  * benchmark starts its gateway with them too). They can only be given on node's command line:
  * NODE_OPTIONS refuses them.
  *
- * `--initial-old-space-size=64`: the doors' isolate lives on about 25 MB of heap. V8 sets its
- * old-generation limit to about twice that, and starts a full (mark-compact) collection as soon
- * as the room left under that limit is no more than the young generation's size: with a 25 MB
- * heap that is at once, so during a snapshot the doors' thread ran 35–42 full collections, one
- * every 100–170 ms, each a pause of up to 17 ms plus marking steps. Starting the limit at 64 MB
- * leaves room: 4–6 full collections per million-credential snapshot
- * (`npm run bench -- --only sync_snapshot` with LOCKGW_BENCH_NODE_FLAGS='--trace-gc'). It costs
- * at most about 40 MB more heap before a collection; the memory reducer still shrinks an idle heap.
+ * `--initial-old-space-size=64`: the doors' isolate lives on about 25 MB of heap, and V8 set its
+ * old-generation limit to about twice that. During a million-credential snapshot it then kept
+ * starting full (mark-compact) collections from its scheduling task, one every 100-170 ms with
+ * the heap not growing (`--trace-incremental-marking`: "Start (task): v8: 24MB / 48MB / 24MB"):
+ * 35-42 per snapshot, each a pause of up to 17 ms plus marking steps on the doors' thread.
+ * Starting the limit at 64 MB leaves room: 4-5 per snapshot, started by external memory
+ * (`npm run bench -- --only sync_snapshot` with LOCKGW_BENCH_NODE_FLAGS='--trace-gc'). It costs at
+ * most about 40 MB more heap before a collection; the memory reducer still shrinks an idle heap.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
 
