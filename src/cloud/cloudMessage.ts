@@ -2,8 +2,9 @@
  * From MQTT bytes to a typed message and back, for both directions of the contract:
  *
  * - `decodeCloudMessage`: topic → type, inflate a gzip payload (compressedPayload.ts), verify the
- *   signed envelope (signedEnvelope.ts), then the body against its type's schema (messages.ts). Never throws; a failure says why, and for a
- *   schema failure where (the zod path of the first issue).
+ *   signed envelope (signedEnvelope.ts), then the body against its type's schema (messages.ts).
+ *   Never throws; a failure says why, and for a schema failure where (the zod path of the first
+ *   issue).
  * - `signCloudMessage`: the cloud side (simulator, tests): validates a body, then signs it.
  * - `encodeGatewayMessage` / `decodeGatewayMessage`: the gateway's plain-JSON messages.
  * - `peekUnverified`: kid, jti and correlationId read from a token without trusting it, only to

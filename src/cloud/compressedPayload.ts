@@ -11,7 +11,7 @@
 import { gunzipSync } from 'node:zlib';
 
 export type InflateResult =
-  | { ok: true; token: string | Uint8Array; compressed: boolean }
+  | { ok: true; token: string | Uint8Array }
   | { ok: false; reason: 'too_large' | 'malformed'; detail: string };
 
 export function isGzip(bytes: string | Uint8Array): bytes is Uint8Array {
@@ -20,11 +20,11 @@ export function isGzip(bytes: string | Uint8Array): bytes is Uint8Array {
 
 /** The token in `bytes`, inflated if it is gzip, never longer than `maxBytes`. Never throws. */
 export function inflatePayload(bytes: string | Uint8Array, maxBytes: number): InflateResult {
-  if (!isGzip(bytes)) return { ok: true, token: bytes, compressed: false };
+  if (!isGzip(bytes)) return { ok: true, token: bytes };
   if (bytes.length > maxBytes) return { ok: false, reason: 'too_large', detail: `${bytes.length} compressed bytes is over the limit of ${maxBytes}` };
   const tooLarge = { ok: false, reason: 'too_large', detail: `the gzip payload inflates to more than the limit of ${maxBytes} bytes` } as const;
   try {
-    return { ok: true, token: gunzipSync(bytes, { maxOutputLength: maxBytes }), compressed: true };
+    return { ok: true, token: gunzipSync(bytes, { maxOutputLength: maxBytes }) };
   } catch (err) {
     const { code, message } = err as { code?: string; message: string };
     if (code === 'ERR_BUFFER_TOO_LARGE') return tooLarge;

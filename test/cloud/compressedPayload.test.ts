@@ -6,15 +6,15 @@ const TOKEN = Buffer.from('eyJhbGciOiJFZERTQSJ9.eyJtc2ciOnt9fQ.c2ln');
 
 t.test('a token that is not gzip passes through untouched', async (t) => {
   const plain = inflatePayload(TOKEN, 1000);
-  t.same(plain, { ok: true, token: TOKEN, compressed: false });
+  t.same(plain, { ok: true, token: TOKEN });
   if (plain.ok) t.equal(plain.token, TOKEN, 'the same bytes, not a copy');
-  t.same(inflatePayload('eyJ...', 1000), { ok: true, token: 'eyJ...', compressed: false }, 'a string is never gzip');
+  t.same(inflatePayload('eyJ...', 1000), { ok: true, token: 'eyJ...' }, 'a string is never gzip');
   t.notOk(isGzip(Buffer.from([0x1f])), 'one byte is not a gzip header');
 });
 
 t.test('a gzip payload inflates to the token it carries', async (t) => {
   const result = inflatePayload(gzipSync(TOKEN), 1000);
-  t.ok(result.ok && result.compressed);
+  t.ok(result.ok);
   if (result.ok) t.same(Buffer.from(result.token), TOKEN);
   const long = Buffer.from(`${TOKEN.toString()}${'A'.repeat(1000)}`);
   t.ok(inflatePayload(gzipSync(long), long.length).ok, 'exactly the limit is allowed');
