@@ -8,7 +8,8 @@
  * starting full (mark-compact) collections from its scheduling task, one every 100-170 ms with
  * the heap not growing (`--trace-incremental-marking`: "Start (task): v8: 24MB / 48MB / 24MB"):
  * 35-42 per snapshot, each a pause of up to 17 ms plus marking steps on the doors' thread.
- * Starting the limit at 64 MB leaves room: 4-5 per snapshot, started by external memory
+ * Starting the limit at 64 MB leaves room: 4-5 per snapshot run, none of them while the chunks
+ * arrive, two of them V8's memory reducer once the doors' loop is quiet again
  * (`npm run bench -- --only sync_snapshot` with LOCKGW_BENCH_NODE_FLAGS='--trace-gc'). It costs at
  * most about 40 MB more heap before a collection; the memory reducer still shrinks an idle heap.
  */
