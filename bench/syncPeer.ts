@@ -10,8 +10,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createPinHasher } from '../src/access/pinDigest.js';
-import { gzipSync } from 'node:zlib';
 import { decodeGatewayMessage, signCloudMessage } from '../src/cloud/cloudMessage.js';
+import { cloudPayload } from '../src/cloud/compressedPayload.js';
 import type { CloudMessageInput, CloudMessageType } from '../src/cloud/messages.js';
 import { siteBatches } from './siteBatches.js';
 import { renameOperations } from './syncOperations.js';
@@ -53,7 +53,7 @@ interface Sent {
 async function publish<T extends CloudMessageType>(type: T, body: CloudMessageInput<T>, sent: Sent = { bytes: 0, tokenBytes: 0 }): Promise<void> {
   const s = setup!;
   const token = signCloudMessage(type, body, { kid: s.kid, privateKey: privateKey!, issuer: s.issuer, audience: s.gatewayId, now: Date.now(), ttlMs: 3_600_000 });
-  const payload = type === 'snapshot' || type === 'delta' ? gzipSync(token, { level: 1 }) : token;
+  const payload = cloudPayload(type, token, 1);
   await client!.publishAsync(`lockgw/${s.gatewayId}/down/${type}`, payload, { qos: 1 });
   sent.bytes += payload.length;
   sent.tokenBytes += token.length;

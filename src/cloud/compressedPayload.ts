@@ -8,11 +8,21 @@
  * Inflating happens before the signature is checked, so it is bounded: never more output than
  * the type's byte limit (a "zip bomb" is refused as `too_large` after at most that much work).
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { CloudMessageType } from './messages.js';
 
 export type InflateResult =
   | { ok: true; token: string | Uint8Array }
   | { ok: false; reason: 'too_large' | 'malformed'; detail: string };
+
+/**
+ * The cloud side (simulator, benchmark): what goes on the wire for a signed token. The bulk of a
+ * sync (snapshot chunks, deltas) is gzipped, about 8 times smaller; everything else stays a
+ * readable token. `level`: zlib's, 1 (fastest) to 9; default 6.
+ */
+export function cloudPayload(type: CloudMessageType, token: string, level?: number): string | Buffer {
+  return type === 'snapshot' || type === 'delta' ? gzipSync(token, level === undefined ? {} : { level }) : token;
+}
 
 export function isGzip(bytes: string | Uint8Array): bytes is Uint8Array {
   return typeof bytes !== 'string' && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { gzipSync } from 'node:zlib';
-import { inflatePayload, isGzip } from '../../src/cloud/compressedPayload.js';
+import { cloudPayload, inflatePayload, isGzip } from '../../src/cloud/compressedPayload.js';
 
 const TOKEN = Buffer.from('eyJhbGciOiJFZERTQSJ9.eyJtc2ciOnt9fQ.c2ln');
 
@@ -35,4 +35,15 @@ t.test('a broken gzip payload is malformed and says why', async (t) => {
   t.match(inflatePayload(garbage, 1000), { ok: false, reason: 'malformed', detail: /^not a valid gzip payload: / });
   const whole = gzipSync(TOKEN);
   t.match(inflatePayload(whole.subarray(0, whole.length - 6), 1000), { ok: false, reason: 'malformed' }, 'a truncated stream');
+});
+
+t.test('the cloud side gzips snapshot chunks and deltas, and leaves every other message a plain token', async (t) => {
+  const token = `${TOKEN.toString()}${'A'.repeat(1000)}`;
+  for (const type of ['snapshot', 'delta'] as const) {
+    const payload = cloudPayload(type, token);
+    t.ok(isGzip(payload) && payload.length < token.length / 4, `${type}: gzipped`);
+    const back = inflatePayload(payload, token.length);
+    t.ok(back.ok && Buffer.from(back.token).toString() === token, `${type}: inflates to the token`);
+  }
+  for (const type of ['heartbeat', 'command', 'events_ack'] as const) t.equal(cloudPayload(type, token), token, `${type}: plain`);
 });

@@ -6,12 +6,12 @@
  * snapshot again, and a delta.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { BatchOp } from '../../access/batchOpSchema.js';
 import type { Clock } from '../../clock.js';
 import { GatewayError } from '../../gatewayError.js';
 import { signCloudMessage } from '../cloudMessage.js';
+import { cloudPayload } from '../compressedPayload.js';
 import type { CloudMessageInput, CloudMessageType } from '../messages.js';
 import { TOPIC_SPECS, type GatewayTopics } from '../topics.js';
 import type { Published, PublishedDelta, PublishedSnapshot, SnapshotOptions } from './cloudSimulatorTypes.js';
@@ -52,8 +52,7 @@ export class SimPublisher {
     const { key, issuer, gatewayId, clock, connection, topics } = this.options;
     const jti = randomUUID();
     const token = signCloudMessage(type, body, { kid: key.kid, privateKey: key.privateKey, issuer, audience: gatewayId, now: clock.now(), ttlMs, jti });
-    // the bulk of a sync goes compressed, about 8 times smaller; everything else stays readable
-    const payload = this.options.compress && (type === 'snapshot' || type === 'delta') ? gzipSync(token) : token;
+    const payload = this.options.compress ? cloudPayload(type, token) : token;
     await connection.publish(topics.topic(type), payload, TOPIC_SPECS[type].qos);
     this.options.onPublished({ type, jti, bytes: payload.length });
     return jti;
