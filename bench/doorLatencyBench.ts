@@ -7,12 +7,12 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { SerialLink } from '../hal/serial/serialLink.js';
-import { BridgeEmulator } from '../hal/serial/wiegand/bridgeEmulator.js';
-import { ManualClock } from '../src/clock.js';
-import { parseConfig } from '../src/config/loadConfig.js';
-import { Gateway } from '../src/gateway.js';
-import { ptyPair, socatAvailable } from '../test/fixtures/ptyPair.js';
+import { SerialLink } from '../src/hal/serial/serialLink.js';
+import { BridgeEmulator } from '../src/hal/serial/wiegand/bridgeEmulator.js';
+import { ManualClock } from '../src/kernel/clock.js';
+import { parseConfig } from '../src/app/config/loadConfig.js';
+import { Gateway } from '../src/app/gateway.js';
+import { ptyPair, socatAvailable } from '../test/support/ptyPair.js';
 import { emit, note } from './report.js';
 import { summarize } from './stats.js';
 

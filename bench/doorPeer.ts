@@ -8,11 +8,11 @@
  * parent → {relocked: i} once the clock moved; peer → {samples: number[]} (ns) at the end.
  */
 import { pino } from 'pino';
-import { RelayBoardEmulator } from '../hal/serial/relay/relayBoardEmulator.js';
-import type { RelayFrame } from '../hal/serial/relay/relayFrame.js';
-import { SerialLink } from '../hal/serial/serialLink.js';
-import { BridgeEmulator } from '../hal/serial/wiegand/bridgeEmulator.js';
-import { SystemClock } from '../src/clock.js';
+import { RelayBoardEmulator } from '../src/hal/serial/relay/relayBoardEmulator.js';
+import type { RelayFrame } from '../src/hal/serial/relay/relayFrame.js';
+import { SerialLink } from '../src/hal/serial/serialLink.js';
+import { BridgeEmulator } from '../src/hal/serial/wiegand/bridgeEmulator.js';
+import { SystemClock } from '../src/kernel/clock.js';
 
 interface Start { bridge: string; relay: string; rounds: number; warmup: number }
 

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { SystemClock } from '../src/clock.js';
+import { SystemClock } from '../src/kernel/clock.js';
 import { openDatabase } from '../src/store/database.js';
-import { Journal, type JournalEvent } from '../src/store/journal.js';
+import { Journal, type JournalEvent } from '../src/journal/journal.js';
 import { Prng } from './prng.js';
 import { emit, note, secondsSince } from './report.js';
 import { summarize } from './stats.js';

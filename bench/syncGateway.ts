@@ -8,11 +8,11 @@
  *   {drain}  fill the journal with N events while the link is stopped, start it, time the drain
  */
 import { pino } from 'pino';
-import { SystemClock } from '../src/clock.js';
-import type { ApplyAck } from '../src/cloud/messages.js';
-import { parseConfig } from '../src/config/loadConfig.js';
-import type { GatewayConfigInput } from '../src/config/configSchema.js';
-import { Gateway } from '../src/gateway.js';
+import { SystemClock } from '../src/kernel/clock.js';
+import type { ApplyAck } from '../src/wire/messages.js';
+import { parseConfig } from '../src/app/config/loadConfig.js';
+import type { GatewayConfigInput } from '../src/app/config/configSchema.js';
+import { Gateway } from '../src/app/gateway.js';
 import { StallMonitor } from './stallMonitor.js';
 
 export type GatewayCommand =

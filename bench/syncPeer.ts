@@ -10,9 +10,9 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createPinHasher } from '../src/access/pinDigest.js';
-import { decodeGatewayMessage, signCloudMessage } from '../src/cloud/cloudMessage.js';
-import { cloudPayload } from '../src/cloud/compressedPayload.js';
-import type { CloudMessageInput, CloudMessageType } from '../src/cloud/messages.js';
+import { decodeGatewayMessage, signCloudMessage } from '../src/wire/cloudMessageCodec.js';
+import { cloudPayload } from '../src/wire/compressedPayload.js';
+import type { CloudMessageInput, CloudMessageType } from '../src/wire/messages.js';
 import { siteBatches } from './siteBatches.js';
 import { renameOperations } from './syncOperations.js';
 import { generateSite, siteSize } from './syntheticSite.js';

@@ -1,6 +1,6 @@
 /**
  * Writes the JSON Schemas of the MQTT contract to docs/schemas/, generated from the zod schemas
- * (src/cloud/messages.ts, src/cloud/signedEnvelope.ts) — never edited by hand.
+ * (src/wire/messages.ts, src/wire/signedEnvelope.ts) — never edited by hand.
  *
  *     npx tsx scripts/gen-mqtt-schemas.ts             write docs/schemas/*.json
  *     npx tsx scripts/gen-mqtt-schemas.ts --check     exit 1 if a file is missing or stale (CI)
@@ -15,9 +15,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { CLOUD_MESSAGE_SCHEMAS, CLOUD_MESSAGE_TYPES, GATEWAY_MESSAGE_SCHEMAS, GATEWAY_MESSAGE_TYPES } from '../src/cloud/messages.js';
-import { EnvelopeClaimsSchema } from '../src/cloud/signedEnvelope.js';
-import { TOPIC_SPECS } from '../src/cloud/topics.js';
+import { CLOUD_MESSAGE_SCHEMAS, CLOUD_MESSAGE_TYPES, GATEWAY_MESSAGE_SCHEMAS, GATEWAY_MESSAGE_TYPES } from '../src/wire/messages.js';
+import { EnvelopeClaimsSchema } from '../src/wire/signedEnvelope.js';
+import { TOPIC_SPECS } from '../src/wire/topics.js';
 import { mqttExamples, renderExamples } from './mqttExamples.js';
 
 export const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schemas');

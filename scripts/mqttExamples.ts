@@ -2,17 +2,17 @@
  * The worked examples of docs/mqtt.md: one message of every type, on a small site, with real
  * tokens signed by a THROWAWAY key derived from a public seed (Ed25519 signatures are
  * deterministic, so the tokens are reproducible byte for byte). The hashes are computed by the
- * gateway's own store and index compiler. test/cloud/messages.test.ts checks that the document
+ * gateway's own store and index compiler. test/wire/messages.test.ts checks that the document
  * shows exactly these tokens and that they verify and decode.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { compileIndex } from '../src/access/compileIndex.js';
 import { EMPTY_STATE_HASH } from '../src/access/contentHash.js';
 import { createPinHasher } from '../src/access/pinDigest.js';
-import { signCloudMessage } from '../src/cloud/cloudMessage.js';
-import { publicJwk, type PublicJwk } from '../src/cloud/keys.js';
-import type { CloudMessageInput, CloudMessageType, GatewayMessage, GatewayMessageType } from '../src/cloud/messages.js';
-import { GatewayTopics, TOPIC_SPECS } from '../src/cloud/topics.js';
+import { signCloudMessage } from '../src/wire/cloudMessageCodec.js';
+import { publicJwk, type PublicJwk } from '../src/wire/keys.js';
+import type { CloudMessageInput, CloudMessageType, GatewayMessage, GatewayMessageType } from '../src/wire/messages.js';
+import { GatewayTopics, TOPIC_SPECS } from '../src/wire/topics.js';
 import { AccessStore } from '../src/store/accessStore.js';
 import { openDatabase } from '../src/store/database.js';
 

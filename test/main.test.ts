@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runCli } from '../src/cli/lockgw.js';
-import { DAEMON_NODE_FLAGS } from '../src/daemonNodeFlags.js';
-import { childEnv } from './fixtures/childEnv.js';
+import { DAEMON_NODE_FLAGS } from '../src/app/daemonNodeFlags.js';
+import { childEnv } from './support/childEnv.js';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

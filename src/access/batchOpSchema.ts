@@ -1,7 +1,7 @@
 /**
  * The change format of the access model: an ordered list of upserts and deletes of its entities.
  * One zod schema, the single source of truth for the store's batch parser (src/store/batchOp.ts),
- * the cloud's delta and snapshot messages (src/cloud/messages.ts) and their JSON Schemas.
+ * the cloud's delta and snapshot messages (src/wire/messages.ts) and their JSON Schemas.
  */
 import { z } from 'zod';
 import {

@@ -8,13 +8,11 @@
  * Local dates and times of day are wall-clock values in the site's time zone.
  */
 import { z } from 'zod';
-import { parseCardNumber } from './cardNumber.js';
+import { parseCardNumber } from '../kernel/cardNumber.js';
+import { IdSchema } from '../kernel/idSchema.js';
 
-export const IdSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -');
+export { IdSchema };
+
 
 /** HH:MM, 00:00–23:59, or 24:00 (end of day, only as an interval end). */
 export const TimeOfDaySchema = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be HH:MM between 00:00 and 24:00');

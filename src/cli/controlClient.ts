@@ -1,7 +1,7 @@
 /** Sends one request to a running daemon's control socket and returns its response. */
 import { createConnection } from 'node:net';
-import type { ControlRequest, ControlResponse } from '../control/controlProtocol.js';
-import { GatewayError } from '../gatewayError.js';
+import type { ControlRequest, ControlResponse } from '../wire/controlProtocol.js';
+import { GatewayError } from '../kernel/gatewayError.js';
 
 export function sendControl(path: string, request: ControlRequest): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {

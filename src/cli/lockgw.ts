@@ -12,20 +12,19 @@
  */
 import { parseArgs } from 'node:util';
 import { decide } from '../access/decide.js';
-import { parseCardNumber } from '../access/cardNumber.js';
+import { parseCardNumber } from '../kernel/cardNumber.js';
 import type { Presentation } from '../access/verdict.js';
-import { SystemClock } from '../clock.js';
-import { loadConfig } from '../config/loadConfig.js';
-import { Gateway } from '../gateway.js';
-import { GatewayError, isGatewayError } from '../gatewayError.js';
-import { createLogger } from '../logger.js';
-import { runDaemon } from '../main.js';
+import { SystemClock } from '../kernel/clock.js';
+import { loadConfig } from '../app/config/loadConfig.js';
+import { Gateway } from '../app/gateway.js';
+import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
+import { createLogger } from '../kernel/logger.js';
+import { runDaemon } from '../app/daemon.js';
 import { formatDoorStatus, formatEvent, integrityCheckReport, listReport } from './reports.js';
 import { sendControl } from './controlClient.js';
-import type { ControlRequest } from '../control/controlProtocol.js';
+import type { ControlRequest } from '../wire/controlProtocol.js';
 import { resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
-import { runCloudSim } from './cloudSimCommand.js';
 
 const USAGE = `usage: lockgw <command> [options]
   run                      run the gateway daemon
@@ -149,7 +148,11 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     await runDaemon(rest);
     return 0;
   }
-  if (command === 'cloud-sim') return runCloudSim(rest, { out });
+  if (command === 'cloud-sim') {
+    // the other end of the wire: loaded only for this verb, never by the daemon
+    const { runCloudSim } = await import('../../tools/cloud-sim/cli/cloudSimCommand.js');
+    return runCloudSim(rest, { out });
+  }
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
     out(USAGE);

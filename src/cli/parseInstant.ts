@@ -5,7 +5,7 @@
  * overlap the earlier of the two instants is used.
  */
 import { ZoneClock } from '../access/zoneClock.js';
-import { GatewayError } from '../gatewayError.js';
+import { GatewayError } from '../kernel/gatewayError.js';
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 

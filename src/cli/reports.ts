@@ -1,8 +1,8 @@
 /** Plain-text reports for the CLI: lists with ACTIVE/UPCOMING/EXPIRED, and the doctor's checks. */
-import { maskCardValue } from '../access/cardNumber.js';
+import { maskCardValue } from '../kernel/cardNumber.js';
 import { validityStatus } from '../access/validityStatus.js';
-import type { Gateway } from '../gateway.js';
-import { GatewayError } from '../gatewayError.js';
+import type { Gateway } from '../app/gateway.js';
+import { GatewayError } from '../kernel/gatewayError.js';
 import type { AccessStore } from '../store/accessStore.js';
 import { integrityCheck, schemaVersion } from '../store/database.js';
 

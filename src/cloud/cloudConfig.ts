@@ -4,8 +4,8 @@
  * default: the gateway runs fully offline without it.
  */
 import { z } from 'zod';
-import { CloudKeyConfigSchema } from './keys.js';
-import { DEFAULT_TOPIC_PREFIX } from './topics.js';
+import { CloudKeyConfigSchema } from '../wire/keys.js';
+import { DEFAULT_TOPIC_PREFIX } from '../wire/topics.js';
 
 const BrokerUrlSchema = z
   .string()

@@ -10,29 +10,29 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { DoorStatus } from '../doors/doorController.js';
-import type { Journal } from '../store/journal.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { DoorStatusReport } from './doorStatusMessage.js';
+import type { Journal } from '../journal/journal.js';
 import type { CloudConfig } from './cloudConfig.js';
-import type { ChunkDecodeContext, ChunkDecoder, DecodedHeldChunk } from './chunkDecoder.js';
-import { decodeCloudMessage, peekUnverified, type DecodeCloudFailure, type DecodedCloudMessage } from './cloudMessage.js';
+import type { ChunkDecodeContext, ChunkDecoder, DecodedHeldChunk } from '../wire/chunkDecoder.js';
+import { decodeCloudMessage, peekUnverified, type DecodeCloudFailure, type DecodedCloudMessage } from '../wire/cloudMessageCodec.js';
 import { CommandHandler, type CommandTarget } from './commandHandler.js';
 import { DoorStatusPublisher } from './doorStatusPublisher.js';
 import { EventUploader, type UploaderEvents, type UploaderStatus } from './eventUploader.js';
 import { HeartbeatMonitor, type HeartbeatStatus } from './heartbeatMonitor.js';
-import { loadCloudKeys, type CloudKeySet } from './keys.js';
+import { loadCloudKeys, type CloudKeySet } from '../wire/keys.js';
 import { MessageInbox } from './messageInbox.js';
-import type { ApplyAck, CommandResponse, SyncRequest } from './messages.js';
+import type { ApplyAck, CommandResponse, SyncRequest } from '../wire/messages.js';
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
 import { StateSync, type SyncTarget } from './stateSync.js';
-import { GatewayTopics } from './topics.js';
+import { GatewayTopics } from '../wire/topics.js';
 
 export type { SecurityCounters };
 
 /** What remote commands and door status act on (the gateway). */
 export interface GatewayControl extends Omit<CommandTarget, 'requestResync'> {
-  doorStatuses(): DoorStatus[];
+  doorStatuses(): DoorStatusReport[];
 }
 
 export interface CloudLinkOptions {

@@ -14,11 +14,11 @@
  * - handle() and rejected() never throw, and what they return passes CommandResponseSchema.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
-import { isGatewayError } from '../gatewayError.js';
-import type { IssuePath } from './cloudMessage.js';
+import type { Clock } from '../kernel/clock.js';
+import { isGatewayError } from '../kernel/gatewayError.js';
+import type { IssuePath } from '../wire/cloudMessageCodec.js';
 import { rejectionResult } from './commandRejection.js';
-import type { Command, CommandResponse, CommandResult } from './messages.js';
+import type { Command, CommandResponse, CommandResult } from '../wire/messages.js';
 import { ReplayMemory } from './replayMemory.js';
 
 /** What commands act on: the doors and the sync engine, as the composition root wires them. */

@@ -9,8 +9,8 @@
  * - duplicate: a replay the link refused before decoding ('replay')
  * - invalid: everything else (malformed, too_large, schema, unknown_topic, a reason we do not know)
  */
-import type { IssuePath } from './cloudMessage.js';
-import type { CommandResult } from './messages.js';
+import type { IssuePath } from '../wire/cloudMessageCodec.js';
+import type { CommandResult } from '../wire/messages.js';
 
 const BY_REASON: Readonly<Record<string, CommandResult>> = {
   unsigned: 'unauthorized',

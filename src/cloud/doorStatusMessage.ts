@@ -1,20 +1,30 @@
 /**
- * A door's status (doorController.ts DoorStatus) as the retained door_status message
- * (messages.ts DoorStatusSchema), and the part of it that counts as a change.
+ * A door's status as the retained door_status message (wire/messages.ts DoorStatusSchema), and
+ * the part of it that counts as a change. The link declares what it needs of a status
+ * (DoorStatusReport); the doors' own status (doors/doorController.ts) is one.
  */
-import type { Health } from '../../hal/types.js';
-import type { DoorStatus } from '../doors/doorController.js';
-import type { DoorStatusMessage } from './messages.js';
+import type { DoorStatusMessage } from '../wire/messages.js';
 
 type HealthMessage = DoorStatusMessage['health'];
 
+/** What the cloud link reads of one door: its mode, lock, position, alarms and health. */
+export interface DoorStatusReport {
+  doorId: string;
+  mode: DoorStatusMessage['mode'];
+  actuator: DoorStatusMessage['actuator'];
+  open: boolean | undefined;
+  alarms: readonly string[];
+  health: HealthMessage;
+  devices: Readonly<Record<string, HealthMessage>>;
+}
+
 /** Only the schema's fields: a driver's Health may one day carry more than the wire allows. */
-function healthMessage(health: Health): HealthMessage {
+function healthMessage(health: HealthMessage): HealthMessage {
   return { state: health.state, reason: health.reason, since: health.since };
 }
 
 /** The door_status message of `status`, stamped `at` (epoch ms from the injected Clock). */
-export function toDoorStatusMessage(status: DoorStatus, at: number): DoorStatusMessage {
+export function toDoorStatusMessage(status: DoorStatusReport, at: number): DoorStatusMessage {
   const devices: Record<string, HealthMessage> = {};
   for (const [id, health] of Object.entries(status.devices)) devices[id] = healthMessage(health);
   return {
@@ -35,7 +45,7 @@ export function toDoorStatusMessage(status: DoorStatus, at: number): DoorStatusM
  * online reports `since: now`); a change of state or reason is what matters. Alarm order and
  * device order do not count.
  */
-export function doorStatusFingerprint(status: DoorStatus): string {
+export function doorStatusFingerprint(status: DoorStatusReport): string {
   const devices = Object.entries(status.devices)
     .map(([id, h]) => [id, h.state, h.reason])
     .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));

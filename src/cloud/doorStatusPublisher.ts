@@ -13,16 +13,16 @@
  *   next onConnected or refresh, or until it changes again.
  */
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { DoorStatus } from '../doors/doorController.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { DoorStatusReport } from './doorStatusMessage.js';
 import { doorStatusFingerprint, toDoorStatusMessage } from './doorStatusMessage.js';
-import type { DoorStatusMessage } from './messages.js';
+import type { DoorStatusMessage } from '../wire/messages.js';
 
 export interface DoorStatusPublisherOptions {
   clock: Clock;
   logger: Logger;
   /** every door's current status (SiteDoors.status) */
-  read: () => DoorStatus[];
+  read: () => DoorStatusReport[];
   /** publishes one door_status; rejects when it could not (link down) */
   publish: (status: DoorStatusMessage) => Promise<void>;
   /** the least time between two publishes of one door by poke(); default 1000 */
@@ -111,7 +111,7 @@ export class DoorStatusPublisher {
     if (status !== undefined && doorStatusFingerprint(status) !== door.fingerprint) this.send(status);
   }
 
-  private send(status: DoorStatus): void {
+  private send(status: DoorStatusReport): void {
     const now = this.options.clock.now();
     const existing = this.doors.get(status.doorId);
     if (existing !== undefined) this.cancelHeldBack(existing);
@@ -137,7 +137,7 @@ export class DoorStatusPublisher {
     );
   }
 
-  private readAll(): DoorStatus[] | null {
+  private readAll(): DoorStatusReport[] | null {
     try {
       return this.options.read();
     } catch (err) {
@@ -146,7 +146,7 @@ export class DoorStatusPublisher {
     }
   }
 
-  private forgetDoorsNotIn(statuses: readonly DoorStatus[]): void {
+  private forgetDoorsNotIn(statuses: readonly DoorStatusReport[]): void {
     const ids = new Set(statuses.map((s) => s.doorId));
     for (const [doorId, door] of this.doors) {
       if (ids.has(doorId)) continue;

@@ -16,10 +16,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { Journal } from '../store/journal.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { Journal } from '../journal/journal.js';
 import type { CloudConfig } from './cloudConfig.js';
-import type { EventBatch, EventsAck } from './messages.js';
+import type { EventBatch, EventsAck } from '../wire/messages.js';
 
 /** What the uploader needs from the connection. */
 export interface UploadChannel {

@@ -19,8 +19,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { Heartbeat } from './messages.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { Heartbeat } from '../wire/messages.js';
 
 export type ClockTrust = 'unknown' | 'trusted' | 'skewed';
 

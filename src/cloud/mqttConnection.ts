@@ -20,12 +20,12 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
-import { GatewayError } from '../gatewayError.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/gatewayError.js';
 import type { CloudConfig } from './cloudConfig.js';
-import { encodeGatewayMessage } from './cloudMessage.js';
-import type { GatewayMessage, GatewayMessageType } from './messages.js';
-import type { GatewayTopics } from './topics.js';
+import { encodeGatewayMessage } from '../wire/cloudMessageCodec.js';
+import type { GatewayMessage, GatewayMessageType } from '../wire/messages.js';
+import type { GatewayTopics } from '../wire/topics.js';
 
 export type ConnectionState = 'stopped' | 'connecting' | 'connected' | 'disconnected';
 

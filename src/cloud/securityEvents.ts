@@ -8,9 +8,9 @@
  * once and the rest of that window are folded into one summary with a `repeated` count.
  */
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { Journal } from '../store/journal.js';
-import type { SecurityEvent, SecurityEventReason } from './messages.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { Journal } from '../journal/journal.js';
+import type { SecurityEvent, SecurityEventReason } from '../wire/messages.js';
 
 export interface Rejection {
   reason: SecurityEventReason;

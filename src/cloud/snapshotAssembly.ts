@@ -6,8 +6,8 @@
  * snapshot in one transaction, so a lost chunk never leaves half a site.
  */
 import type { UpsertOp } from '../access/batchOpSchema.js';
-import { operationCount, type HeldSnapshotChunk } from './heldOperations.js';
-import type { SnapshotChunk } from './messages.js';
+import { operationCount, type HeldSnapshotChunk } from '../wire/heldOperations.js';
+import type { SnapshotChunk } from '../wire/messages.js';
 
 export interface CompleteSnapshot {
   snapshotId: string;

@@ -16,12 +16,12 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { RulesChange } from '../store/rulesChange.js';
-import type { Clock, TimerHandle } from '../clock.js';
-import { isGatewayError } from '../gatewayError.js';
+import type { RulesChange } from '../wire/rulesChange.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { isGatewayError } from '../kernel/gatewayError.js';
 import type { CloudConfig } from './cloudConfig.js';
-import type { ChunkOperations, HeldSnapshotChunk } from './heldOperations.js';
-import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from './messages.js';
+import type { ChunkOperations, HeldSnapshotChunk } from '../wire/heldOperations.js';
+import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from '../wire/messages.js';
 import { SnapshotAssembly, type CompleteSnapshot } from './snapshotAssembly.js';
 
 export interface AppliedState {

@@ -5,12 +5,12 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Gateway } from '../gateway.js';
-import { GatewayError, isGatewayError } from '../gatewayError.js';
+import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
+import { ControlRequestSchema, MAX_REQUEST_BYTES, type ControlRequest, type ControlResponse } from '../wire/controlProtocol.js';
+import type { ControlTarget } from './controlTarget.js';
 
 /** sun_path is 108 bytes on Linux, including the terminating NUL */
 const MAX_SOCKET_PATH = 107;
-import { ControlRequestSchema, MAX_REQUEST_BYTES, type ControlRequest, type ControlResponse } from './controlProtocol.js';
 
 export class ControlServer {
   private server: Server | null = null;
@@ -18,7 +18,7 @@ export class ControlServer {
 
   constructor(
     private readonly path: string,
-    private readonly gateway: Gateway,
+    private readonly target: ControlTarget,
     logger: Logger,
   ) {
     this.log = logger.child({ module: 'control' });
@@ -90,17 +90,17 @@ export class ControlServer {
   }
 
   private handle(request: ControlRequest): ControlResponse {
-    const g = this.gateway;
-    if (request.command === 'status') return { ok: true, timeZone: g.index.timeZone, doors: g.doors.status() };
-    const before = g.journal.stats().lastSeq;
+    const g = this.target;
+    if (request.command === 'status') return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses() };
+    const before = g.lastEventSeq();
     const note = this.drive(request);
-    const events = g.journal.read(before, 100);
-    return { ok: true, timeZone: g.index.timeZone, events, ...(note ? { note } : {}) };
+    const events = g.eventsAfter(before, 100);
+    return { ok: true, timeZone: g.timeZone(), events, ...(note ? { note } : {}) };
   }
 
   /** Drives one simulated device; returns a note when nothing was delivered. */
   private drive(request: Exclude<ControlRequest, { command: 'status' }>): string | undefined {
-    const g = this.gateway;
+    const g = this.target;
     if (request.command === 'lockdown') {
       g.setLockdown(request.door, request.on);
       return undefined;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
-import { DoorSerialSchema } from '../hardware/serialConfig.js';
+import { DoorSerialSchema } from '../hal/serial/serialConfig.js';
 
 export const PinPolicySchema = z
   .strictObject({

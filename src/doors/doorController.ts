@@ -12,13 +12,13 @@
  */
 import type { Logger } from 'pino';
 import type { Presentation, Verdict } from '../access/verdict.js';
-import type { Clock, TimerHandle } from '../clock.js';
-import { GatewayError } from '../gatewayError.js';
-import type { JournalEvent } from '../store/journal.js';
-import type { CredentialReader, DoorActuator, DoorSensor, Health, Indicator, IndicatorPattern, ReaderInput } from '../../hal/types.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/gatewayError.js';
+import type { JournalEvent } from '../journal/journal.js';
+import type { CredentialReader, DoorActuator, DoorSensor, Health, Indicator, IndicatorPattern, ReaderInput } from '../hal/types.js';
 import type { DoorBehaviour } from './doorConfig.js';
 import { PinEntry } from './pinEntry.js';
-import { afterFailure, afterSuccess, isLockedOut, type LockoutState } from './pinLockout.js';
+import { afterFailure, afterSuccess, isLockedOut, type LockoutState } from '../access/pinLockout.js';
 
 export interface DoorDevices {
   readers: readonly CredentialReader[];

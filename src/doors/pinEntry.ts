@@ -3,7 +3,7 @@
  * is abandoned `timeoutMs` after the last key. The digits never leave this object except in the
  * submitted result, which the controller hashes at once; nothing here logs them.
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
 
 export const MAX_PIN_DIGITS = 8;
 

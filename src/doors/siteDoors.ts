@@ -4,7 +4,7 @@
  * last thing a stop does is return every actuator to its unpowered state).
  */
 import type { Logger } from 'pino';
-import type { Device, DoorSensor } from '../../hal/types.js';
+import type { Device, DoorSensor } from '../hal/types.js';
 
 /** What SiteDoors needs of every device: its id and its lifecycle. */
 export type DeviceLifecycle = Pick<Device, 'id' | 'start' | 'stop'>;

@@ -10,7 +10,7 @@ import { patchIndex, type IndexChanges } from '../access/indexPatch.js';
 import type { Entity } from '../access/batchOpSchema.js';
 import type { Credential, Door, Holding, Holiday, Key, KeyDoor, Person, Schedule, Site } from '../access/model.js';
 import type { PinHasher } from '../access/pinDigest.js';
-import { GatewayError, isGatewayError } from '../gatewayError.js';
+import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { parseBatch, type BatchOp } from './batchOp.js';
 import { BatchApplier, danglingReference, type BatchSource } from './batchApply.js';
 import { RecordLines } from './changedRecords.js';

@@ -7,7 +7,7 @@
 import type { CredentialInput, Credential } from '../access/model.js';
 import { fingerprintValue } from '../access/model.js';
 import type { PinHasher } from '../access/pinDigest.js';
-import { GatewayError } from '../gatewayError.js';
+import { GatewayError } from '../kernel/gatewayError.js';
 import type { BatchOp, UpsertOp } from './batchOp.js';
 import type { Db } from './database.js';
 

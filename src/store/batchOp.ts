@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DeleteOpSchema, ENTITIES, UpsertOpSchema, type BatchOp, type Entity } from '../access/batchOpSchema.js';
-import { GatewayError } from '../gatewayError.js';
+import { GatewayError } from '../kernel/gatewayError.js';
 
 export { ENTITIES };
 export type { BatchOp, DeleteOp, Entity, UpsertOp } from '../access/batchOpSchema.js';

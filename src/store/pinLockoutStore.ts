@@ -1,5 +1,5 @@
 /** Persists the PIN lockout state per door keypad, so a restart does not reset the counter. */
-import type { LockoutState } from '../doors/pinLockout.js';
+import type { LockoutState } from '../access/pinLockout.js';
 import type { Db } from './database.js';
 
 export class PinLockoutStore {

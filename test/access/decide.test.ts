@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { decide } from '../../src/access/decide.js';
 import type { Presentation } from '../../src/access/verdict.js';
 import { noteUse } from '../../src/access/accessIndex.js';
-import { del, hashPin, smallSite, storeFixture, up } from '../fixtures/storeFixture.js';
+import { del, hashPin, smallSite, storeFixture, up } from '../support/storeFixture.js';
 
 // Europe/Berlin. 2026-11-23 is a Monday (CET, UTC+1); 2026-12-25 (Friday) is a holiday.
 const MON_10 = Date.parse('2026-11-23T09:00:00Z'); // Monday 10:00 local

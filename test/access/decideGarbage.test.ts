@@ -2,7 +2,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { decide } from '../../src/access/decide.js';
 import { REASONS } from '../../src/access/verdict.js';
-import { hashPin, smallSite, storeFixture, up } from '../fixtures/storeFixture.js';
+import { hashPin, smallSite, storeFixture, up } from '../support/storeFixture.js';
 
 t.test('decide is total: random garbage never throws and never grants', async (t) => {
   const f = storeFixture(t);

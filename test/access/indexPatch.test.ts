@@ -3,11 +3,11 @@ import { RECORD, type AccessIndex } from '../../src/access/accessIndex.js';
 import { decide } from '../../src/access/decide.js';
 import { CredentialTable } from '../../src/access/credentialTable.js';
 import { patchable } from '../../src/access/indexPatch.js';
-import { indexBuilder } from '../../src/store/rulesChange.js';
+import { indexBuilder } from '../../src/engine/rulesChange.js';
 import type { Presentation } from '../../src/access/verdict.js';
-import type { StoreFixture } from '../fixtures/storeFixture.js';
-import { storeFixture, up, del, smallSite } from '../fixtures/storeFixture.js';
-import { RANDOM_EPOCH, randomBase, randomBatches, randomPeopleBatches } from '../fixtures/randomBatches.js';
+import type { StoreFixture } from '../support/storeFixture.js';
+import { storeFixture, up, del, smallSite } from '../support/storeFixture.js';
+import { RANDOM_EPOCH, randomBase, randomBatches, randomPeopleBatches } from '../support/randomBatches.js';
 
 const HOUR = 3_600_000;
 /** instants around the random sequences' validity windows, at office hours, nights and weekends */

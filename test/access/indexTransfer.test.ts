@@ -4,8 +4,8 @@ import t from 'tap';
 import { decide } from '../../src/access/decide.js';
 import { packIndex, unpackIndex, type PackedIndex } from '../../src/access/indexTransfer.js';
 import type { Presentation } from '../../src/access/verdict.js';
-import { demoSiteBatch } from '../../src/demo/demoSite.js';
-import { hashPin, storeFixture } from '../fixtures/storeFixture.js';
+import { demoSiteBatch } from '../../src/app/demo/demoSite.js';
+import { hashPin, storeFixture } from '../support/storeFixture.js';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { runCli } from '../../src/cli/lockgw.js';
 import { parseInstant } from '../../src/cli/parseInstant.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+import { gatewayFixture } from '../support/gatewayFixture.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];

@@ -4,9 +4,9 @@
  */
 import t, { type Test } from 'tap';
 import type { CloudConfigInput } from '../../src/cloud/cloudConfig.js';
-import type { CommandResponse, DoorStatusMessage, SyncRequest } from '../../src/cloud/messages.js';
-import { signCloudMessage } from '../../src/cloud/cloudMessage.js';
-import { cloudGateway, GW, ISSUER, until } from '../fixtures/cloudHarness.js';
+import type { CommandResponse, DoorStatusMessage, SyncRequest } from '../../src/wire/messages.js';
+import { signCloudMessage } from '../../src/wire/cloudMessageCodec.js';
+import { cloudGateway, GW, ISSUER, until } from '../support/cloudHarness.js';
 
 async function connected(t: Test, cloudConfig: Partial<CloudConfigInput> = {}) {
   const g = await cloudGateway(t, cloudConfig);

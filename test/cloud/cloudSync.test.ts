@@ -3,13 +3,13 @@
  * devices) and a fake cloud, through a real Mosquitto.
  */
 import t, { type Test } from 'tap';
-import { signEnvelope } from '../../src/cloud/signedEnvelope.js';
-import type { ApplyAck, SecurityEvent, SyncRequest } from '../../src/cloud/messages.js';
-import { cloudGateway, GW, ISSUER, testKey, until, type FakeCloud } from '../fixtures/cloudHarness.js';
-import { CloudState } from '../fixtures/cloudState.js';
-import type { GatewayFixture } from '../fixtures/gatewayFixture.js';
-import { smallSite, up } from '../fixtures/storeFixture.js';
-import { generateSigningKeyPair } from '../../src/cloud/keys.js';
+import { signEnvelope } from '../../src/wire/signedEnvelope.js';
+import type { ApplyAck, SecurityEvent, SyncRequest } from '../../src/wire/messages.js';
+import { cloudGateway, GW, ISSUER, testKey, until, type FakeCloud } from '../support/cloudHarness.js';
+import { CloudState } from '../support/cloudState.js';
+import type { GatewayFixture } from '../support/gatewayFixture.js';
+import { smallSite, up } from '../support/storeFixture.js';
+import { generateSigningKeyPair } from '../../src/wire/keys.js';
 
 const connected = (t: Test, sync: Record<string, unknown> = {}) => cloudGateway(t, { upload: { pollMs: 100 }, sync });
 

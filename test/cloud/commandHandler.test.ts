@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { pino } from 'pino';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/kernel/clock.js';
 import { CommandHandler, type CommandClaims, type CommandTarget } from '../../src/cloud/commandHandler.js';
-import { CommandResponseSchema, CommandSchema, type Command, type CommandResponse } from '../../src/cloud/messages.js';
-import { GatewayError } from '../../src/gatewayError.js';
+import { CommandResponseSchema, CommandSchema, type Command, type CommandResponse } from '../../src/wire/messages.js';
+import { GatewayError } from '../../src/kernel/gatewayError.js';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');
 const LIVE = { retained: false };

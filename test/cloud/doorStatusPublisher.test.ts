@@ -1,8 +1,8 @@
 import t from 'tap';
 import { pino } from 'pino';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/kernel/clock.js';
 import { DoorStatusPublisher } from '../../src/cloud/doorStatusPublisher.js';
-import { DoorStatusSchema, type DoorStatusMessage } from '../../src/cloud/messages.js';
+import { DoorStatusSchema, type DoorStatusMessage } from '../../src/wire/messages.js';
 import type { DoorStatus } from '../../src/doors/doorController.js';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');

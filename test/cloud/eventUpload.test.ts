@@ -1,8 +1,8 @@
 import t from 'tap';
-import { signEnvelope } from '../../src/cloud/signedEnvelope.js';
-import type { EventBatch } from '../../src/cloud/messages.js';
-import { testBrokerSupport } from '../fixtures/mosquitto.js';
-import { broker, fakeCloud, gatewaySide, GW, ISSUER, range, seqsOf, testKey, until } from '../fixtures/cloudHarness.js';
+import { signEnvelope } from '../../src/wire/signedEnvelope.js';
+import type { EventBatch } from '../../src/wire/messages.js';
+import { testBrokerSupport } from '../support/mosquitto.js';
+import { broker, fakeCloud, gatewaySide, GW, ISSUER, range, seqsOf, testKey, until } from '../support/cloudHarness.js';
 
 const support = testBrokerSupport();
 const skip = support.available ? false : support.reason;

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { broker, fakeCloud, GW, ISSUER, testKey, until } from '../fixtures/cloudHarness.js';
-import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+import { broker, fakeCloud, GW, ISSUER, testKey, until } from '../support/cloudHarness.js';
+import { gatewayFixture } from '../support/gatewayFixture.js';
 
 t.test('a door grant reaches the cloud and leaves the journal only after the signed ack', async (t) => {
   const b = await broker(t);

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { pino } from 'pino';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/kernel/clock.js';
 import { HeartbeatMonitor, type HeartbeatEvents } from '../../src/cloud/heartbeatMonitor.js';
-import { HeartbeatSchema, type Heartbeat } from '../../src/cloud/messages.js';
+import { HeartbeatSchema, type Heartbeat } from '../../src/wire/messages.js';
 
 const NOW = Date.parse('2026-11-23T09:00:00Z');
 const MINUTE = 60_000;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import t, { type Test } from 'tap';
-import { findMosquitto, startTestBroker, testBrokerSupport, type TestBroker } from '../fixtures/mosquitto.js';
+import { findMosquitto, startTestBroker, testBrokerSupport, type TestBroker } from '../support/mosquitto.js';
 
 const support = testBrokerSupport();
 const skip = support.available ? false : support.reason;

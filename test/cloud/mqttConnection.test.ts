@@ -1,8 +1,8 @@
 import t from 'tap';
-import { ManualClock } from '../../src/clock.js';
-import type { EventBatch } from '../../src/cloud/messages.js';
-import { testBrokerSupport } from '../fixtures/mosquitto.js';
-import { broker, fakeCloud, gatewaySide, testKey, until } from '../fixtures/cloudHarness.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import type { EventBatch } from '../../src/wire/messages.js';
+import { testBrokerSupport } from '../support/mosquitto.js';
+import { broker, fakeCloud, gatewaySide, testKey, until } from '../support/cloudHarness.js';
 
 const support = testBrokerSupport();
 const skip = support.available ? false : support.reason;

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { gatewaySide, testKey, until } from '../fixtures/cloudHarness.js';
-import { findMosquitto, startTestBroker, type TestBroker } from '../fixtures/mosquitto.js';
+import { gatewaySide, testKey, until } from '../support/cloudHarness.js';
+import { findMosquitto, startTestBroker, type TestBroker } from '../support/mosquitto.js';
 
 const openssl = spawnSync('openssl', ['version']).status === 0;
 const passwd = spawnSync('mosquitto_passwd', ['-h']).error === undefined;

@@ -3,11 +3,11 @@ import type { Test } from 'tap';
 import { pino } from 'pino';
 import { EMPTY_STATE_HASH } from '../../src/access/contentHash.js';
 import { CloudConfigSchema } from '../../src/cloud/cloudConfig.js';
-import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SyncRequest } from '../../src/cloud/messages.js';
+import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SyncRequest } from '../../src/wire/messages.js';
 import { StateSync, type SyncTarget } from '../../src/cloud/stateSync.js';
-import { CloudState } from '../fixtures/cloudState.js';
-import { gatewayFixture, type GatewayFixture } from '../fixtures/gatewayFixture.js';
-import { del, smallSite, up } from '../fixtures/storeFixture.js';
+import { CloudState } from '../support/cloudState.js';
+import { gatewayFixture, type GatewayFixture } from '../support/gatewayFixture.js';
+import { del, smallSite, up } from '../support/storeFixture.js';
 import { Prng } from '../../bench/prng.js';
 
 const prng = (seed: number) => {

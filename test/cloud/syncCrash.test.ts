@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { ManualClock } from '../../src/clock.js';
-import type { ApplyAck, SyncRequest } from '../../src/cloud/messages.js';
-import { childEnv } from '../fixtures/childEnv.js';
-import { broker, fakeCloud, GW, ISSUER, testKey, until } from '../fixtures/cloudHarness.js';
-import { CloudState } from '../fixtures/cloudState.js';
-import { smallSite, up } from '../fixtures/storeFixture.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import type { ApplyAck, SyncRequest } from '../../src/wire/messages.js';
+import { childEnv } from '../support/childEnv.js';
+import { broker, fakeCloud, GW, ISSUER, testKey, until } from '../support/cloudHarness.js';
+import { CloudState } from '../support/cloudState.js';
+import { smallSite, up } from '../support/storeFixture.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { runCli } from '../../src/cli/lockgw.js';
 import { ControlServer } from '../../src/control/controlServer.js';
-import { gatewayFixture } from '../fixtures/gatewayFixture.js';
+import { gatewayFixture } from '../support/gatewayFixture.js';
 
 async function setup(t: Test) {
   const f = await gatewayFixture(t);
-  const server = new ControlServer(join(f.dataDir, 'lockgw.sock'), f.gateway, pino({ level: 'silent' }));
+  const server = new ControlServer(join(f.dataDir, 'lockgw.sock'), f.gateway.controlTarget(), pino({ level: 'silent' }));
   await server.start();
   t.teardown(() => server.stop());
   const cli = async (args: string[]) => {

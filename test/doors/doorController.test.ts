@@ -1,6 +1,6 @@
 import t from 'tap';
-import { gatewayFixture, type GatewayFixture } from '../fixtures/gatewayFixture.js';
-import { Gateway } from '../../src/gateway.js';
+import { gatewayFixture, type GatewayFixture } from '../support/gatewayFixture.js';
+import { Gateway } from '../../src/app/gateway.js';
 
 // 2026-11-23T09:00Z is Monday 10:00 in Berlin (the demo site's zone)
 const sim = (f: GatewayFixture, door: string) => f.gateway.simulated!.doors.get(door)!;

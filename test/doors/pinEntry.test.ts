@@ -1,7 +1,7 @@
 import t from 'tap';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/kernel/clock.js';
 import { PinEntry } from '../../src/doors/pinEntry.js';
-import { afterFailure, afterSuccess, isLockedOut, NO_LOCKOUT } from '../../src/doors/pinLockout.js';
+import { afterFailure, afterSuccess, isLockedOut, NO_LOCKOUT } from '../../src/access/pinLockout.js';
 import { PinPolicySchema } from '../../src/doors/doorConfig.js';
 
 t.test('a PIN entry collects digits, submits on #, clears on *, refuses a ninth digit', async (t) => {

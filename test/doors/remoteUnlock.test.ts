@@ -1,5 +1,5 @@
 import t from 'tap';
-import { doorFixture } from '../fixtures/doorFixture.js';
+import { doorFixture } from '../support/doorFixture.js';
 
 /** lets rejected device commands reach their handlers (promise callbacks, not a timer) */
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { KIND_CODE } from '../../src/access/credentialTable.js';
-import { isGatewayError, type GatewayError } from '../../src/gatewayError.js';
+import { isGatewayError, type GatewayError } from '../../src/kernel/gatewayError.js';
 import { parseBatch } from '../../src/store/batchOp.js';
-import { del, hashPin, smallSite, storeFixture, up } from '../fixtures/storeFixture.js';
+import { del, hashPin, smallSite, storeFixture, up } from '../support/storeFixture.js';
 
 function rejects(t: Test, fn: () => unknown, code: string, details: Partial<GatewayError['details']>, message?: RegExp): void {
   try {

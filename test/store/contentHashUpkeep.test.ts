@@ -2,8 +2,8 @@ import t from 'tap';
 import { hashAccessSource, StateHash, EMPTY_STATE_HASH } from '../../src/access/contentHash.js';
 import { openDatabase } from '../../src/store/database.js';
 import { AccessStore } from '../../src/store/accessStore.js';
-import { hashPin, smallSite, storeFixture, up, del } from '../fixtures/storeFixture.js';
-import { randomBase, randomBatches } from '../fixtures/randomBatches.js';
+import { hashPin, smallSite, storeFixture, up, del } from '../support/storeFixture.js';
+import { randomBase, randomBatches } from '../support/randomBatches.js';
 
 t.test('the sum is the same in any order, and taking a line out undoes adding it', async (t) => {
   const lines = [['door', 'a', 'A', '', false], ['door', 'b', 'B', '', true], ['person', 'p', 'P', 'active', 'resident', null, false]];

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isGatewayError } from '../../src/gatewayError.js';
+import { isGatewayError } from '../../src/kernel/gatewayError.js';
 import { integrityCheck, migrate, openDatabase, schemaVersion } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 

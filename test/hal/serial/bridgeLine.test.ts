@@ -12,8 +12,8 @@ import {
   sealLine,
   type BridgeCommand,
   type BridgeMessage,
-} from '../../../hal/serial/wiegand/bridgeLine.js';
-import { decodeCard, decodeKeypad, encodeCard, encodeKey } from '../../../hal/serial/wiegand/wiegandFrame.js';
+} from '../../../src/hal/serial/wiegand/bridgeLine.js';
+import { decodeCard, decodeKeypad, encodeCard, encodeKey } from '../../../src/hal/serial/wiegand/wiegandFrame.js';
 
 const strip = (line: string) => line.replace(/\n$/, '');
 const parse = (line: string) => parseBridgeLine(strip(line));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type Binding, fencedClose, type PortBinding } from '../../../hal/serial/fencedClose.js';
+import { type Binding, fencedClose, type PortBinding } from '../../../src/hal/serial/fencedClose.js';
 
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 const canceled = () => Object.assign(new Error('Canceled'), { canceled: true });

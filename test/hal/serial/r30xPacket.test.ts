@@ -7,7 +7,7 @@ import {
   encodeR30xCommand,
   encodeR30xPacket,
   type R30xPacket,
-} from '../../../hal/serial/fingerprint/r30xPacket.js';
+} from '../../../src/hal/serial/fingerprint/r30xPacket.js';
 
 const ADDRESS = 0xffffffff;
 const hex = (b: Buffer) => b.toString('hex');

@@ -2,12 +2,12 @@ import t, { type Test } from 'tap';
 import type { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
-import { SerialLink } from '../../../hal/serial/serialLink.js';
-import { RELAY_BAUD_RATE, RelayBoard } from '../../../hal/serial/relay/relayBoard.js';
-import { RelayBoardEmulator } from '../../../hal/serial/relay/relayBoardEmulator.js';
-import type { ActuatorState, DoorActuator } from '../../../hal/types.js';
-import { ManualClock } from '../../../src/clock.js';
-import { ptyPair, socatAvailable } from '../../fixtures/ptyPair.js';
+import { SerialLink } from '../../../src/hal/serial/serialLink.js';
+import { RELAY_BAUD_RATE, RelayBoard } from '../../../src/hal/serial/relay/relayBoard.js';
+import { RelayBoardEmulator } from '../../../src/hal/serial/relay/relayBoardEmulator.js';
+import type { ActuatorState, DoorActuator } from '../../../src/hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { ptyPair, socatAvailable } from '../../support/ptyPair.js';
 
 const logger = pino({ level: 'silent' });
 const noSocat = !socatAvailable() && 'socat is not installed (apt-get install socat)';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { decodeRelayFrame, encodeRelayFrame, RelayFrameStream, type RelayFrame } from '../../../hal/serial/relay/relayFrame.js';
+import { decodeRelayFrame, encodeRelayFrame, RelayFrameStream, type RelayFrame } from '../../../src/hal/serial/relay/relayFrame.js';
 
 const ALL_FRAMES: RelayFrame[] = Array.from({ length: 32 }, (_, i) => ({ channel: (i >> 1) + 1, energised: (i & 1) === 1 }));
 const key = (f: RelayFrame) => `${f.channel}:${f.energised ? 1 : 0}`;

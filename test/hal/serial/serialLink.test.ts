@@ -2,9 +2,9 @@ import t from 'tap';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
-import { SerialLink } from '../../../hal/serial/serialLink.js';
-import { ManualClock } from '../../../src/clock.js';
-import { ptyPair, socatAvailable } from '../../fixtures/ptyPair.js';
+import { SerialLink } from '../../../src/hal/serial/serialLink.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { ptyPair, socatAvailable } from '../../support/ptyPair.js';
 
 const logger = pino({ level: 'silent' });
 

@@ -4,15 +4,15 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
-import { SerialLink } from '../../../hal/serial/serialLink.js';
-import { BridgeEmulator } from '../../../hal/serial/wiegand/bridgeEmulator.js';
-import { sealLine } from '../../../hal/serial/wiegand/bridgeLine.js';
-import { WiegandBridge, type WiegandBridgeOptions } from '../../../hal/serial/wiegand/wiegandBridge.js';
-import type { CardFormat } from '../../../hal/serial/wiegand/wiegandFrame.js';
-import type { CredentialReader, Health, ReaderInput } from '../../../hal/types.js';
-import { ManualClock } from '../../../src/clock.js';
-import { loggerOptions } from '../../../src/logger.js';
-import { ptyPair, socatAvailable } from '../../fixtures/ptyPair.js';
+import { SerialLink } from '../../../src/hal/serial/serialLink.js';
+import { BridgeEmulator } from '../../../src/hal/serial/wiegand/bridgeEmulator.js';
+import { sealLine } from '../../../src/hal/serial/wiegand/bridgeLine.js';
+import { WiegandBridge, type WiegandBridgeOptions } from '../../../src/hal/serial/wiegand/wiegandBridge.js';
+import type { CardFormat } from '../../../src/hal/serial/wiegand/wiegandFrame.js';
+import type { CredentialReader, Health, ReaderInput } from '../../../src/hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { loggerOptions } from '../../../src/kernel/logger.js';
+import { ptyPair, socatAvailable } from '../../support/ptyPair.js';
 
 const silent = pino({ level: 'silent' });
 let nextPort = 0;
@@ -63,7 +63,7 @@ function healthLog(device: CredentialReader): Health[] {
 
 t.teardown(() => SerialPortMock.binding.reset());
 
-t.test('cards and keypad bursts reach the reader of their port, exactly as hal/types.ts says', async (t) => {
+t.test('cards and keypad bursts reach the reader of their port, exactly as src/hal/types.ts says', async (t) => {
   const { emulator, feed, inputs } = await rig(t);
   feed(emulator.heartbeatLine());
   feed(emulator.cardLine(1, 'H10301', 12, 34567) + emulator.cardLine(2, 'H10306', 1200, 40001) + emulator.cardLine(3, 'H10304', 4000, 300000));

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { parseCardNumber } from '../../../src/access/cardNumber.js';
-import { decodeCard, decodeKeypad, encodeCard, encodeKey, type CardFormat, type WiegandBits } from '../../../hal/serial/wiegand/wiegandFrame.js';
+import { parseCardNumber } from '../../../src/kernel/cardNumber.js';
+import { decodeCard, decodeKeypad, encodeCard, encodeKey, type CardFormat, type WiegandBits } from '../../../src/hal/serial/wiegand/wiegandFrame.js';
 
 /**
  * An independent reference, written from the format sheets with bit strings rather than bigint
@@ -48,7 +48,7 @@ t.test('H10301 facility 12, card 34567 decodes to 26:12:34567 (the bit pattern f
   t.same(encodeCard('H10301', 12, 34567), frameOf(bits));
 });
 
-t.test('the decoded value is exactly the normalised card number of src/access/cardNumber.ts', async (t) => {
+t.test('the decoded value is exactly the normalised card number of src/kernel/cardNumber.ts', async (t) => {
   fc.assert(
     fc.property(cardArb, ({ format, facility, number }) => {
       const r = decodeCard(encodeCard(format, facility, number));

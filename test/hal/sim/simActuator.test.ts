@@ -1,7 +1,7 @@
 import t from 'tap';
-import { ManualClock } from '../../../src/clock.js';
-import { MAX_UNLOCK_MS, SimActuator } from '../../../hal/sim/simActuator.js';
-import type { ActuatorState } from '../../../hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { MAX_UNLOCK_MS, SimActuator } from '../../../src/hal/sim/simActuator.js';
+import type { ActuatorState } from '../../../src/hal/types.js';
 
 async function started(options: { failSafe?: boolean } = {}) {
   const clock = new ManualClock(0);

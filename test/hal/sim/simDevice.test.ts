@@ -1,10 +1,10 @@
 import t from 'tap';
 import { pino, type Logger } from 'pino';
 import { once } from 'node:events';
-import { ManualClock } from '../../../src/clock.js';
-import { SimCardReader } from '../../../hal/sim/simCardReader.js';
-import { SimMobileReader } from '../../../hal/sim/simMobileReader.js';
-import type { Health } from '../../../hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { SimCardReader } from '../../../src/hal/sim/simCardReader.js';
+import { SimMobileReader } from '../../../src/hal/sim/simMobileReader.js';
+import type { Health } from '../../../src/hal/types.js';
 
 
 /** A pino logger whose lines the test can read. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { pino, type Logger } from 'pino';
-import { ManualClock } from '../../../src/clock.js';
-import { createSimDoor, createSimFireInput } from '../../../hal/sim/simDoor.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { createSimDoor, createSimFireInput } from '../../../src/hal/sim/simDoor.js';
 
 
 /** A pino logger whose lines the test can read. */

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { ManualClock } from '../../../src/clock.js';
-import { SimIndicator } from '../../../hal/sim/simIndicator.js';
-import type { IndicatorPattern } from '../../../hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { SimIndicator } from '../../../src/hal/sim/simIndicator.js';
+import type { IndicatorPattern } from '../../../src/hal/types.js';
 
 t.test('an indicator is off unpowered, idle after start, and shows what it is told', async (t) => {
   const clock = new ManualClock(0);

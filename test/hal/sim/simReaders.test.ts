@@ -1,10 +1,10 @@
 import t from 'tap';
-import { ManualClock } from '../../../src/clock.js';
-import { SimCardReader } from '../../../hal/sim/simCardReader.js';
-import { SimKeypad } from '../../../hal/sim/simKeypad.js';
-import { SimFingerprintReader } from '../../../hal/sim/simFingerprintReader.js';
-import { SimMobileReader } from '../../../hal/sim/simMobileReader.js';
-import type { ReaderInput } from '../../../hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { SimCardReader } from '../../../src/hal/sim/simCardReader.js';
+import { SimKeypad } from '../../../src/hal/sim/simKeypad.js';
+import { SimFingerprintReader } from '../../../src/hal/sim/simFingerprintReader.js';
+import { SimMobileReader } from '../../../src/hal/sim/simMobileReader.js';
+import type { ReaderInput } from '../../../src/hal/types.js';
 
 function collect(reader: { on(event: 'input', listener: (input: ReaderInput) => void): unknown }): ReaderInput[] {
   const inputs: ReaderInput[] = [];

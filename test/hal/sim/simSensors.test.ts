@@ -1,9 +1,9 @@
 import t from 'tap';
-import { ManualClock } from '../../../src/clock.js';
-import { SimDoorContact } from '../../../hal/sim/simDoorContact.js';
-import { SimFireInput } from '../../../hal/sim/simFireInput.js';
-import { SimRexButton } from '../../../hal/sim/simRexButton.js';
-import type { SensorInput } from '../../../hal/types.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { SimDoorContact } from '../../../src/hal/sim/simDoorContact.js';
+import { SimFireInput } from '../../../src/hal/sim/simFireInput.js';
+import { SimRexButton } from '../../../src/hal/sim/simRexButton.js';
+import type { SensorInput } from '../../../src/hal/types.js';
 
 function collect(sensor: { on(event: 'change', listener: (input: SensorInput, value: boolean) => void): unknown }): string[] {
   const changes: string[] = [];

@@ -1,0 +1,111 @@
+/**
+ * The one schema of the gateway's configuration. Every field has a default, so an empty file
+ * (or no file) runs the embedded defaults: simulated hardware, SQLite under ./data/, no cloud.
+ * Unknown keys are rejected (a typo must not silently fall back to a default).
+ */
+import { z } from 'zod';
+import { IdSchema } from '../../access/model.js';
+import { DoorBehaviourSchema } from '../../doors/doorConfig.js';
+import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
+import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = z
+  .strictObject({
+  gateway: z
+    .strictObject({
+      /** the gateway's id: its MQTT client id and topic segment */
+      id: IdSchema.default('gw-local'),
+      /** where state lives; relative paths are relative to the working directory */
+      dataDir: z.string().min(1).default('./data'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** the SQLite file, relative to dataDir */
+      file: z.string().min(1).default('lockgw.db'),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      /** 32+ random bytes (hex) that key PIN digests; created on first start with mode 0600 */
+      deviceSecretFile: z.string().min(1).default('device-secret'),
+      createIfMissing: z.boolean().default(true),
+    })
+    .prefault({}),
+  journal: z
+    .strictObject({
+      /** events kept until the cloud acknowledges them; the oldest are dropped beyond this */
+      maxEvents: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+      batchSize: z.number().int().min(1).max(100_000).default(512),
+      /** at most this long between fsyncs of the event log (power-loss window) */
+      durableIntervalMs: z.number().int().min(0).max(60_000).default(1_000),
+    })
+    .prefault({}),
+  /** how each door behaves; empty with demo.seed: the demo site's doors on simulated devices */
+  doors: z
+    .array(DoorBehaviourSchema)
+    .max(1_000)
+    .default([])
+    .superRefine((doors, ctx) => {
+      const seen = new Set<string>();
+      doors.forEach((d, i) => {
+        if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `door ${d.id} is configured twice` });
+        seen.add(d.id);
+      });
+    }),
+  /** the MQTT link to the cloud; disabled by default: the gateway runs fully offline */
+  cloud: CloudConfigSchema.prefault({}),
+  /** serial buses: Wiegand bridges, relay boards, fingerprint sensors (referenced by doors) */
+  serial: SerialConfigSchema,
+  control: z
+    .strictObject({
+      /** the local control socket (lockgw sim, lockgw status), relative to dataDir or absolute; mode 0660 */
+      socket: z.string().min(1).default('lockgw.sock'),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  demo: z
+    .strictObject({
+      /** seed the demo site when the database is empty */
+      seed: z.boolean().default(true),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+      /** human-readable logs: auto = when stdout is a terminal and pino-pretty is installed */
+      pretty: z.enum(['auto', 'always', 'never']).default('auto'),
+    })
+    .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const ids = (list: readonly { id: string }[]) => new Set(list.map((x) => x.id));
+    const bridges = ids(c.serial.wiegandBridges);
+    const boards = ids(c.serial.relayBoards);
+    const sensors = ids(c.serial.fingerprintSensors);
+    const used = new Set<string>();
+    c.doors.forEach((d, i) => {
+      if (!d.serial) return;
+      const { reader, actuator, fingerprint } = d.serial;
+      if (!bridges.has(reader.bridge)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'reader', 'bridge'], message: `no Wiegand bridge ${reader.bridge} under serial.wiegandBridges` });
+      if (!boards.has(actuator.board)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'actuator', 'board'], message: `no relay board ${actuator.board} under serial.relayBoards` });
+      if (fingerprint !== undefined && !sensors.has(fingerprint)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'fingerprint'], message: `no fingerprint sensor ${fingerprint} under serial.fingerprintSensors` });
+      for (const [key, path] of [[`bridge ${reader.bridge} port ${reader.port}`, 'reader'], [`board ${actuator.board} channel ${actuator.channel}`, 'actuator']] as const) {
+        if (used.has(key)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', path], message: `${key} is already used by another door` });
+        used.add(key);
+      }
+    });
+  });
+
+export type GatewayConfig = z.output<typeof ConfigSchema>;
+export type GatewayConfigInput = z.input<typeof ConfigSchema>;
+
+/** Hints shown next to a config error at this path. */
+export const CONFIG_HINTS: Readonly<Record<string, string>> = {
+  'gateway.id': 'letters, digits and . _ : @ - ; it becomes the MQTT client id',
+  'journal.maxEvents': 'between 1000 and 100000000; about 200 bytes of disk per event',
+  'journal.durableIntervalMs': 'milliseconds between fsyncs; 0 fsyncs every batch',
+  'log.level': `one of ${LOG_LEVELS.join(', ')}`,
+};

@@ -1,0 +1,79 @@
+/**
+ * The daemon: load the config, build the gateway, start it, print the ready line, and stop
+ * gracefully on SIGTERM/SIGINT. `src/main.ts` (the entry) and `lockgw run` call it.
+ */
+import { parseArgs } from 'node:util';
+import { SystemClock } from '../kernel/clock.js';
+import { loadConfig } from './config/loadConfig.js';
+import { missingDaemonFlags } from './daemonNodeFlags.js';
+import { Gateway } from './gateway.js';
+import { createLogger } from '../kernel/logger.js';
+import { ControlServer } from '../control/controlServer.js';
+import { resolve } from 'node:path';
+
+export async function runDaemon(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+  const rootLogger = await createLogger(config.log.level, config.log.pretty);
+  const logger = rootLogger.child({ module: 'main' });
+  const missing = missingDaemonFlags(process.execArgv);
+  if (missing.length > 0) {
+    logger.warn({ missing }, `node was started without ${missing.join(' ')}: the doors pause longer during a large sync (start with npm start or systemd/lockgw.service, which pass them)`);
+  }
+  const gateway = new Gateway(config, { clock: new SystemClock(), logger: rootLogger });
+  await gateway.start();
+  let control = config.control.enabled ? new ControlServer(resolve(gateway.dataDir, config.control.socket), gateway.controlTarget(), rootLogger) : null;
+  try {
+    await control?.start();
+  } catch (err) {
+    // the doors do not need the control socket: run without it, and say why
+    logger.error({ code: (err as { code?: string }).code }, `control socket disabled: ${(err as Error).message}`);
+    control = null;
+  }
+
+  const index = gateway.index;
+  const counts = gateway.store.counts();
+  logger.info(
+    { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
+    `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
+      `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}. ` +
+      'Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
+  );
+
+  // the daemon's own heartbeat: journal health every minute (also keeps the process alive)
+  const heartbeat = setInterval(() => {
+    const s = gateway.journal.stats();
+    logger.debug({ journal: s }, 'heartbeat');
+  }, 60_000);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(heartbeat);
+    logger.info({ signal }, 'stopping');
+    try {
+      await control?.stop();
+      await gateway.stop();
+      process.exitCode = 0;
+    } catch (err) {
+      logger.error({ err }, 'stop failed');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  // a bug must not leave a strike released: return every actuator to its unpowered state, then exit
+  const crash = (err: unknown) => {
+    logger.fatal({ err }, 'crash: releasing nothing, de-energising every actuator and exiting');
+    const deadline = setTimeout(() => process.exit(1), CRASH_STOP_DEADLINE_MS);
+    deadline.unref();
+    void gateway.stop().catch(() => undefined).finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', crash);
+  process.once('unhandledRejection', crash);
+}
+
+/** how long a crashing daemon may spend returning its actuators to rest before it exits anyway */
+const CRASH_STOP_DEADLINE_MS = 2_000;

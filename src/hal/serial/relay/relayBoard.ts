@@ -1,0 +1,387 @@
+/**
+ * A USB (CH340) relay board speaking `A0 <channel> <state> <checksum>` at 9600 baud, over one
+ * SerialLink. `board.actuator(channel, {id, failSafe})` gives one DoorActuator per relay.
+ *
+ * Wiring and what "released" means (docs/relay-board.md):
+ *  - fail-secure strike (failSafe: false): released by energising the relay; at rest (locked)
+ *    the relay is de-energised.
+ *  - fail-safe maglock (failSafe: true): released by de-energising the relay; at rest (locked)
+ *    the relay is energised — by necessity. Life safety must not depend on this gateway: wire
+ *    the maglock supply through the fire panel's release contact.
+ *
+ * The boards give no feedback: a command resolves when its bytes drained, and `state()` is what
+ * was last written (`unknown` while the link is down — the board may have lost power). Writes go
+ * through one queue per board. On every link (re)open and every `refreshMs` the board re-sends
+ * every channel's intended state (the boards forget on brown-out; unused channels are sent off).
+ * Commands while the link is down reject DEVICE_OFFLINE; `lock()` and `hold(false)` still record
+ * the locked intention first, so the door locks when the link returns.
+ *
+ * Lifecycle: the board starts with its first actuator's start() (or board.start()) and stops
+ * with its last actuator's stop() (or board.stop()). Stopping sends every channel's resting
+ * state — fail-secure channels and unused channels de-energised; a fail-safe channel is left
+ * energised (locked), never released — and then closes the link.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../../../kernel/clock.js';
+import { GatewayError } from '../../../kernel/gatewayError.js';
+import type { ActuatorEvents, ActuatorState, DoorActuator, Health } from '../../types.js';
+import type { SerialLink } from '../serialLink.js';
+import { encodeRelayFrame, RELAY_MAX_CHANNELS, type RelayFrame } from './relayFrame.js';
+
+export const RELAY_BAUD_RATE = 9600;
+
+export interface RelayBoardOptions {
+  /** for logs, e.g. 'relays-1' */
+  id: string;
+  /** opened at RELAY_BAUD_RATE; the board owns its lifecycle */
+  link: SerialLink;
+  clock: Clock;
+  logger: Logger;
+  /** relays on the board, 1..16 */
+  channels: number;
+  /** re-send every channel's intended state this often; 0 disables. Default 30,000 */
+  refreshMs?: number;
+}
+
+export interface RelayActuatorOptions {
+  /** the actuator's device id from the config */
+  id: string;
+  /** true: a maglock that is released when unpowered */
+  failSafe: boolean;
+}
+
+export class RelayBoard {
+  private readonly actuators = new Map<number, RelayActuator>();
+  private readonly log: Logger;
+  private readonly refreshMs: number;
+  private queue: Promise<void> = Promise.resolve();
+  private running = false;
+  private starting: Promise<void> | null = null;
+  private opening = false;
+  private refreshTimer: TimerHandle | null = null;
+  private users = 0;
+
+  constructor(private readonly options: RelayBoardOptions) {
+    const { channels, refreshMs = 30_000 } = options;
+    if (!Number.isInteger(channels) || channels < 1 || channels > RELAY_MAX_CHANNELS) {
+      throw new GatewayError('CONFIG_INVALID', `relay board ${options.id}: channels must be 1..${RELAY_MAX_CHANNELS}`, { id: options.id, field: 'channels' });
+    }
+    if (!Number.isFinite(refreshMs) || refreshMs < 0) {
+      throw new GatewayError('CONFIG_INVALID', `relay board ${options.id}: refreshMs must be >= 0`, { id: options.id, field: 'refreshMs' });
+    }
+    this.refreshMs = refreshMs;
+    this.log = options.logger.child({ module: 'hal:relay', board: options.id });
+  }
+
+  /** One actuator per channel; throws CONFIG_INVALID for a channel out of range or taken. */
+  actuator(channel: number, options: RelayActuatorOptions): DoorActuator {
+    if (!Number.isInteger(channel) || channel < 1 || channel > this.options.channels) {
+      throw new GatewayError('CONFIG_INVALID', `relay board ${this.options.id} has channels 1..${this.options.channels}, not ${channel}`, { id: options.id, field: 'channel' });
+    }
+    if (this.actuators.has(channel)) {
+      throw new GatewayError('CONFIG_INVALID', `relay board ${this.options.id} channel ${channel} is already used by ${this.actuators.get(channel)!.id}`, { id: options.id, field: 'channel' });
+    }
+    const actuator = new RelayActuator(this, channel, options, this.options.clock, this.log);
+    this.actuators.set(channel, actuator);
+    return actuator;
+  }
+
+  /** The link's health. */
+  health(): Health {
+    return this.options.link.health();
+  }
+
+  get isOpen(): boolean {
+    return this.running && this.options.link.isOpen;
+  }
+
+  /** Opens the link and sends every channel's intended state; idempotent. */
+  async start(): Promise<void> {
+    if (this.running) return this.starting ?? undefined;
+    this.running = true;
+    this.options.link.on('open', this.onOpen);
+    this.options.link.on('health', this.onHealth);
+    this.opening = true;
+    this.starting = (async () => {
+      try {
+        await this.options.link.start();
+      } finally {
+        this.opening = false;
+      }
+      if (this.options.link.isOpen) await this.reconcile('start');
+      this.scheduleRefresh();
+    })();
+    try {
+      await this.starting;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  /** Sends every channel's resting state (see the file comment), then closes the link. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    if (this.starting) await this.starting.catch(() => undefined);
+    this.running = false;
+    this.users = 0;
+    this.options.clock.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    for (const actuator of this.actuators.values()) actuator.rest();
+    if (this.options.link.isOpen) {
+      await this.enqueue(this.intendedFrames()).catch((err: unknown) => this.log.error({ err }, 'could not send the resting state before closing'));
+    }
+    await this.queue;
+    this.options.link.off('open', this.onOpen);
+    this.options.link.off('health', this.onHealth);
+    await this.options.link.stop();
+    for (const actuator of this.actuators.values()) actuator.boardStopped();
+  }
+
+  /** @internal an actuator started: start the board if needed; a late joiner sends its state */
+  async attach(actuator: RelayActuator): Promise<void> {
+    this.users++;
+    const wasRunning = this.running && !this.starting;
+    await this.start();
+    if (wasRunning && this.options.link.isOpen) {
+      await this.enqueue([actuator.intendedFrame()]).catch((err: unknown) => this.log.warn({ err, channel: actuator.channel }, 'could not send a late actuator\'s state; the next refresh will'));
+    }
+  }
+
+  /** @internal an actuator stopped: the last one stops the board */
+  async detach(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users === 0) await this.stop();
+  }
+
+  /** @internal writes one channel's state; rejects DEVICE_OFFLINE when the link is down */
+  send(frame: RelayFrame): Promise<void> {
+    if (!this.isOpen) return Promise.reject(this.offlineError());
+    return this.enqueue([frame]);
+  }
+
+  /** @internal */
+  offlineError(): GatewayError {
+    const reason = this.running ? this.options.link.health().reason : 'not started';
+    return new GatewayError('DEVICE_OFFLINE', `relay board ${this.options.id} is offline: ${reason}`, { id: this.options.id });
+  }
+
+  private readonly onOpen = (): void => {
+    if (this.opening) return; // start() reconciles itself
+    void this.reconcile('link reopened');
+  };
+
+  private readonly onHealth = (health: Health): void => {
+    for (const actuator of this.actuators.values()) actuator.linkHealth(health);
+  };
+
+  private reconcile(why: string): Promise<void> {
+    this.log.info({ why }, 'sending every channel its intended state');
+    return this.enqueue(this.intendedFrames()).catch((err: unknown) => this.log.warn({ err, why }, 'state reconciliation failed'));
+  }
+
+  private intendedFrames(): RelayFrame[] {
+    const frames: RelayFrame[] = [];
+    for (let channel = 1; channel <= this.options.channels; channel++) {
+      frames.push(this.actuators.get(channel)?.intendedFrame() ?? { channel, energised: false });
+    }
+    return frames;
+  }
+
+  private scheduleRefresh(): void {
+    if (!this.running || this.refreshMs === 0) return;
+    this.refreshTimer = this.options.clock.setTimeout(() => {
+      this.refreshTimer = null;
+      if (this.options.link.isOpen) void this.reconcile('refresh');
+      this.scheduleRefresh();
+    }, this.refreshMs);
+  }
+
+  /** One queue per board: frames go out in order, one write at a time. */
+  private enqueue(frames: RelayFrame[]): Promise<void> {
+    const job = this.queue.then(async () => {
+      for (const frame of frames) {
+        const actuator = this.actuators.get(frame.channel);
+        try {
+          await this.options.link.write(encodeRelayFrame(frame));
+        } catch (err) {
+          actuator?.written(null);
+          throw err;
+        }
+        actuator?.written(frame.energised);
+      }
+    });
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+}
+
+/** One relay channel as a DoorActuator. Created by RelayBoard.actuator(). */
+export class RelayActuator extends EventEmitter<ActuatorEvents> implements DoorActuator {
+  readonly kind = 'actuator' as const;
+  readonly id: string;
+  readonly failSafe: boolean;
+  private readonly log: Logger;
+  private current: Health;
+  private started = false;
+  /** what the door controller wants: released or not */
+  private released = false;
+  private holding = false;
+  private relockTimer: TimerHandle | null = null;
+  private relockAt: number | null = null;
+  /** the energised level last written; null = unknown */
+  private appliedEnergised: boolean | null = null;
+  private lastState: ActuatorState = 'unknown';
+
+  constructor(
+    private readonly board: RelayBoard,
+    readonly channel: number,
+    options: RelayActuatorOptions,
+    private readonly clock: Clock,
+    logger: Logger,
+  ) {
+    super();
+    this.id = options.id;
+    this.failSafe = options.failSafe;
+    this.log = logger.child({ actuator: options.id, channel });
+    this.current = { state: 'offline', reason: 'not started', since: clock.now() };
+  }
+
+  health(): Health {
+    return this.current;
+  }
+
+  state(): ActuatorState {
+    if (!this.started || !this.board.isOpen || this.appliedEnergised === null) return 'unknown';
+    return this.appliedEnergised === this.energisedWhen(true) ? 'unlocked' : 'locked';
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.appliedEnergised = null;
+    await this.board.attach(this);
+    this.linkHealth(this.board.health());
+  }
+
+  /** Re-locks this door (a fail-secure relay is de-energised) and releases the board. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.rest();
+    if (this.board.isOpen) await this.board.send(this.intendedFrame()).catch((err: unknown) => this.log.error({ err }, 'could not re-lock on stop'));
+    this.started = false;
+    this.setHealth('offline', 'stopped');
+    this.emitState();
+    await this.board.detach();
+  }
+
+  async unlock(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms <= 0) throw new GatewayError('INPUT_INVALID', `unlock needs a positive duration, got ${ms}`, { id: this.id, field: 'ms' });
+    this.assertReady();
+    this.released = true;
+    if (!this.holding) this.armRelock(Math.max(this.relockAt ?? 0, this.clock.now() + ms));
+    await this.send();
+  }
+
+  async lock(): Promise<void> {
+    this.rest();
+    this.assertReady();
+    await this.send();
+  }
+
+  async hold(released: boolean): Promise<void> {
+    if (!released) return this.lock();
+    this.assertReady();
+    this.cancelRelock();
+    this.holding = true;
+    this.released = true;
+    await this.send();
+  }
+
+  /** @internal the frame for what this door should be now */
+  intendedFrame(): RelayFrame {
+    return { channel: this.channel, energised: this.energisedWhen(this.released) };
+  }
+
+  /** @internal back to locked, no timer, no hold */
+  rest(): void {
+    this.cancelRelock();
+    this.holding = false;
+    this.released = false;
+  }
+
+  /** @internal a write of this channel finished (null: it failed) */
+  written(energised: boolean | null): void {
+    this.appliedEnergised = energised;
+    this.emitState();
+  }
+
+  /** @internal */
+  linkHealth(health: Health): void {
+    if (!this.started) return;
+    if (health.state !== 'online') this.appliedEnergised = null;
+    this.setHealth(health.state, health.reason);
+    this.emitState();
+  }
+
+  /** @internal the board closed under us */
+  boardStopped(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.setHealth('offline', 'stopped');
+    this.emitState();
+  }
+
+  private energisedWhen(released: boolean): boolean {
+    return this.failSafe ? !released : released;
+  }
+
+  private assertReady(): void {
+    if (!this.started) throw new GatewayError('DEVICE_OFFLINE', `actuator ${this.id} is not started`, { id: this.id });
+    if (!this.board.isOpen) throw this.board.offlineError();
+  }
+
+  private send(): Promise<void> {
+    return this.board.send(this.intendedFrame());
+  }
+
+  private armRelock(at: number): void {
+    this.clock.clearTimeout(this.relockTimer);
+    this.relockAt = at;
+    this.relockTimer = this.clock.setTimeout(() => {
+      this.relockTimer = null;
+      this.relockAt = null;
+      this.released = false;
+      this.send().catch((err: unknown) => this.log.warn({ err }, 're-lock not written; the intended state is re-sent when the link returns'));
+    }, at - this.clock.now());
+  }
+
+  private cancelRelock(): void {
+    this.clock.clearTimeout(this.relockTimer);
+    this.relockTimer = null;
+    this.relockAt = null;
+  }
+
+  private setHealth(state: Health['state'], reason: string): void {
+    if (this.current.state === state && this.current.reason === reason) return;
+    this.current = { state, reason, since: this.clock.now() };
+    this.emitGuarded('health', this.current);
+  }
+
+  private emitState(): void {
+    const state = this.state();
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.emitGuarded('state', state);
+  }
+
+  private emitGuarded<K extends keyof ActuatorEvents>(event: K, ...args: ActuatorEvents[K]): void {
+    for (const listener of this.listeners(event) as ((...a: ActuatorEvents[K]) => void)[]) {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.log.error({ err, event }, 'an actuator listener threw; the actuator carries on');
+      }
+    }
+  }
+}

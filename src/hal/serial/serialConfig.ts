@@ -1,0 +1,52 @@
+/**
+ * Serial hardware, declared once per bus and referenced by doors: Wiegand bridges (readers and
+ * keypads on their ports), USB relay boards (strikes and maglocks on their channels) and R30x
+ * fingerprint sensors. Paths should be /dev/serial/by-id/... so they survive reboots and replugs.
+ */
+import { z } from 'zod';
+import { IdSchema } from '../../kernel/idSchema.js';
+
+const PathSchema = z.string().min(1).regex(/^\//, 'must be an absolute device path, e.g. /dev/serial/by-id/usb-...');
+
+export const WiegandBridgeConfigSchema = z.strictObject({
+  id: IdSchema,
+  path: PathSchema,
+  baudRate: z.number().int().positive().default(115_200),
+  heartbeatTimeoutMs: z.number().int().min(500).max(60_000).default(3_000),
+});
+
+export const RelayBoardConfigSchema = z.strictObject({
+  id: IdSchema,
+  path: PathSchema,
+  baudRate: z.number().int().positive().default(9_600),
+  channels: z.number().int().min(1).max(16).default(4),
+  /** re-send every channel's state this often (boards forget on brown-out); 0 disables */
+  refreshMs: z.number().int().min(0).max(3_600_000).default(30_000),
+});
+
+export const FingerprintSensorConfigSchema = z.strictObject({
+  /** also the reader id in fingerprint credentials (`<id>:<slot>`) */
+  id: IdSchema,
+  path: PathSchema,
+  baudRate: z.number().int().positive().default(57_600),
+  password: z.number().int().min(0).max(0xffffffff).default(0),
+  matchThreshold: z.number().int().min(1).max(300).default(50),
+});
+
+export const SerialConfigSchema = z
+  .strictObject({
+    wiegandBridges: z.array(WiegandBridgeConfigSchema).max(32).default([]),
+    relayBoards: z.array(RelayBoardConfigSchema).max(32).default([]),
+    fingerprintSensors: z.array(FingerprintSensorConfigSchema).max(64).default([]),
+  })
+  .prefault({});
+
+/** A serial door's devices: where its reader, actuator and fingerprint sensor are. */
+export const DoorSerialSchema = z.strictObject({
+  reader: z.strictObject({ bridge: IdSchema, port: z.number().int().min(1).max(8) }),
+  actuator: z.strictObject({ board: IdSchema, channel: z.number().int().min(1).max(16) }),
+  fingerprint: IdSchema.optional(),
+});
+
+export type SerialConfig = z.output<typeof SerialConfigSchema>;
+export type DoorSerial = z.output<typeof DoorSerialSchema>;

@@ -1,0 +1,435 @@
+/**
+ * The event journal: every access decision, alarm and mode change, numbered gap-free per
+ * gateway, kept in SQLite until the cloud acknowledges it. Bounded: the oldest rows are evicted
+ * (counted, with an `events_dropped` alarm). Durability and its loss window: docs/durability.md.
+ *
+ * `append` is on the door hot path: it assigns the sequence number, buffers, and returns; doors
+ * call it after they acted. It never throws for a disk error. It usually does not touch the disk
+ * either — except the append that fills a batch (`batchSize`), which writes that batch before
+ * returning (~1 ms; an fsync when `durableIntervalMs` has passed). Buffered events are written in
+ * one transaction per flush, and a failed flush keeps them buffered and retries.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle, Timers } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/gatewayError.js';
+import { decodeRow, encodeEvent, type JournalEntry, type JournalEvent, type JournalRow } from './journalCodec.js';
+import { belowRearmFill, planFlush } from './journalPlan.js';
+import { JOURNAL_META as META, JournalTable } from './journalTable.js';
+
+export type { JournalEntry, JournalEvent, JournalEventType } from './journalCodec.js';
+
+export interface JournalFailure {
+  /** SQLite error code (e.g. 'SQLITE_FULL', 'SQLITE_BUSY') or the error's name */
+  code: string;
+  message: string;
+  /** clock time of the latest failure */
+  at: number;
+  /** consecutive failed flushes */
+  failures: number;
+}
+
+export interface JournalStats {
+  count: number;
+  firstSeq: number | null;
+  /** the highest sequence number assigned (buffered events included); 0 before the first event */
+  lastSeq: number;
+  capacity: number;
+  /** count / capacity, 0..1 */
+  fill: number;
+  /** events lost to the bound since the journal was created (persisted) */
+  dropped: number;
+  /** buffered, not yet written */
+  pending: number;
+  /** the latest flush failure while flushes keep failing; null once a flush succeeds */
+  lastError: JournalFailure | null;
+  /** journal transactions committed by this instance */
+  commits: number;
+  /** commits with synchronous=FULL (WAL fsynced) since the journal was created (persisted) */
+  durableCommits: number;
+}
+
+/** Timers for the durability backstop and the retry after a failure. */
+export type JournalTimers = Timers;
+
+export interface JournalOptions {
+  maxEvents: number;
+  /** default 512 */
+  batchSize?: number;
+  /** default 1000 */
+  durableIntervalMs?: number;
+  clock: Clock;
+  logger: Logger;
+  /** called (guarded) after the journal's own alarms (`events_dropped`, `journal_80_percent`) are written */
+  onAlarm?: (event: JournalEntry) => void;
+  /** default: the clock's timers */
+  timers?: JournalTimers;
+}
+
+const MAX_RETRY_DELAY_MS = 60_000;
+const JOURNAL_ID_KEY = 'journal.id';
+const ERROR_LOG_INTERVAL_MS = 60_000;
+const IN_TRANSACTION_RETRY_MS = 100;
+
+export class Journal {
+  private readonly db: Database;
+  private readonly capacity: number;
+  private readonly batchSize: number;
+  private readonly durableIntervalMs: number;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly onAlarm: ((event: JournalEntry) => void) | undefined;
+  private readonly timers: JournalTimers;
+
+  private state: 'new' | 'started' | 'stopped' = 'new';
+  private table: JournalTable | null = null;
+  private journalId: string | null = null;
+
+  private buffer: JournalRow[] = [];
+  private nextSeq = 1;
+  private count = 0;
+  private firstSeq: number | null = null;
+  /** persisted values, so a commit writes only what changed */
+  private savedLastSeq = 0;
+  private dropped = 0;
+  private shed = 0;
+  private raised = false;
+  private savedRaised = false;
+  private durableCommits = 0;
+  private commits = 0;
+  private lastDurableAt = 0;
+  /** committed since the last durable commit */
+  private dirty = false;
+  /** rows up to here were committed with synchronous=FULL (or before this start); read() returns no further */
+  private durableSeq = 0;
+  private flushing = false;
+  /** hold(): nothing is written until release() (another connection holds the write lock) */
+  private held = false;
+
+  private immediate: NodeJS.Immediate | null = null;
+  private timer: { handle: TimerHandle; kind: 'sync' | 'retry' } | null = null;
+  private lastError: JournalFailure | null = null;
+  private retryAt = 0;
+  private errorLoggedAt = -Infinity;
+
+  constructor(db: Database, options: JournalOptions) {
+    const { maxEvents, batchSize = 512, durableIntervalMs = 1000 } = options;
+    if (!Number.isSafeInteger(maxEvents) || maxEvents < 10) {
+      throw new GatewayError('CONFIG_INVALID', 'journal capacity must be an integer of at least 10', { field: 'journal.maxEvents' });
+    }
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new GatewayError('CONFIG_INVALID', 'journal batch size must be a positive integer', { field: 'journal.batchSize' });
+    }
+    if (!Number.isFinite(durableIntervalMs) || durableIntervalMs < 0) {
+      throw new GatewayError('CONFIG_INVALID', 'journal durable interval must be a non-negative number of ms', { field: 'journal.durableIntervalMs' });
+    }
+    this.db = db;
+    this.capacity = maxEvents;
+    this.batchSize = batchSize;
+    this.durableIntervalMs = durableIntervalMs;
+    this.clock = options.clock;
+    this.log = options.logger.child({ module: 'store:journal' });
+    this.onAlarm = options.onAlarm;
+    this.timers = options.timers ?? options.clock;
+  }
+
+  /** Prepares statements and reads the sequence high-water mark and counters. Throws STORE_CORRUPT if the tables are missing or the counters are not numbers. */
+  async start(): Promise<void> {
+    if (this.state === 'started') return;
+    const table = new JournalTable(this.db, this.log);
+    const stored = table.readState();
+    this.journalId = this.loadOrCreateId();
+    this.savedLastSeq = stored.lastSeq;
+    // Keep seqs handed out before a stop whose final flush failed: those events are still buffered.
+    this.nextSeq = Math.max(stored.lastSeq, stored.maxSeq, this.nextSeq - 1) + 1;
+    this.count = stored.count;
+    this.firstSeq = stored.firstSeq;
+    this.dropped = stored.dropped;
+    this.durableCommits = stored.durableCommits;
+    this.savedRaised = stored.fillAlarmRaised;
+    this.raised = stored.fillAlarmRaised && !belowRearmFill(stored.count, this.capacity);
+    this.table = table;
+    // Rows from before this start were synced by the last stop or backstop; after a crash they may
+    // still sit unsynced in the OS cache, so they count as not yet synced: the first read() or
+    // durable commit of this run fsyncs them before anything is handed out.
+    this.durableSeq = stored.maxSeq;
+    this.dirty = stored.count > 0;
+    this.lastDurableAt = this.clock.now();
+    this.retryAt = 0;
+    this.state = 'started';
+  }
+
+  /**
+   * Identifies this journal (a random UUID created once and kept in meta 'journal.id'): it
+   * changes only when the database is recreated, and then seq restarts at 1. Throws NOT_STARTED
+   * before start().
+   */
+  get id(): string {
+    if (this.journalId === null) throw new GatewayError('NOT_STARTED', 'the journal is not started', { entity: 'journal' });
+    return this.journalId;
+  }
+
+  private loadOrCreateId(): string {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(JOURNAL_ID_KEY) as { value: string } | undefined;
+    if (row !== undefined) return row.value;
+    const id = randomUUID();
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(JOURNAL_ID_KEY, id);
+    return id;
+  }
+
+  /** Assigns and returns the next seq, buffers the event, schedules a flush. Throws only NOT_STARTED. */
+  append(event: JournalEvent): number {
+    if (this.state !== 'started') {
+      throw new GatewayError('NOT_STARTED', 'the journal is not started', { entity: 'journal' });
+    }
+    const seq = this.nextSeq;
+    const { row, redacted, unserializable } = encodeEvent(seq, event, this.clock.now());
+    this.nextSeq = seq + 1;
+    if (redacted.length > 0) {
+      this.log.warn({ seq, type: row.type, fields: [...new Set(redacted)] }, 'credential-like data fields redacted from a journal event');
+    }
+    if (unserializable) this.log.warn({ seq, type: row.type }, 'journal event data was not JSON-serialisable; stored a marker');
+    this.buffer.push(row);
+    if (this.buffer.length >= this.capacity + this.batchSize) this.shedOldest();
+    if (this.buffer.length >= this.batchSize && this.clock.now() >= this.retryAt) this.flushNow(false);
+    else this.scheduleFlush();
+    return seq;
+  }
+
+  /** Writes all buffered events in one transaction. Never throws: a failure is logged, kept in stats, and retried. */
+  flush(): void {
+    this.flushNow(false);
+  }
+
+  /**
+   * Entries with seq > afterSeq, in seq order, at most `limit`. Flushes first, durably: only
+   * events that are on disk are returned, so a power loss can never take back (and later
+   * re-number) an event the cloud has already seen. While that flush fails, returns only rows
+   * that were already durable.
+   */
+  read(afterSeq: number, limit: number): JournalEntry[] {
+    const table = this.requireStarted();
+    if (!Number.isSafeInteger(afterSeq) || !Number.isSafeInteger(limit) || limit < 0) {
+      throw new GatewayError('INPUT_INVALID', 'afterSeq must be an integer and limit a non-negative integer', { entity: 'journal' });
+    }
+    this.flushNow(true);
+    return table.range(afterSeq, this.durableSeq, limit).map(decodeRow);
+  }
+
+  /** Deletes the rows with seq <= uptoSeq (the cloud has them); returns how many. A SQLite error propagates. */
+  acknowledge(uptoSeq: number): number {
+    const table = this.requireStarted();
+    if (!Number.isSafeInteger(uptoSeq)) {
+      throw new GatewayError('INPUT_INVALID', 'uptoSeq must be an integer', { entity: 'journal', field: 'uptoSeq' });
+    }
+    if (table.inTransaction) {
+      throw new GatewayError('INPUT_INVALID', 'acknowledge must not run inside another transaction', { entity: 'journal' });
+    }
+    this.flushNow(false);
+    const durable = this.durableDue();
+    const result = table.acknowledge(uptoSeq, durable, (deleted) => this.raised && belowRearmFill(this.count - deleted, this.capacity));
+    this.count -= result.deleted;
+    this.firstSeq = result.firstSeq;
+    if (result.rearmed) {
+      this.raised = false;
+      this.savedRaised = false;
+      this.log.info({ count: this.count, capacity: this.capacity }, 'journal below 70 % full; the 80 % alarm is re-armed');
+    }
+    this.committed(durable);
+    return result.deleted;
+  }
+
+  /**
+   * Stops writing to SQLite until release(): appends stay in memory and read() hands out what is
+   * already durable. For while another connection holds the database's write lock for a long
+   * transaction (the rules worker applying a snapshot): a flush would only wait or fail.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends hold() and writes what was buffered meanwhile. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.flushNow(false);
+  }
+
+  stats(): JournalStats {
+    return {
+      count: this.count,
+      firstSeq: this.firstSeq,
+      lastSeq: this.nextSeq - 1,
+      capacity: this.capacity,
+      fill: Math.min(1, this.count / this.capacity),
+      dropped: this.dropped + this.shed,
+      pending: this.buffer.length,
+      lastError: this.lastError === null ? null : { ...this.lastError },
+      commits: this.commits,
+      durableCommits: this.durableCommits,
+    };
+  }
+
+  /** Flushes with synchronous=FULL and cancels scheduled work. If that flush fails, the unwritten events are logged as lost at error. */
+  async stop(): Promise<void> {
+    if (this.state !== 'started') return;
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.immediate = null;
+    this.held = false;
+    const ok = this.flushNow(true);
+    this.clearTimer();
+    this.state = 'stopped';
+    if (!ok && this.buffer.length > 0) {
+      this.log.error({ pending: this.buffer.length, firstPending: this.buffer[0]?.seq }, 'journal stopped with events not written; they are lost if the process exits');
+    }
+  }
+
+  private requireStarted(): JournalTable {
+    if (this.state !== 'started' || this.table === null) {
+      throw new GatewayError('NOT_STARTED', 'the journal is not started', { entity: 'journal' });
+    }
+    return this.table;
+  }
+
+  private scheduleFlush(): void {
+    if (this.immediate !== null) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      if (this.clock.now() >= this.retryAt) this.flushNow(false);
+    });
+  }
+
+  /** Drops the oldest buffered events down to capacity: a flush would evict them anyway. Only happens while flushes fail. */
+  private shedOldest(): void {
+    const n = this.buffer.length - this.capacity;
+    const lost = this.buffer.splice(0, n);
+    this.shed += n;
+    this.log.error({ shed: n, firstSeq: lost[0]?.seq, lastSeq: lost[n - 1]?.seq, totalShed: this.shed }, 'journal buffer over capacity while writes fail; oldest events dropped');
+  }
+
+  private durableDue(): boolean {
+    return this.clock.now() - this.lastDurableAt >= this.durableIntervalMs;
+  }
+
+  /** Returns true when nothing is left to write. */
+  private flushNow(forceDurable: boolean): boolean {
+    const table = this.table;
+    if (table === null || this.flushing) return false;
+    if (this.held) return false; // release() flushes
+    if (this.buffer.length === 0 && this.shed === 0 && !(forceDurable && this.dirty)) return true;
+    if (table.inTransaction) {
+      // Inside someone else's transaction our rows would commit or roll back with theirs.
+      this.armTimer('retry', IN_TRANSACTION_RETRY_MS);
+      return false;
+    }
+    const now = this.clock.now();
+    const durable = forceDurable || this.durableDue();
+    const batch = this.buffer;
+    const plan = planFlush({ stored: this.count, batch: batch.length, shed: this.shed, capacity: this.capacity, armed: !this.raised });
+    const alarms: JournalRow[] = [];
+    let seq = this.nextSeq;
+    const totalDropped = this.dropped + plan.dropped;
+    if (plan.dropAlarm) {
+      const data = { dropped: plan.dropped, totalDropped };
+      alarms.push(encodeEvent(seq++, { type: 'alarm', at: now, reason: 'events_dropped', data }, now).row);
+    }
+    if (plan.fillAlarm) {
+      const data = { count: plan.count, capacity: this.capacity };
+      alarms.push(encodeEvent(seq++, { type: 'alarm', at: now, reason: 'journal_80_percent', data }, now).row);
+    }
+    const lastSeq = seq - 1;
+    const raised = this.raised || plan.fillAlarm;
+    const meta: Array<[string, string]> = [];
+    if (lastSeq !== this.savedLastSeq) meta.push([META.lastSeq, String(lastSeq)]);
+    if (totalDropped !== this.dropped) meta.push([META.dropped, String(totalDropped)]);
+    if (raised !== this.savedRaised) meta.push([META.fillAlarm, raised ? 'raised' : 'armed']);
+    // A transaction that changes no page writes no WAL frame and syncs nothing: a durable commit always writes one.
+    if (durable) meta.push([META.durableCommits, String(this.durableCommits + 1)]);
+    const rows = alarms.length === 0 ? batch : batch.concat(alarms);
+    this.flushing = true;
+    try {
+      this.firstSeq = table.write({ evict: plan.evict, rows, from: plan.skip, meta }, durable);
+    } catch (err) {
+      this.failed(err, now);
+      return false;
+    } finally {
+      this.flushing = false;
+    }
+    this.buffer = [];
+    this.nextSeq = seq;
+    this.savedLastSeq = lastSeq;
+    this.count = plan.count;
+    this.dropped = totalDropped;
+    this.shed = 0;
+    this.raised = this.savedRaised = raised;
+    if (this.lastError !== null) {
+      this.log.info({ failures: this.lastError.failures, written: batch.length }, 'journal writes recovered');
+      this.lastError = null;
+      this.retryAt = 0;
+      this.errorLoggedAt = -Infinity;
+    }
+    this.committed(durable);
+    for (const row of alarms) this.raiseAlarm(decodeRow(row));
+    return true;
+  }
+
+  private committed(durable: boolean): void {
+    this.commits += 1;
+    if (durable) {
+      this.durableCommits += 1;
+      this.durableSeq = this.savedLastSeq;
+      this.lastDurableAt = this.clock.now();
+      this.dirty = false;
+      this.clearTimer();
+    } else {
+      this.dirty = true;
+      if (this.timer?.kind === 'retry') this.clearTimer();
+      this.armTimer('sync', this.durableIntervalMs);
+    }
+  }
+
+  private failed(err: unknown, now: number): void {
+    const e = err as { code?: unknown; name?: unknown; message?: unknown };
+    const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'UNKNOWN';
+    const message = typeof e?.message === 'string' ? e.message : String(err);
+    const failures = (this.lastError?.failures ?? 0) + 1;
+    const changed = this.lastError?.code !== code;
+    this.lastError = { code, message, at: now, failures };
+    const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.min(failures - 1, 6));
+    this.retryAt = now + delay;
+    const details = { code, failures, pending: this.buffer.length, retryInMs: delay };
+    if (changed || now - this.errorLoggedAt >= ERROR_LOG_INTERVAL_MS) {
+      this.errorLoggedAt = now;
+      this.log.error({ ...details, err }, 'journal flush failed; events stay buffered');
+    } else {
+      this.log.debug(details, 'journal flush failed again');
+    }
+    this.armTimer('retry', delay);
+  }
+
+  private armTimer(kind: 'sync' | 'retry', ms: number): void {
+    if (this.timer !== null || this.state !== 'started') return;
+    const handle = this.timers.setTimeout(() => {
+      this.timer = null;
+      if (this.state === 'started') this.flushNow(true);
+    }, ms);
+    this.timer = { handle, kind };
+  }
+
+  private clearTimer(): void {
+    if (this.timer === null) return;
+    this.timers.clearTimeout(this.timer.handle);
+    this.timer = null;
+  }
+
+  private raiseAlarm(entry: JournalEntry): void {
+    this.log.warn({ seq: entry.seq, reason: entry.reason, ...entry.data }, 'journal alarm');
+    if (this.onAlarm === undefined) return;
+    try {
+      this.onAlarm(entry);
+    } catch (err) {
+      this.log.error({ err, seq: entry.seq }, 'journal onAlarm listener threw');
+    }
+  }
+}

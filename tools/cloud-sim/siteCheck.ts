@@ -1,0 +1,71 @@
+/**
+ * Whether a desired site is consistent on its own, checked by the gateway's own rules: every
+ * record is applied, in dependency order, to a scratch store in memory, so a key naming a missing
+ * door, a duplicate PIN or a guest without host fails exactly as it would on a gateway — and the
+ * error names where the record came from (file:line:column) instead of an operation number.
+ * Also returns the content hash of that site.
+ */
+import type { Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
+import { GatewayError, isGatewayError } from '../../src/kernel/gatewayError.js';
+import { AccessStore, type StoreCounts } from '../../src/store/accessStore.js';
+import { openDatabase } from '../../src/store/database.js';
+import { orderPeople, siteUpserts } from './dependencyOrder.js';
+import { clearPins, recordKey, type SiteRecords } from './siteRecords.js';
+import { hashAccessSource } from '../../src/access/contentHash.js';
+
+/** Where a record was defined ("site.yaml:12:5"), if known. */
+export type RecordLocator = (entity: Entity, key: string) => string | undefined;
+
+export interface SiteCheck {
+  hash: string;
+  counts: StoreCounts;
+}
+
+const ENTITY_LISTS: ReadonlyArray<[Entity, keyof SiteRecords]> = [
+  ['door', 'doors'], ['holiday', 'holidays'], ['schedule', 'schedules'], ['key', 'keys'],
+  ['person', 'people'], ['holding', 'holdings'], ['credential', 'credentials'],
+];
+
+const at = (where: RecordLocator, entity: Entity, key: string) => where(entity, key) ?? `${entity} ${key}`;
+
+/** Throws INPUT_INVALID for a record defined twice, naming both places. */
+function checkDuplicates(records: SiteRecords, where: RecordLocator): void {
+  for (const [entity, list] of ENTITY_LISTS) {
+    const seen = new Set<string>();
+    for (const record of records[list] as unknown[]) {
+      const key = recordKey(entity, record);
+      if (seen.has(key)) {
+        throw new GatewayError('INPUT_INVALID', `${at(where, entity, key)}: ${entity} ${key} is defined more than once`, { entity, id: key, hint: 'each record may appear once' });
+      }
+      seen.add(key);
+    }
+  }
+}
+
+/** Throws a GatewayError naming the first problem and where its record is defined. */
+export function checkSite(records: SiteRecords, where: RecordLocator): SiteCheck {
+  checkDuplicates(records, where);
+  const { cycle } = orderPeople(records.people);
+  if (cycle !== null) {
+    throw new GatewayError('INPUT_INVALID', `${at(where, 'person', cycle[0]!)}: the hosts of ${cycle.join(', ')} form a cycle: a guest's host must lead to someone who is not a guest of them`, {
+      entity: 'person', id: cycle[0]!, field: 'hostId',
+    });
+  }
+  const ops: UpsertOp[] = [...siteUpserts(records)];
+  const db = openDatabase(':memory:');
+  try {
+    const store = new AccessStore(db, clearPins);
+    try {
+      store.applyBatch(ops, { source: 'cloud' });
+    } catch (err) {
+      const index = isGatewayError(err) ? err.details.index : undefined;
+      const op = index === undefined ? undefined : ops[index];
+      if (!isGatewayError(err) || op === undefined) throw err;
+      const message = err.message.replace(/^operation \d+: /, '');
+      throw new GatewayError(err.code, `${at(where, op.entity, recordKey(op.entity, op.record))}: ${message}`, { ...err.details, index: undefined }, { cause: err });
+    }
+    return { hash: store.snapshot(hashAccessSource), counts: store.counts() };
+  } finally {
+    db.close();
+  }
+}
