@@ -63,7 +63,7 @@ t.test('lockdown of the site and one door, resync and status commands', async (t
   await cloud.send('command', { correlationId: 'lock-site', name: 'lockdown', active: true, scope: 'site' });
   t.match(await answer, { result: 'ok' });
   t.equal(f.gateway.store.lockdown().site, true);
-  t.equal(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:12:34567' }).grant, false, 'lockdown: the resident card does not open');
+  t.equal(f.gateway.engine.evaluate({ doorId: 'lobby', kind: 'card', value: '26:12:34567' }).grant, false, 'lockdown: the resident card does not open');
   answer = response(cloud, 'unlock-site');
   await cloud.send('command', { correlationId: 'unlock-site', name: 'lockdown', active: false, scope: 'site' });
   await answer;

@@ -21,7 +21,7 @@ const siteWithAnn = () => [
 ];
 
 function opens(f: GatewayFixture, card: string): boolean {
-  return f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: card }).grant;
+  return f.gateway.engine.evaluate({ doorId: 'lobby', kind: 'card', value: card }).grant;
 }
 
 /** Resolves once the cloud has received at least `n` security events, with all of them. */

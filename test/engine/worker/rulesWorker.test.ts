@@ -33,8 +33,14 @@ function standaloneWorker(t: Test): RulesWorker {
   return worker;
 }
 
+/**
+ * A cloud-managed gateway whose changes are applied by its rules worker. Its broker is never
+ * reached (a closed loopback port): the doors work offline, and the tests hand it the changes.
+ */
 async function setup(t: Test) {
-  const f = await gatewayFixture(t, { demo: { seed: false } });
+  const key = generateSigningKeyPair('test-cloud');
+  const f = await gatewayFixture(t, { demo: { seed: false }, cloud: { enabled: true, url: 'mqtt://127.0.0.1:9', keys: [{ kid: key.kid, pem: key.publicPem }] } });
+  t.ok(f.gateway.rulesWorker, 'the gateway applies cloud changes in its rules worker');
   const cloud = new CloudState(t);
   return { f, cloud };
 }
@@ -43,13 +49,13 @@ t.test('a snapshot and a delta applied in the worker decide like the main thread
   const { f, cloud } = await setup(t);
   cloud.change([...smallSite(), ...people(0, 300), ...oneTimePin()]);
   const [chunk] = cloud.snapshot('s1', 100_000);
-  const applied = await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: cloud.version, hash: cloud.hash() });
+  const applied = await f.gateway.applyCloudChange({ operations: chunk!.operations, replace: true, revision: cloud.version, hash: cloud.hash() });
   t.same(applied, { revision: 1, hash: cloud.hash() });
-  t.ok(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:17' }).grant, 'a card from the snapshot opens');
+  t.ok(f.gateway.engine.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:17' }).grant, 'a card from the snapshot opens');
   const delta = cloud.change([del('person', { id: 'p16' }), ...people(300, 310)]);
-  t.same(await f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: delta.toVersion }), { revision: 2, hash: cloud.hash() });
-  t.notOk(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:17' }).grant, 'deleted in the delta');
-  t.ok(f.gateway.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:305' }).grant, 'added in the delta');
+  t.same(await f.gateway.applyCloudChange({ ...delta, replace: false, revision: delta.toVersion }), { revision: 2, hash: cloud.hash() });
+  t.notOk(f.gateway.engine.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:17' }).grant, 'deleted in the delta');
+  t.ok(f.gateway.engine.evaluate({ doorId: 'lobby', kind: 'card', value: '26:9:305' }).grant, 'added in the delta');
   t.equal(f.gateway.store.revision(), 2);
 });
 
@@ -57,11 +63,11 @@ t.test('a wrong hash or a bad reference is refused in the worker and changes not
   const { f, cloud } = await setup(t);
   cloud.change(smallSite());
   const [chunk] = cloud.snapshot('s1');
-  await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  await f.gateway.applyCloudChange({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
   const before = f.gateway.applied();
   const delta = cloud.change(people(0, 5));
-  await t.rejects(f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: 2, hash: 'c'.repeat(64) }), { code: 'HASH_MISMATCH' });
-  await t.rejects(f.gateway.applyCloudChangeInWorker({ operations: [{ op: 'upsert', entity: 'holding', record: { personId: 'ghost', keyId: 'k-lobby' } }] as never, replace: false, revision: 2, hash: delta.hash }), { code: 'REFERENCE_MISSING', details: { entity: 'holding' } });
+  await t.rejects(async () => f.gateway.applyCloudChange({ ...delta, replace: false, revision: 2, hash: 'c'.repeat(64) }), { code: 'HASH_MISMATCH' });
+  await t.rejects(async () => f.gateway.applyCloudChange({ operations: [{ op: 'upsert', entity: 'holding', record: { personId: 'ghost', keyId: 'k-lobby' } }] as never, replace: false, revision: 2, hash: delta.hash }), { code: 'REFERENCE_MISSING', details: { entity: 'holding' } });
   t.same(f.gateway.applied(), before);
   t.equal(f.gateway.store.revision(), 1);
   t.equal(f.gateway.store.counts().people, 0);
@@ -71,19 +77,19 @@ t.test('what the doors do while the worker holds the database waits in memory an
   const { f, cloud } = await setup(t);
   cloud.change([...smallSite(), ...oneTimePin()]);
   const [chunk] = cloud.snapshot('s1');
-  await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  await f.gateway.applyCloudChange({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
   const seqBefore = f.gateway.journal.stats().lastSeq;
 
   const delta = cloud.change(people(0, 2000));
-  const applying = f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: delta.toVersion });
+  const applying = f.gateway.applyCloudChange({ ...delta, replace: false, revision: delta.toVersion });
   // meanwhile: the one-time PIN is used, a door is locked down, events are journaled
   const pin = { doorId: 'lobby', kind: 'pin' as const, value: f.gateway.hashPin('246810') };
   t.ok(f.gateway.decide(pin).grant, 'the one-time PIN opens during the apply');
   f.gateway.setLockdown('gym', true);
-  t.equal(f.gateway.evaluate({ doorId: 'gym', kind: 'pin', value: f.gateway.hashPin('246810') }).reason, 'locked_down', 'the lockdown acts at once');
+  t.equal(f.gateway.engine.evaluate({ doorId: 'gym', kind: 'pin', value: f.gateway.hashPin('246810') }).reason, 'locked_down', 'the lockdown acts at once');
   t.same(await applying, { revision: 2, hash: cloud.hash() });
 
-  t.notOk(f.gateway.evaluate(pin).grant, 'the used one-time PIN stays used in the new index');
+  t.notOk(f.gateway.engine.evaluate(pin).grant, 'the used one-time PIN stays used in the new index');
   t.same(f.gateway.store.lockdown().doors, ['gym'], 'the lockdown reached the store');
   t.ok(f.gateway.index.doorLocked[f.gateway.index.doorIndex.get('gym')!] === 1, 'and the new index');
   t.same([...f.gateway.store.uses()], [['once-pin', 1]], 'the use reached the store');
@@ -111,9 +117,9 @@ t.test('a deferred write that fails (its credential was deleted meanwhile) does 
   const { f, cloud } = await setup(t);
   cloud.change([...smallSite(), ...oneTimePin()]);
   const [chunk] = cloud.snapshot('s1');
-  await f.gateway.applyCloudChangeInWorker({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  await f.gateway.applyCloudChange({ operations: chunk!.operations, replace: true, revision: 1, hash: cloud.hash() });
   const delta = cloud.change([del('person', { id: 'once' }), ...people(0, 500)]);
-  const applying = f.gateway.applyCloudChangeInWorker({ ...delta, replace: false, revision: delta.toVersion });
+  const applying = f.gateway.applyCloudChange({ ...delta, replace: false, revision: delta.toVersion });
   t.ok(f.gateway.decide({ doorId: 'lobby', kind: 'pin', value: f.gateway.hashPin('246810') }).grant, 'used while the delta that deletes it is applied');
   f.gateway.setLockdown('gym', true);
   await applying;
@@ -128,15 +134,15 @@ t.test('a snapshot that hands a used one-time PIN to someone else gives it a fre
     up('credential', { id: 'visitor-pin', personId: 'ann', kind: 'pin', pin: '135790', useLimit: 1 }),
     up('credential', { id: 'ann-once', personId: 'ann', kind: 'pin', pin: '975310', useLimit: 1 })]);
   const [v1] = cloud.snapshot('s1');
-  await f.gateway.applyCloudChangeInWorker({ operations: v1!.operations, replace: true, revision: 1, hash: cloud.hash() });
+  await f.gateway.applyCloudChange({ operations: v1!.operations, replace: true, revision: 1, hash: cloud.hash() });
   const pin = (digits: string) => ({ doorId: 'lobby', kind: 'pin' as const, value: f.gateway.hashPin(digits) });
   t.ok(f.gateway.decide(pin('135790')).grant);
   t.ok(f.gateway.decide(pin('975310')).grant);
   cloud.change([up('credential', { id: 'visitor-pin', personId: 'bob', kind: 'pin', pin: '135790', useLimit: 1 })]);
   const [v2] = cloud.snapshot('s2');
-  await f.gateway.applyCloudChangeInWorker({ operations: v2!.operations, replace: true, revision: 2, hash: cloud.hash() });
-  t.ok(f.gateway.evaluate(pin('135790')).grant, "bob's PIN is new to him");
-  t.notOk(f.gateway.evaluate(pin('975310')).grant, "ann's used PIN stays used");
+  await f.gateway.applyCloudChange({ operations: v2!.operations, replace: true, revision: 2, hash: cloud.hash() });
+  t.ok(f.gateway.engine.evaluate(pin('135790')).grant, "bob's PIN is new to him");
+  t.notOk(f.gateway.engine.evaluate(pin('975310')).grant, "ann's used PIN stays used");
 });
 
 t.test('a delta of people is patched into the index the worker kept; one after a change it did not make is compiled', async (t) => {
