@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { SerialLink } from '../src/hal/serial/serialLink.js';
-import { BridgeEmulator } from '../src/hal/serial/wiegand/bridgeEmulator.js';
+import { BridgeEmulator } from '../test/support/bridgeEmulator.js';
 import { ManualClock } from '../src/kernel/clock.js';
 import { parseConfig } from '../src/app/config/loadConfig.js';
 import { Gateway } from '../src/app/gateway.js';

@@ -8,10 +8,10 @@
  * parent → {relocked: i} once the clock moved; peer → {samples: number[]} (ns) at the end.
  */
 import { pino } from 'pino';
-import { RelayBoardEmulator } from '../src/hal/serial/relay/relayBoardEmulator.js';
+import { RelayBoardEmulator } from '../test/support/relayBoardEmulator.js';
 import type { RelayFrame } from '../src/hal/serial/relay/relayFrame.js';
 import { SerialLink } from '../src/hal/serial/serialLink.js';
-import { BridgeEmulator } from '../src/hal/serial/wiegand/bridgeEmulator.js';
+import { BridgeEmulator } from '../test/support/bridgeEmulator.js';
 import { SystemClock } from '../src/kernel/clock.js';
 
 interface Start { bridge: string; relay: string; rounds: number; warmup: number }

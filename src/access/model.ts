@@ -217,7 +217,6 @@ export type Site = z.output<typeof SiteSchema>;
 export type Door = z.output<typeof DoorSchema>;
 export type Holiday = z.output<typeof HolidaySchema>;
 export type HolidayType = z.output<typeof HolidayTypeSchema>;
-export type Weekday = z.output<typeof WeekdaySchema>;
 export type Interval = z.output<typeof IntervalSchema>;
 export type Schedule = z.output<typeof ScheduleSchema>;
 export type KeyDoor = z.output<typeof KeyDoorSchema>;

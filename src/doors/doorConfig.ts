@@ -57,5 +57,4 @@ export const DoorBehaviourSchema = z
   });
 
 export type DoorBehaviour = z.output<typeof DoorBehaviourSchema>;
-export type PinPolicy = z.output<typeof PinPolicySchema>;
 export type DoorBehaviourInput = z.input<typeof DoorBehaviourSchema>;

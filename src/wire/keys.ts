@@ -27,7 +27,6 @@ const JwkKeySchema = z.strictObject({
 
 /** One configured cloud key (the shape for the config file's schema). */
 export const CloudKeyConfigSchema = z.union([PemKeySchema, JwkKeySchema]);
-export type CloudKeyConfig = z.input<typeof CloudKeyConfigSchema>;
 
 export interface PublicJwk {
   kid: string;

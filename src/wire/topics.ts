@@ -8,11 +8,11 @@
  *     pattern write lockgw/%c/up/#
  *
  * Each topic carries exactly one message type (the `typ` claim of a signed message must name it),
- * with a fixed QoS and retain flag. The typed topic → payload map is `TopicPayload<T>`.
+ * with a fixed QoS and retain flag.
  */
 import { IdSchema } from '../access/model.js';
 import { GatewayError } from '../kernel/gatewayError.js';
-import type { CloudMessage, CloudMessageType, GatewayMessage, GatewayMessageType, MessageType } from './messages.js';
+import type { CloudMessageType, GatewayMessage, MessageType } from './messages.js';
 
 export const DEFAULT_TOPIC_PREFIX = 'lockgw';
 
@@ -57,12 +57,6 @@ export const TOPIC_SPECS = {
   security_event: up(false, 'a cloud message was rejected'),
 } as const satisfies Record<MessageType, TopicSpec>;
 
-/** The typed topic → payload map: what travels on the topic of message type T. */
-export type TopicPayload<T extends MessageType> = T extends CloudMessageType
-  ? CloudMessage<T>
-  : T extends GatewayMessageType
-    ? GatewayMessage<T>
-    : never;
 
 const DIRECTION_SEGMENT: Record<TopicDirection, 'down' | 'up'> = { cloud_to_gateway: 'down', gateway_to_cloud: 'up' };
 

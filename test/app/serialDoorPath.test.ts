@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { SerialLink } from '../../src/hal/serial/serialLink.js';
-import { BridgeEmulator } from '../../src/hal/serial/wiegand/bridgeEmulator.js';
-import { RelayBoardEmulator } from '../../src/hal/serial/relay/relayBoardEmulator.js';
+import { BridgeEmulator } from '../support/bridgeEmulator.js';
+import { RelayBoardEmulator } from '../support/relayBoardEmulator.js';
 import type { RelayFrame } from '../../src/hal/serial/relay/relayFrame.js';
 import { gatewayFixture } from '../support/gatewayFixture.js';
 import { ptyPair, socatAvailable } from '../support/ptyPair.js';

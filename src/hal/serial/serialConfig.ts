@@ -49,4 +49,3 @@ export const DoorSerialSchema = z.strictObject({
 });
 
 export type SerialConfig = z.output<typeof SerialConfigSchema>;
-export type DoorSerial = z.output<typeof DoorSerialSchema>;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { SerialLink } from '../../../src/hal/serial/serialLink.js';
-import { R30xEmulator, type R30xEmulatorOptions } from '../../../src/hal/serial/fingerprint/r30xEmulator.js';
+import { R30xEmulator, type R30xEmulatorOptions } from '../../support/r30xEmulator.js';
 import { R30X_BAUD_RATE, decodeR30xPacket, encodeR30xCommand, encodeR30xPacket } from '../../../src/hal/serial/fingerprint/r30xPacket.js';
 import { R30xSensor, type R30xScan, type R30xSensorOptions } from '../../../src/hal/serial/fingerprint/r30xSensor.js';
 import type { Health, ReaderInput } from '../../../src/hal/types.js';

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
 import { SerialLink } from '../../../src/hal/serial/serialLink.js';
 import { RELAY_BAUD_RATE, RelayBoard } from '../../../src/hal/serial/relay/relayBoard.js';
-import { RelayBoardEmulator } from '../../../src/hal/serial/relay/relayBoardEmulator.js';
+import { RelayBoardEmulator } from '../../support/relayBoardEmulator.js';
 import type { ActuatorState, DoorActuator } from '../../../src/hal/types.js';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { ptyPair, socatAvailable } from '../../support/ptyPair.js';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
 import { SerialLink } from '../../../src/hal/serial/serialLink.js';
-import { BridgeEmulator } from '../../../src/hal/serial/wiegand/bridgeEmulator.js';
+import { BridgeEmulator } from '../../support/bridgeEmulator.js';
 import { sealLine } from '../../../src/hal/serial/wiegand/bridgeLine.js';
 import { WiegandBridge, type WiegandBridgeOptions } from '../../../src/hal/serial/wiegand/wiegandBridge.js';
 import type { CardFormat } from '../../../src/hal/serial/wiegand/wiegandFrame.js';

@@ -11,7 +11,7 @@
  * was asked and emits `command` after each reply has been handed to the link.
  */
 import { EventEmitter } from 'node:events';
-import type { SerialLink } from '../serialLink.js';
+import type { SerialLink } from '../../src/hal/serial/serialLink.js';
 import {
   R30X_DEFAULT_ADDRESS,
   R30X_DEFAULT_PASSWORD,
@@ -24,7 +24,7 @@ import {
   R30xPacketStream,
   encodeR30xPacket,
   type R30xInstruction,
-} from './r30xPacket.js';
+} from '../../src/hal/serial/fingerprint/r30xPacket.js';
 
 export interface R30xEmulatorOptions {
   /** the emulator's end of the wire; the emulator starts and stops it */

@@ -9,8 +9,8 @@
  * echo is exactly what the driver wrote.
  */
 import { EventEmitter } from 'node:events';
-import type { SerialLink } from '../serialLink.js';
-import { RelayFrameStream, type RelayDecodeReason, type RelayFrame } from './relayFrame.js';
+import type { SerialLink } from '../../src/hal/serial/serialLink.js';
+import { RelayFrameStream, type RelayDecodeReason, type RelayFrame } from '../../src/hal/serial/relay/relayFrame.js';
 
 export interface RelayBoardEmulatorOptions {
   /** relays on the emulated board, 1..16. Default 8 */

@@ -6,12 +6,12 @@
  * and records every command it was sent. State is per instance; time comes from the clock.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../../kernel/clock.js';
-import { GatewayError } from '../../../kernel/gatewayError.js';
-import type { IndicatorPattern } from '../../types.js';
-import type { SerialLink } from '../serialLink.js';
-import { LineFramer, encodeBridgeMessage, parseCommandLine, type BridgeCommand } from './bridgeLine.js';
-import { encodeCard, encodeKey, type CardFormat, type WiegandBits } from './wiegandFrame.js';
+import type { Clock, TimerHandle } from '../../src/kernel/clock.js';
+import { GatewayError } from '../../src/kernel/gatewayError.js';
+import type { IndicatorPattern } from '../../src/hal/types.js';
+import type { SerialLink } from '../../src/hal/serial/serialLink.js';
+import { LineFramer, encodeBridgeMessage, parseCommandLine, type BridgeCommand } from '../../src/hal/serial/wiegand/bridgeLine.js';
+import { encodeCard, encodeKey, type CardFormat, type WiegandBits } from '../../src/hal/serial/wiegand/wiegandFrame.js';
 
 export interface BridgeEmulatorOptions {
   clock: Clock;
