@@ -1,6 +1,6 @@
 /**
  * Which command_response result answers a command that failed verification or validation
- * (the reason of decodeCloudMessage's failure, cloudMessage.ts):
+ * (the reason of decodeCloudMessage's failure, wire/cloudMessageCodec.ts):
  *
  * - unauthorized: not signed by a key we trust, or not meant for us (unsigned, algorithm,
  *   unknown_key, bad_signature, wrong_audience, wrong_issuer, wrong_type)

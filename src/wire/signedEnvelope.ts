@@ -12,7 +12,7 @@
  *
  * `verifyEnvelope` never throws on bad input: it returns `{ok: false, reason, detail}`. It checks
  * the size before it parses anything and the signature before it parses the payload. Whether the
- * body is a valid message of its type is the next step (cloudMessage.ts).
+ * body is a valid message of its type is the next step (cloudMessageCodec.ts).
  */
 import { randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
