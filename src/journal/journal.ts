@@ -6,7 +6,8 @@
  * `append` is on the door hot path: it assigns the sequence number, buffers, and returns; doors
  * call it after they acted. It never throws for a disk error. It usually does not touch the disk
  * either — except the append that fills a batch (`batchSize`), which writes that batch before
- * returning (~1 ms; an fsync when `durableIntervalMs` has passed). Buffered events are written in
+ * returning (one transaction, and an fsync when `durableIntervalMs` has passed; its cost is the
+ * journal benchmark's `append_max_ms`, bench/README.md). Buffered events are written in
  * one transaction per flush, and a failed flush keeps them buffered and retries.
  */
 import type { Database } from 'better-sqlite3';
