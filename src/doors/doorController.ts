@@ -16,6 +16,7 @@ import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { JournalEvent } from '../journal/journal.js';
 import type { DoorActuator, Health, IndicatorPattern, ReaderInput } from '../hal/types.js';
+import { DeviceListeners } from './deviceListeners.js';
 import type { DoorBehaviour } from './doorConfig.js';
 import { doorHealth, type DoorDevices } from './doorDevices.js';
 import { DoorPassage } from './doorPassage.js';
@@ -68,7 +69,7 @@ export class DoorController {
   private authorisedUntil = 0;
   private fire = false;
   private lockdown = false;
-  private readonly unsubscribe: (() => void)[] = [];
+  private readonly listeners: DeviceListeners;
   private started = false;
 
   constructor(
@@ -78,6 +79,7 @@ export class DoorController {
   ) {
     this.doorId = behaviour.id;
     this.log = ctx.logger.child({ module: 'doors', door: behaviour.id });
+    this.listeners = new DeviceListeners(this.log);
     this.pin = new PinEntry(ctx.clock, behaviour.pin.interKeyTimeoutMs, () => this.ctx.record({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_timeout' }));
     this.lockout = new KeypadLockout(this.doorId, behaviour.pin, ctx.lockouts, this.log, (ms, level) => {
       this.log.warn({ ms }, 'keypad locked out after repeated wrong PINs');
@@ -97,21 +99,12 @@ export class DoorController {
     this.started = true;
     this.lockout.load();
     this.lockdown = this.ctx.lockedDown(this.doorId);
-    const on = <T extends unknown[]>(emitter: { on(e: string, l: (...a: T) => void): unknown; off(e: string, l: (...a: T) => void): unknown }, event: string, listener: (...a: T) => void) => {
-      const guarded = (...a: T) => {
-        try {
-          listener(...a);
-        } catch (err) {
-          this.log.error({ err, event }, 'door handler failed');
-        }
-      };
-      emitter.on(event, guarded);
-      this.unsubscribe.push(() => emitter.off(event, guarded));
-    };
-    for (const reader of this.devices.readers) on(reader, 'input', (input: ReaderInput) => this.onInput(input));
-    if (this.devices.contact) on(this.devices.contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
-    if (this.devices.rex) on(this.devices.rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
-    on(this.devices.actuator, 'health', (h: Health) => h.state === 'online' && this.reconcile('actuator back online'));
+    const { readers, contact, rex, actuator } = this.devices;
+    const listeners = this.listeners;
+    for (const reader of readers) listeners.on(reader, 'input', (input: ReaderInput) => this.onInput(input));
+    if (contact) listeners.on(contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
+    if (rex) listeners.on(rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
+    listeners.on(actuator, 'health', (h: Health) => h.state === 'online' && this.reconcile('actuator back online'));
     this.passage.start();
     this.reconcile('start');
   }
@@ -119,7 +112,7 @@ export class DoorController {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const off of this.unsubscribe.splice(0)) off();
+    this.listeners.removeAll();
     this.pin.reset();
     this.pendingCard.cancel();
     this.openAlarms.stop();
