@@ -5,7 +5,9 @@
  * touches, not its instructions: the credential table (one slot + one key comparison), one
  * 16-byte credential record that already carries the person's state and the range of their
  * holdings, one interleaved holding record per key held, one key×door cell, and the schedule
- * masks (few, shared, hot). Built only by compileIndex(); immutable except for use counts.
+ * masks (few, shared, hot). Built by compileIndex() from every record, or by patchIndex()
+ * (indexPatch.ts) from the previous index and the records a delta changed; withLockdown() and
+ * withRuntimeState() give a copy with other runtime state. Immutable except for use counts.
  */
 import type { CredentialTable } from './credentialTable.js';
 import type { HolidayCalendar } from './holidayCalendar.js';

@@ -1,8 +1,9 @@
 /**
  * A list of strings in one byte buffer (UTF-8) with their end offsets: what the rules worker sends
- * instead of an array of 200,000 person ids. Two buffers move between threads for nothing
- * (transferred), where an array of strings is cloned one string at a time on the receiving thread
- * (measured: ~12 ms of the doors' event loop for 200,000 ids). A string is decoded when asked for:
+ * instead of an array of every person's id. Two buffers move between threads for nothing
+ * (transferred), where an array of strings is cloned one string at a time on the receiving thread:
+ * a pause of the doors' event loop that grows with the site (the figure:
+ * bench/README.md, "Measurements behind design choices"). A string is decoded when asked for:
  * a verdict names one person.
  */
 export class PackedStrings {

@@ -3,15 +3,14 @@
  * benchmark starts its gateway with them too). They can only be given on node's command line:
  * NODE_OPTIONS refuses them.
  *
- * `--initial-old-space-size=64`: the doors' isolate lives on about 25 MB of heap, and V8 set its
- * old-generation limit to about twice that. During a million-credential snapshot it then kept
- * starting full (mark-compact) collections from its scheduling task, one every 100-170 ms with
- * the heap not growing (`--trace-incremental-marking`: "Start (task): v8: 24MB / 48MB / 24MB"):
- * 35-42 per snapshot, each a pause of up to 17 ms plus marking steps on the doors' thread.
- * Starting the limit at 64 MB leaves room: 4-5 per snapshot run, none of them while the chunks
- * arrive, two of them V8's memory reducer once the doors' loop is quiet again
- * (`npm run bench -- --only sync_snapshot` with LOCKGW_BENCH_NODE_FLAGS='--trace-gc'). It costs at
- * most about 40 MB more heap before a collection; the memory reducer still shrinks an idle heap.
+ * `--initial-old-space-size=64`: the doors' isolate lives on a small heap, and V8 sets its
+ * old-generation limit from what is live. During a large snapshot that limit left no headroom:
+ * V8 kept starting full (mark-compact) collections from its scheduling task with the heap not
+ * growing, each a pause plus marking steps on the thread the doors decide on. A higher starting
+ * limit leaves room: a few per snapshot, none of them while the chunks arrive, and V8's memory
+ * reducer still shrinks the heap once the doors' loop is quiet again. It costs some more heap
+ * before a collection. The figures, and how to measure them (`npm run bench -- --only sync_snapshot` with
+ * LOCKGW_BENCH_NODE_FLAGS='--trace-gc'): bench/README.md, "Measurements behind design choices".
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
 

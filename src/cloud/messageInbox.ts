@@ -58,13 +58,8 @@ export class MessageInbox<T> {
     if (this.empty) setImmediate(() => this.runIdle());
   }
 
-  get empty(): boolean {
+  private get empty(): boolean {
     return this.unordered.length === 0 && this.ordered.length === 0;
-  }
-
-  /** messages received and not yet handled */
-  get size(): number {
-    return this.unordered.length + this.ordered.length;
   }
 
   private ready(): boolean {

@@ -12,21 +12,21 @@
  */
 import type { Logger } from 'pino';
 import type { Presentation, Verdict } from '../access/verdict.js';
-import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { JournalEvent } from '../journal/journal.js';
-import type { CredentialReader, DoorActuator, DoorSensor, Health, Indicator, IndicatorPattern, ReaderInput } from '../hal/types.js';
+import type { DoorActuator, Health, IndicatorPattern, ReaderInput } from '../hal/types.js';
+import { DeviceListeners } from './deviceListeners.js';
 import type { DoorBehaviour } from './doorConfig.js';
+import { doorHealth, type DoorDevices } from './doorDevices.js';
+import { DoorPassage } from './doorPassage.js';
+import { KeypadLockout } from './keypadLockout.js';
+import { OpenDoorAlarms, type OpenDoorAlarm } from './openDoorAlarms.js';
+import { PendingCard } from './pendingCard.js';
 import { PinEntry } from './pinEntry.js';
-import { afterFailure, afterSuccess, isLockedOut, type LockoutState } from '../access/pinLockout.js';
+import type { LockoutState } from '../access/pinLockout.js';
 
-export interface DoorDevices {
-  readers: readonly CredentialReader[];
-  actuator: DoorActuator;
-  contact?: DoorSensor;
-  rex?: DoorSensor;
-  indicator?: Indicator;
-}
+export type { DoorDevices } from './doorDevices.js';
 
 /** What a door needs from the gateway. Every method is synchronous and must not throw. */
 export interface DoorContext {
@@ -58,23 +58,18 @@ export interface DoorStatus {
   devices: Record<string, Health>;
 }
 
-const PIN_DENIALS: ReadonlySet<string> = new Set(['unknown_credential', 'second_factor_mismatch']);
-
 export class DoorController {
   readonly doorId: string;
   private readonly log: Logger;
   private pin: PinEntry;
-  private lockout: LockoutState = { failures: 0, level: 0, lockedUntil: 0 };
-  private pendingCard: { value: string; timer: TimerHandle } | null = null;
+  private readonly lockout: KeypadLockout;
+  private readonly pendingCard: PendingCard;
+  private readonly passage: DoorPassage;
+  private readonly openAlarms: OpenDoorAlarms;
   private authorisedUntil = 0;
   private fire = false;
   private lockdown = false;
-  private passage = false;
-  private firstInDay: number | null = null;
-  private heldTimer: TimerHandle | null = null;
-  private passageTimer: TimerHandle | null = null;
-  private readonly alarms = new Set<string>();
-  private readonly unsubscribe: (() => void)[] = [];
+  private readonly listeners: DeviceListeners;
   private started = false;
 
   constructor(
@@ -84,65 +79,58 @@ export class DoorController {
   ) {
     this.doorId = behaviour.id;
     this.log = ctx.logger.child({ module: 'doors', door: behaviour.id });
+    this.listeners = new DeviceListeners(this.log);
     this.pin = new PinEntry(ctx.clock, behaviour.pin.interKeyTimeoutMs, () => this.ctx.record({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_timeout' }));
+    this.lockout = new KeypadLockout(this.doorId, behaviour.pin, ctx.lockouts, this.log, (ms, level) => {
+      this.log.warn({ ms }, 'keypad locked out after repeated wrong PINs');
+      this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: 'pin_lockout', data: { ms, level } });
+    });
+    this.pendingCard = new PendingCard(ctx.clock, behaviour.secondFactorTimeoutMs);
+    this.passage = new DoorPassage(behaviour.passage, ctx, this.log, (on) => {
+      this.safeRecord({ type: 'mode', doorId: this.doorId, reason: on ? 'passage_on' : 'passage_off' });
+      this.reconcile(on ? 'passage on' : 'passage off');
+    });
+    const cleared = (alarm: OpenDoorAlarm) => this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: `${alarm}_cleared` });
+    this.openAlarms = new OpenDoorAlarms(ctx.clock, behaviour.heldOpenMs, (alarm) => this.raise(alarm), cleared);
   }
 
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.lockout = this.ctx.lockouts.load(this.doorId);
+    this.lockout.load();
     this.lockdown = this.ctx.lockedDown(this.doorId);
-    const on = <T extends unknown[]>(emitter: { on(e: string, l: (...a: T) => void): unknown; off(e: string, l: (...a: T) => void): unknown }, event: string, listener: (...a: T) => void) => {
-      const guarded = (...a: T) => {
-        try {
-          listener(...a);
-        } catch (err) {
-          this.log.error({ err, event }, 'door handler failed');
-        }
-      };
-      emitter.on(event, guarded);
-      this.unsubscribe.push(() => emitter.off(event, guarded));
-    };
-    for (const reader of this.devices.readers) on(reader, 'input', (input: ReaderInput) => this.onInput(input));
-    if (this.devices.contact) on(this.devices.contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
-    if (this.devices.rex) on(this.devices.rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
-    on(this.devices.actuator, 'health', (h: Health) => h.state === 'online' && this.reconcile('actuator back online'));
-    this.evaluatePassage();
+    const { readers, contact, rex, actuator } = this.devices;
+    const listeners = this.listeners;
+    for (const reader of readers) listeners.on(reader, 'input', (input: ReaderInput) => this.onInput(input));
+    if (contact) listeners.on(contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
+    if (rex) listeners.on(rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
+    listeners.on(actuator, 'health', (h: Health) => h.state === 'online' && this.reconcile('actuator back online'));
+    this.passage.start();
     this.reconcile('start');
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const off of this.unsubscribe.splice(0)) off();
+    this.listeners.removeAll();
     this.pin.reset();
-    this.cancelPendingCard();
-    this.ctx.clock.clearTimeout(this.heldTimer);
-    this.ctx.clock.clearTimeout(this.passageTimer);
-    this.heldTimer = this.passageTimer = null;
+    this.pendingCard.cancel();
+    this.openAlarms.stop();
+    this.passage.stop();
   }
 
   mode(): DoorMode {
     if (this.fire && this.behaviour.fireRelease) return 'fire';
     if (this.lockdown) return 'lockdown';
-    if (this.passage) return 'passage';
+    if (this.passage.active) return 'passage';
     return 'normal';
   }
 
   status(): DoorStatus {
-    const devices: Record<string, Health> = {};
-    const all = [...this.devices.readers, this.devices.actuator, this.devices.contact, this.devices.rex, this.devices.indicator];
-    for (const d of all) if (d) devices[d.id] = d.health();
-    const actuator = this.devices.actuator.health();
-    const readersDown = this.devices.readers.length > 0 && this.devices.readers.every((r) => r.health().state === 'offline');
-    const worst = Object.values(devices).find((h) => h.state !== 'online');
-    const health: Health = actuator.state === 'offline'
-      ? { ...actuator, reason: `actuator: ${actuator.reason}` }
-      : readersDown ? { state: 'offline', reason: 'no reader online', since: this.ctx.clock.now() }
-        : worst ? { state: 'degraded', reason: worst.reason, since: worst.since } : { state: 'online', reason: 'all devices online', since: actuator.since };
+    const { health, devices } = doorHealth(this.devices, this.ctx.clock.now());
     return {
       doorId: this.doorId, mode: this.mode(), actuator: this.devices.actuator.state(),
-      open: this.devices.contact?.value(), alarms: [...this.alarms], health, devices,
+      open: this.devices.contact?.value(), alarms: this.openAlarms.list(), health, devices,
     };
   }
 
@@ -160,14 +148,14 @@ export class DoorController {
     if (this.lockdown === on) return;
     this.lockdown = on;
     this.pin.reset();
-    this.cancelPendingCard();
+    this.pendingCard.cancel();
     this.reconcile(on ? 'lockdown' : 'lockdown lifted');
   }
 
   /** Re-reads the passage schedule (call after the rules changed). */
   refreshRules(): void {
     this.lockdown = this.ctx.lockedDown(this.doorId);
-    this.evaluatePassage();
+    this.passage.evaluate();
     this.reconcile('rules changed');
   }
 
@@ -220,17 +208,15 @@ export class DoorController {
 
   private onCard(value: string): void {
     this.pin.reset();
-    this.cancelPendingCard();
+    this.pendingCard.cancel();
     const presentation: Presentation = { doorId: this.doorId, kind: 'card', value };
     const verdict = this.ctx.decide(presentation);
     if (verdict.reason === 'second_factor_required') {
       // the card is good here; wait for the holder's PIN
-      const timer = this.ctx.clock.setTimeout(() => {
-        this.pendingCard = null;
+      this.pendingCard.wait(value, () => {
         this.show('idle');
         this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'second_factor_timeout', ...(verdict.personId ? { personId: verdict.personId } : {}) });
-      }, this.behaviour.secondFactorTimeoutMs);
-      this.pendingCard = { value, timer };
+      });
       this.show('pin_entry');
       return;
     }
@@ -243,25 +229,25 @@ export class DoorController {
     if (result.kind === 'digit' && result.length === 1) this.show('pin_entry');
     if (result.kind === 'too_long') this.show('denied');
     if (result.kind !== 'submitted') return;
-    if (isLockedOut(this.lockout, now)) {
+    const lockedUntil = this.lockout.lockedUntil(now);
+    if (lockedUntil !== null) {
       this.show('denied');
-      this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_lockout', data: { lockedUntil: this.lockout.lockedUntil } });
+      this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_lockout', data: { lockedUntil } });
       return;
     }
     const pinDigest = this.ctx.hashPin(result.digits);
-    const card = this.pendingCard;
-    this.cancelPendingCard();
-    const presentation: Presentation = card
-      ? { doorId: this.doorId, kind: 'card', value: card.value, pinDigest }
+    const card = this.pendingCard.take();
+    const presentation: Presentation = card !== null
+      ? { doorId: this.doorId, kind: 'card', value: card, pinDigest }
       : { doorId: this.doorId, kind: 'pin', value: pinDigest };
     const verdict = this.ctx.decide(presentation);
     this.act(presentation, verdict);
-    this.countPin(verdict, now);
+    this.lockout.count(verdict, now);
   }
 
   private present(presentation: Presentation): void {
     this.pin.reset();
-    this.cancelPendingCard();
+    this.pendingCard.cancel();
     this.act(presentation, this.ctx.decide(presentation));
   }
 
@@ -271,7 +257,7 @@ export class DoorController {
       const ms = verdict.extendedUnlock ? this.behaviour.extendedUnlockMs : this.behaviour.unlockMs;
       this.release(ms, 'grant');
       this.show('granted'); // also for duress: the alarm is silent
-      if (verdict.staff) this.firstPersonIn();
+      if (verdict.staff && this.passage.staffGranted()) this.reconcile('first person in');
     } else {
       this.show('denied');
     }
@@ -279,20 +265,6 @@ export class DoorController {
       this.ctx.recordDecision(presentation, verdict);
     } catch (err) {
       this.log.error({ err }, 'could not record a decision');
-    }
-  }
-
-  private countPin(verdict: Verdict, now: number): void {
-    if (verdict.grant) {
-      if (this.lockout.failures !== 0 || this.lockout.level !== 0) this.saveLockout(afterSuccess());
-      return;
-    }
-    if (!PIN_DENIALS.has(verdict.reason)) return;
-    const { state, lockedOutForMs } = afterFailure(this.lockout, this.behaviour.pin, now);
-    this.saveLockout(state);
-    if (lockedOutForMs !== null) {
-      this.log.warn({ ms: lockedOutForMs }, 'keypad locked out after repeated wrong PINs');
-      this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: 'pin_lockout', data: { ms: lockedOutForMs, level: state.level } });
     }
   }
 
@@ -307,20 +279,11 @@ export class DoorController {
     const now = this.ctx.clock.now();
     if (open) {
       const free = this.mode() === 'fire' || this.mode() === 'passage';
-      if (!free && now > this.authorisedUntil) this.raise('forced_open');
-      if (!free) {
-        this.ctx.clock.clearTimeout(this.heldTimer);
-        this.heldTimer = this.ctx.clock.setTimeout(() => {
-          this.heldTimer = null;
-          this.raise('held_open');
-        }, this.behaviour.heldOpenMs);
-      }
+      if (!free) this.openAlarms.opened(now > this.authorisedUntil);
       this.safeRecord({ type: 'mode', doorId: this.doorId, reason: 'door_opened' });
       return;
     }
-    this.ctx.clock.clearTimeout(this.heldTimer);
-    this.heldTimer = null;
-    for (const alarm of ['forced_open', 'held_open']) if (this.alarms.delete(alarm)) this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: `${alarm}_cleared` });
+    this.openAlarms.closed();
     this.safeRecord({ type: 'mode', doorId: this.doorId, reason: 'door_closed' });
     if (this.behaviour.relockOnClose && this.mode() === 'normal' && this.devices.actuator.state() === 'unlocked') {
       this.authorisedUntil = now;
@@ -329,40 +292,6 @@ export class DoorController {
   }
 
   // --- modes ----------------------------------------------------------------------------
-
-  private firstPersonIn(): void {
-    const passage = this.behaviour.passage;
-    if (!passage?.firstPersonIn) return;
-    const now = this.ctx.clock.now();
-    if (this.ctx.passageOpen(passage.scheduleId, now) !== true) return;
-    const day = this.ctx.localDay(now);
-    if (this.firstInDay === day) return;
-    this.firstInDay = day;
-    this.evaluatePassage();
-    this.reconcile('first person in');
-  }
-
-  /** Passage from the door's schedule, re-checked at every minute boundary. */
-  private evaluatePassage(): void {
-    this.ctx.clock.clearTimeout(this.passageTimer);
-    this.passageTimer = null;
-    const passage = this.behaviour.passage;
-    if (!passage || !this.started) {
-      this.passage = false;
-      return;
-    }
-    const now = this.ctx.clock.now();
-    const open = this.ctx.passageOpen(passage.scheduleId, now);
-    if (open === null) this.log.warn({ scheduleId: passage.scheduleId }, 'passage schedule is not in the rules: passage stays off');
-    const wanted = open === true && (!passage.firstPersonIn || this.firstInDay === this.ctx.localDay(now));
-    if (open !== true) this.firstInDay = null;
-    if (wanted !== this.passage) {
-      this.passage = wanted;
-      this.safeRecord({ type: 'mode', doorId: this.doorId, reason: wanted ? 'passage_on' : 'passage_off' });
-      this.reconcile(wanted ? 'passage on' : 'passage off');
-    }
-    this.passageTimer = this.ctx.clock.setTimeout(() => this.evaluatePassage(), 60_000 - (now % 60_000));
-  }
 
   /** Applies the intended actuator state for the current mode. */
   private reconcile(why: string): void {
@@ -399,9 +328,7 @@ export class DoorController {
     });
   }
 
-  private raise(alarm: 'forced_open' | 'held_open'): void {
-    if (this.alarms.has(alarm)) return;
-    this.alarms.add(alarm);
+  private raise(alarm: OpenDoorAlarm): void {
     this.log.warn(`alarm: ${alarm}`);
     this.show('alarm');
     this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: alarm });
@@ -411,21 +338,6 @@ export class DoorController {
     const indicator = this.devices.indicator;
     if (!indicator) return;
     indicator.show(pattern).catch(() => undefined); // an indicator never blocks or breaks the door
-  }
-
-  private cancelPendingCard(): void {
-    if (!this.pendingCard) return;
-    this.ctx.clock.clearTimeout(this.pendingCard.timer);
-    this.pendingCard = null;
-  }
-
-  private saveLockout(state: LockoutState): void {
-    this.lockout = state;
-    try {
-      this.ctx.lockouts.save(this.doorId, state);
-    } catch (err) {
-      this.log.error({ err }, 'could not persist the PIN lockout counter');
-    }
   }
 
   private safeRecord(event: Omit<JournalEvent, 'at'>): void {

@@ -25,10 +25,6 @@ export class PinEntry {
     private readonly onAbandoned: () => void,
   ) {}
 
-  get length(): number {
-    return this.digits.length;
-  }
-
   press(key: string): PinKeyResult {
     if (key === '*') {
       this.reset();

@@ -6,29 +6,25 @@
  * `append` is on the door hot path: it assigns the sequence number, buffers, and returns; doors
  * call it after they acted. It never throws for a disk error. It usually does not touch the disk
  * either — except the append that fills a batch (`batchSize`), which writes that batch before
- * returning (~1 ms; an fsync when `durableIntervalMs` has passed). Buffered events are written in
+ * returning (one transaction, and an fsync when `durableIntervalMs` has passed; its cost is the
+ * journal benchmark's `append_max_ms`, bench/README.md). Buffered events are written in
  * one transaction per flush, and a failed flush keeps them buffered and retries.
  */
-import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle, Timers } from '../kernel/clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
+import { FlushSchedule, type FlushTimerKind } from './flushSchedule.js';
+import { alarmRows, announceAlarm } from './journalAlarms.js';
 import { decodeRow, encodeEvent, type JournalEntry, type JournalEvent, type JournalRow } from './journalCodec.js';
+import { FlushFailures, type JournalFailure } from './journalFailures.js';
+import { journalSettings, type JournalOptions } from './journalOptions.js';
 import { belowRearmFill, planFlush } from './journalPlan.js';
 import { JOURNAL_META as META, JournalTable } from './journalTable.js';
 
 export type { JournalEntry, JournalEvent, JournalEventType } from './journalCodec.js';
-
-export interface JournalFailure {
-  /** SQLite error code (e.g. 'SQLITE_FULL', 'SQLITE_BUSY') or the error's name */
-  code: string;
-  message: string;
-  /** clock time of the latest failure */
-  at: number;
-  /** consecutive failed flushes */
-  failures: number;
-}
+export type { JournalFailure } from './journalFailures.js';
+export type { JournalOptions, JournalTimers } from './journalOptions.js';
 
 export interface JournalStats {
   count: number;
@@ -50,26 +46,6 @@ export interface JournalStats {
   durableCommits: number;
 }
 
-/** Timers for the durability backstop and the retry after a failure. */
-export type JournalTimers = Timers;
-
-export interface JournalOptions {
-  maxEvents: number;
-  /** default 512 */
-  batchSize?: number;
-  /** default 1000 */
-  durableIntervalMs?: number;
-  clock: Clock;
-  logger: Logger;
-  /** called (guarded) after the journal's own alarms (`events_dropped`, `journal_80_percent`) are written */
-  onAlarm?: (event: JournalEntry) => void;
-  /** default: the clock's timers */
-  timers?: JournalTimers;
-}
-
-const MAX_RETRY_DELAY_MS = 60_000;
-const JOURNAL_ID_KEY = 'journal.id';
-const ERROR_LOG_INTERVAL_MS = 60_000;
 const IN_TRANSACTION_RETRY_MS = 100;
 
 export class Journal {
@@ -80,7 +56,8 @@ export class Journal {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly onAlarm: ((event: JournalEntry) => void) | undefined;
-  private readonly timers: JournalTimers;
+  private readonly schedule: FlushSchedule;
+  private readonly failures: FlushFailures;
 
   private state: 'new' | 'started' | 'stopped' = 'new';
   private table: JournalTable | null = null;
@@ -107,31 +84,23 @@ export class Journal {
   /** hold(): nothing is written until release() (another connection holds the write lock) */
   private held = false;
 
-  private immediate: NodeJS.Immediate | null = null;
-  private timer: { handle: TimerHandle; kind: 'sync' | 'retry' } | null = null;
-  private lastError: JournalFailure | null = null;
-  private retryAt = 0;
-  private errorLoggedAt = -Infinity;
-
   constructor(db: Database, options: JournalOptions) {
-    const { maxEvents, batchSize = 512, durableIntervalMs = 1000 } = options;
-    if (!Number.isSafeInteger(maxEvents) || maxEvents < 10) {
-      throw new GatewayError('CONFIG_INVALID', 'journal capacity must be an integer of at least 10', { field: 'journal.maxEvents' });
-    }
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new GatewayError('CONFIG_INVALID', 'journal batch size must be a positive integer', { field: 'journal.batchSize' });
-    }
-    if (!Number.isFinite(durableIntervalMs) || durableIntervalMs < 0) {
-      throw new GatewayError('CONFIG_INVALID', 'journal durable interval must be a non-negative number of ms', { field: 'journal.durableIntervalMs' });
-    }
+    const settings = journalSettings(options);
     this.db = db;
-    this.capacity = maxEvents;
-    this.batchSize = batchSize;
-    this.durableIntervalMs = durableIntervalMs;
+    this.capacity = settings.capacity;
+    this.batchSize = settings.batchSize;
+    this.durableIntervalMs = settings.durableIntervalMs;
     this.clock = options.clock;
     this.log = options.logger.child({ module: 'store:journal' });
     this.onAlarm = options.onAlarm;
-    this.timers = options.timers ?? options.clock;
+    this.failures = new FlushFailures(this.log);
+    const flushSoon = (): void => {
+      if (this.failures.mayTry(this.clock.now())) this.flushNow(false);
+    };
+    const flushOnTimer = (): void => {
+      if (this.state === 'started') this.flushNow(true);
+    };
+    this.schedule = new FlushSchedule(settings.timers, flushSoon, flushOnTimer);
   }
 
   /** Prepares statements and reads the sequence high-water mark and counters. Throws STORE_CORRUPT if the tables are missing or the counters are not numbers. */
@@ -139,7 +108,7 @@ export class Journal {
     if (this.state === 'started') return;
     const table = new JournalTable(this.db, this.log);
     const stored = table.readState();
-    this.journalId = this.loadOrCreateId();
+    this.journalId = table.journalId();
     this.savedLastSeq = stored.lastSeq;
     // Keep seqs handed out before a stop whose final flush failed: those events are still buffered.
     this.nextSeq = Math.max(stored.lastSeq, stored.maxSeq, this.nextSeq - 1) + 1;
@@ -156,7 +125,7 @@ export class Journal {
     this.durableSeq = stored.maxSeq;
     this.dirty = stored.count > 0;
     this.lastDurableAt = this.clock.now();
-    this.retryAt = 0;
+    this.failures.endBackoff();
     this.state = 'started';
   }
 
@@ -168,14 +137,6 @@ export class Journal {
   get id(): string {
     if (this.journalId === null) throw new GatewayError('NOT_STARTED', 'the journal is not started', { entity: 'journal' });
     return this.journalId;
-  }
-
-  private loadOrCreateId(): string {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(JOURNAL_ID_KEY) as { value: string } | undefined;
-    if (row !== undefined) return row.value;
-    const id = randomUUID();
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(JOURNAL_ID_KEY, id);
-    return id;
   }
 
   /** Assigns and returns the next seq, buffers the event, schedules a flush. Throws only NOT_STARTED. */
@@ -192,8 +153,8 @@ export class Journal {
     if (unserializable) this.log.warn({ seq, type: row.type }, 'journal event data was not JSON-serialisable; stored a marker');
     this.buffer.push(row);
     if (this.buffer.length >= this.capacity + this.batchSize) this.shedOldest();
-    if (this.buffer.length >= this.batchSize && this.clock.now() >= this.retryAt) this.flushNow(false);
-    else this.scheduleFlush();
+    if (this.buffer.length >= this.batchSize && this.failures.mayTry(this.clock.now())) this.flushNow(false);
+    else this.schedule.soon();
     return seq;
   }
 
@@ -265,7 +226,7 @@ export class Journal {
       fill: Math.min(1, this.count / this.capacity),
       dropped: this.dropped + this.shed,
       pending: this.buffer.length,
-      lastError: this.lastError === null ? null : { ...this.lastError },
+      lastError: this.failures.latest,
       commits: this.commits,
       durableCommits: this.durableCommits,
     };
@@ -274,11 +235,10 @@ export class Journal {
   /** Flushes with synchronous=FULL and cancels scheduled work. If that flush fails, the unwritten events are logged as lost at error. */
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
-    if (this.immediate !== null) clearImmediate(this.immediate);
-    this.immediate = null;
+    this.schedule.cancelSoon();
     this.held = false;
     const ok = this.flushNow(true);
-    this.clearTimer();
+    this.schedule.clear();
     this.state = 'stopped';
     if (!ok && this.buffer.length > 0) {
       this.log.error({ pending: this.buffer.length, firstPending: this.buffer[0]?.seq }, 'journal stopped with events not written; they are lost if the process exits');
@@ -290,14 +250,6 @@ export class Journal {
       throw new GatewayError('NOT_STARTED', 'the journal is not started', { entity: 'journal' });
     }
     return this.table;
-  }
-
-  private scheduleFlush(): void {
-    if (this.immediate !== null) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = null;
-      if (this.clock.now() >= this.retryAt) this.flushNow(false);
-    });
   }
 
   /** Drops the oldest buffered events down to capacity: a flush would evict them anyway. Only happens while flushes fail. */
@@ -327,17 +279,9 @@ export class Journal {
     const durable = forceDurable || this.durableDue();
     const batch = this.buffer;
     const plan = planFlush({ stored: this.count, batch: batch.length, shed: this.shed, capacity: this.capacity, armed: !this.raised });
-    const alarms: JournalRow[] = [];
-    let seq = this.nextSeq;
     const totalDropped = this.dropped + plan.dropped;
-    if (plan.dropAlarm) {
-      const data = { dropped: plan.dropped, totalDropped };
-      alarms.push(encodeEvent(seq++, { type: 'alarm', at: now, reason: 'events_dropped', data }, now).row);
-    }
-    if (plan.fillAlarm) {
-      const data = { count: plan.count, capacity: this.capacity };
-      alarms.push(encodeEvent(seq++, { type: 'alarm', at: now, reason: 'journal_80_percent', data }, now).row);
-    }
+    const alarms = alarmRows(plan, this.nextSeq, totalDropped, this.capacity, now);
+    const seq = this.nextSeq + alarms.length;
     const lastSeq = seq - 1;
     const raised = this.raised || plan.fillAlarm;
     const meta: Array<[string, string]> = [];
@@ -351,7 +295,7 @@ export class Journal {
     try {
       this.firstSeq = table.write({ evict: plan.evict, rows, from: plan.skip, meta }, durable);
     } catch (err) {
-      this.failed(err, now);
+      this.armTimer('retry', this.failures.failed(err, now, this.buffer.length));
       return false;
     } finally {
       this.flushing = false;
@@ -363,14 +307,9 @@ export class Journal {
     this.dropped = totalDropped;
     this.shed = 0;
     this.raised = this.savedRaised = raised;
-    if (this.lastError !== null) {
-      this.log.info({ failures: this.lastError.failures, written: batch.length }, 'journal writes recovered');
-      this.lastError = null;
-      this.retryAt = 0;
-      this.errorLoggedAt = -Infinity;
-    }
+    this.failures.succeeded(batch.length);
     this.committed(durable);
-    for (const row of alarms) this.raiseAlarm(decodeRow(row));
+    for (const row of alarms) announceAlarm(this.log, this.onAlarm, decodeRow(row));
     return true;
   }
 
@@ -381,55 +320,16 @@ export class Journal {
       this.durableSeq = this.savedLastSeq;
       this.lastDurableAt = this.clock.now();
       this.dirty = false;
-      this.clearTimer();
+      this.schedule.clear();
     } else {
       this.dirty = true;
-      if (this.timer?.kind === 'retry') this.clearTimer();
+      this.schedule.clear('retry');
       this.armTimer('sync', this.durableIntervalMs);
     }
   }
 
-  private failed(err: unknown, now: number): void {
-    const e = err as { code?: unknown; name?: unknown; message?: unknown };
-    const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'UNKNOWN';
-    const message = typeof e?.message === 'string' ? e.message : String(err);
-    const failures = (this.lastError?.failures ?? 0) + 1;
-    const changed = this.lastError?.code !== code;
-    this.lastError = { code, message, at: now, failures };
-    const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.min(failures - 1, 6));
-    this.retryAt = now + delay;
-    const details = { code, failures, pending: this.buffer.length, retryInMs: delay };
-    if (changed || now - this.errorLoggedAt >= ERROR_LOG_INTERVAL_MS) {
-      this.errorLoggedAt = now;
-      this.log.error({ ...details, err }, 'journal flush failed; events stay buffered');
-    } else {
-      this.log.debug(details, 'journal flush failed again');
-    }
-    this.armTimer('retry', delay);
-  }
-
-  private armTimer(kind: 'sync' | 'retry', ms: number): void {
-    if (this.timer !== null || this.state !== 'started') return;
-    const handle = this.timers.setTimeout(() => {
-      this.timer = null;
-      if (this.state === 'started') this.flushNow(true);
-    }, ms);
-    this.timer = { handle, kind };
-  }
-
-  private clearTimer(): void {
-    if (this.timer === null) return;
-    this.timers.clearTimeout(this.timer.handle);
-    this.timer = null;
-  }
-
-  private raiseAlarm(entry: JournalEntry): void {
-    this.log.warn({ seq: entry.seq, reason: entry.reason, ...entry.data }, 'journal alarm');
-    if (this.onAlarm === undefined) return;
-    try {
-      this.onAlarm(entry);
-    } catch (err) {
-      this.log.error({ err, seq: entry.seq }, 'journal onAlarm listener threw');
-    }
+  /** Timers run only while started: after stop() nothing is scheduled. */
+  private armTimer(kind: FlushTimerKind, ms: number): void {
+    if (this.state === 'started') this.schedule.arm(kind, ms);
   }
 }

@@ -5,6 +5,7 @@
  * connection's own level afterwards (the connection is shared; the pragma cannot change
  * inside a transaction, so it is set before BEGIN).
  */
+import { randomUUID } from 'node:crypto';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { GatewayError } from '../kernel/gatewayError.js';
@@ -16,6 +17,8 @@ export const JOURNAL_META = {
   /** 'raised' after the 80 % alarm, 'armed' once the fill fell below 70 % */
   fillAlarm: 'journal.fillAlarm',
   durableCommits: 'journal.durableCommits',
+  /** a random UUID created once; a new one means a new database, and seq restarts at 1 */
+  id: 'journal.id',
 } as const;
 
 const SYNC_NORMAL = 1;
@@ -132,6 +135,15 @@ export class JournalTable {
       durableCommits: this.counter(JOURNAL_META.durableCommits),
       fillAlarmRaised: s.getMeta.get(JOURNAL_META.fillAlarm)?.value === 'raised',
     };
+  }
+
+  /** The journal's id from meta, created (a random UUID) the first time. */
+  journalId(): string {
+    const row = this.stmts.getMeta.get(JOURNAL_META.id);
+    if (row !== undefined) return row.value;
+    const id = randomUUID();
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(JOURNAL_META.id, id);
+    return id;
   }
 
   /** One transaction: evict, insert, upsert meta. Returns the first seq left in the table. */

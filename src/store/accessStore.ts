@@ -320,9 +320,10 @@ export class AccessStore {
 
   /**
    * Empties the model for a snapshot, which then loads into tables without secondary indexes
-   * (built once, after it: returned). They go before the deletes too — deleting a million indexed
-   * credentials took 6.9 s, unindexed 0.5 s — except people's: deleting people checks their own
-   * host_id foreign key through it. Returns the runtime state to restore as well.
+   * (built once, after it: returned). They go before the deletes too — a delete otherwise removes
+   * every row's entry from each index as well, many times slower on a large site (the figures:
+   * bench/README.md, "Measurements behind design choices") — except people's: deleting people checks their own host_id foreign key
+   * through it. Returns the runtime state to restore as well.
    */
   private clearForSnapshot(): { runtime: ReturnType<AccessStore['clearModel']>; indexes: SecondaryIndex[] } {
     const indexes = dropSecondaryIndexes(this.db, MODEL_TABLES.filter((table) => table !== 'people'));

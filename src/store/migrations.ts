@@ -137,7 +137,8 @@ export const MIGRATIONS: readonly Migration[] = [
     rebuildsTables: true,
     // the same table without its inline UNIQUE (an automatic index, which cannot be dropped): a
     // snapshot drops the secondary indexes, loads the emptied tables and builds them again
-    // (accessStore.ts), several times faster than keeping a million-entry index up to date row by row
+    // (accessStore.ts), faster than keeping a large index up to date row by row (the figures:
+    // bench/README.md, "Measurements behind design choices")
     sql: `
       CREATE TABLE credentials_v3 (
         id          TEXT PRIMARY KEY,

@@ -1,7 +1,7 @@
 /**
  * Secondary indexes set aside while a snapshot loads into emptied tables, and built again after
- * it: one sort per index instead of a million random B-tree inserts (measured: the load of a
- * 1,000,000-credential snapshot went from about 14 s to about 8 s, bench/syncBench.ts). SQLite's
+ * it: one sort per index instead of a random B-tree insert per row, which makes loading a large
+ * snapshot markedly faster (the figures: bench/README.md, "Measurements behind design choices"). SQLite's
  * DDL is transactional, so inside the caller's transaction a rollback brings them back as they were.
  * The definitions are read from the schema itself, so they cannot drift from the migrations.
  */

@@ -1,8 +1,8 @@
 /**
  * Snapshot chunks verified and validated off the doors' thread. A chunk is the largest message
- * (about 200 KB for 1,000 operations); checking its signature, parsing it and validating every
- * operation cost the doors' event loop about 3 ms per chunk, and its garbage made the collector
- * pause that loop too. The rules worker decodes chunks instead, with the same function as
+ * (its size: docs/mqtt.md, "Snapshots"); checking its signature, parsing it and validating every
+ * operation held up the doors' event loop for each chunk, and its garbage made the collector
+ * pause that loop too (the figures: bench/README.md, "Measurements behind design choices"). The rules worker decodes chunks instead, with the same function as
  * everything else (decodeCloudMessage), and keeps the operations: the doors' thread gets back
  * what it needs to decide (version, snapshot id, chunk index and count, hash, claims) and an
  * operation count, then stages or releases them (heldOperations.ts).

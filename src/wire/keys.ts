@@ -59,10 +59,6 @@ export class CloudKeySet implements VerifyingKeys {
   kids(): string[] {
     return [...this.byKid.keys()];
   }
-
-  get size(): number {
-    return this.byKid.size;
-  }
 }
 
 const X_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -12,16 +12,15 @@ t.test('a PIN entry collects digits, submits on #, clears on *, refuses a ninth 
   t.same(pin.press('A'), { kind: 'ignored' });
   for (const d of '12345678') pin.press(d);
   t.same(pin.press('9'), { kind: 'too_long' });
-  t.equal(pin.length, 0, 'a too-long entry is discarded');
-  pin.press('4');
+  t.same(pin.press('4'), { kind: 'digit', length: 1 }, 'a too-long entry is discarded');
   t.same(pin.press('*'), { kind: 'cleared' });
   for (const d of '2468') pin.press(d);
   t.same(pin.press('#'), { kind: 'submitted', digits: '2468' });
   pin.press('1');
   clock.advance(5_000);
   t.equal(abandoned, 1);
-  t.equal(pin.length, 0);
   t.same(clock.pending(), [], 'no timer after the timeout');
+  t.same(pin.press('#'), { kind: 'empty_submit' }, 'the abandoned digits are gone');
 });
 
 t.test('lockouts double up to the cap and a grant resets them', async (t) => {

@@ -70,7 +70,6 @@ t.test('rotation: both configured keys verify; a key no longer configured is an 
   const afterRotation = loadCloudKeys([next.publicJwk]);
   rejected(t, check(signed(), { keys: afterRotation }), 'unknown_key', /cloud-2026-11/);
   t.same(keys.kids(), ['cloud-2026-11', 'cloud-2027-05']);
-  t.equal(keys.size, 2);
 });
 
 t.test('a forged message is rejected: changed payload, wrong key, unknown kid, no kid', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * A staged snapshot's index compiled on a second thread, from the scratch file, while the rules
- * worker copies that file into the live tables: at 1,000,000 credentials each takes about 4 s, so
- * on a two-core gateway the apply takes about half as long. The scratch file holds exactly what
+ * worker copies that file into the live tables: on a large site the two take about as long as each
+ * other, so on a two-core gateway the apply takes about half as long (the figures:
+ * bench/README.md, "Measurements behind design choices"). The scratch file holds exactly what
  * the live tables will (the copy is column for column), so the content — and the hash — are the
  * same; the live store's runtime state (revision, lockdowns, use counts) is put in afterwards
  * (withRuntimeState).

@@ -53,7 +53,8 @@ export class SnapshotStaging {
     const db = openDatabase(this.path, { scratch: true });
     dropSecondaryIndexes(db, MODEL_TABLES);
     // the copy into the live tables checks every reference once, at its commit (danglingReference
-    // names one that fails); checking them here as well cost 1.3 of 6.7 s at 1M credentials
+    // names one that fails); checking them here as well would check every reference twice, a large
+    // part of the staging time (bench/README.md, "Measurements behind design choices")
     db.pragma('foreign_keys = OFF');
     this.db = db;
     this.applier = new BatchApplier(db);

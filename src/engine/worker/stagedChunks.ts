@@ -2,8 +2,9 @@
  * The operations of snapshot chunks handed over as they arrive, by snapshot id, until the
  * snapshot is applied (take) or given up (drop). Used by the rules worker, and by the gateway
  * itself when it applies on the main thread. A chunk written to the scratch file
- * (snapshotStaging.ts) is released: still counted as held, its operations no longer kept — a
- * million operations held as objects were about 500 MB of heap and a tenth of the worker's time in GC.
+ * (snapshotStaging.ts) is released: still counted as held, its operations no longer kept, so the
+ * worker's heap never holds a whole snapshot as objects (which cost much of the gateway's memory
+ * and of the worker's time in GC: bench/README.md, "Measurements behind design choices").
  */
 import type { BatchOp } from '../../access/batchOpSchema.js';
 import { GatewayError } from '../../kernel/gatewayError.js';
