@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { RulesChange } from '../wire/rulesChange.js';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
-import { isGatewayError } from '../kernel/gatewayError.js';
+import { isGatewayError, type GatewayErrorCode } from '../kernel/gatewayError.js';
 import type { CloudConfig } from './cloudConfig.js';
 import type { ChunkOperations, HeldSnapshotChunk } from '../wire/heldOperations.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from '../wire/messages.js';
@@ -68,12 +68,18 @@ export type StateSyncEvents = {
   requested: [SyncRequest];
   /** a message that must not be applied for a security reason (the link records it) */
   rejected: [{ reason: SecurityEventReason; type: 'snapshot' | 'delta'; detail: string; jti?: string }];
-  /** a change that could not be applied (bad references, duplicate PIN, ...) */
-  failed: [{ detail: string; code: string }];
+  /** a change that could not be applied (bad references, duplicate PIN, ...; INTERNAL: a bug of ours) */
+  failed: [{ detail: string; code: GatewayErrorCode }];
 };
 
 type Want = SyncRequest['want'];
 type Reason = SyncRequest['reason'];
+
+/** the message a change came in (the last one of it), for the reply */
+interface AppliedFrom {
+  inReplyTo: string;
+  snapshotId?: string;
+}
 
 interface Buffered {
   delta: Delta;
@@ -106,6 +112,11 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   /** after a run failed: deltas up to this revision are applied one at a time */
   private singleStepUntil = 0;
   private stopped = false;
+  /**
+   * After a change failed on a bug of ours (INTERNAL): the gateway does not ask for it again on its
+   * own (heartbeat behind, stale) until a change applies or a snapshot is asked for (resync)
+   */
+  private heldByBug = false;
   /** the last snapshots assembled: their chunks may be redelivered (QoS 1) and are ignored */
   private readonly completedSnapshotIds: string[] = [];
   private transactions = 0;
@@ -141,13 +152,13 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   /** The cloud has `revision` (a heartbeat): ask for it when the gateway is behind and not already catching up. */
   onCloudRevision(revision: number, reason: Reason = 'gap'): void {
     const applied = this.options.target.applied().revision;
-    if (revision <= applied || this.catchingUp()) return;
+    if (revision <= applied || this.catchingUp() || this.heldByBug) return;
     this.request(reason, applied === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied, toVersion: revision });
   }
 
   /** Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale). */
   requestLatest(reason: Reason): void {
-    if (this.catchingUp()) return;
+    if (this.catchingUp() || this.heldByBug) return;
     const { revision } = this.options.target.applied();
     this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision });
   }
@@ -173,6 +184,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
 
   /** A full snapshot is wanted (resync command, stale state): returns the request's transaction id. */
   requestSnapshot(reason: Reason): string {
+    this.heldByBug = false;
     return this.request(reason, { kind: 'snapshot' }, true);
   }
 
@@ -263,7 +275,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     const last = run[run.length - 1]!;
     const operations = run.length === 1 ? first.operations : run.flatMap((b) => b.delta.operations);
     const what = run.length === 1 ? `delta ${first.fromVersion}→${first.toVersion}` : `${run.length} deltas ${first.fromVersion}→${last.delta.toVersion}`;
-    this.applyChange({ operations, replace: false, revision: last.delta.toVersion, hash: last.delta.hash }, last.jti, what, run.length === 1, (done) => {
+    this.applyChange({ operations, replace: false, revision: last.delta.toVersion, hash: last.delta.hash }, { inReplyTo: last.jti }, what, run.length === 1, (done) => {
       if (done === 'retry') {
         // one of them cannot be applied: one at a time, so the good ones before it still land
         for (const b of run) this.buffered.set(b.delta.fromVersion, b);
@@ -277,7 +289,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   private applySnapshot(snapshot: CompleteSnapshot): void {
     const what = `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`;
     const staged = this.options.target.stageChunk === undefined ? {} : { staged: { snapshotId: snapshot.snapshotId, chunkCount: snapshot.chunkCount } };
-    this.applyChange({ operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash, ...staged }, snapshot.lastJti, what, true, (done) => {
+    this.applyChange({ operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash, ...staged }, { inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId }, what, true, (done) => {
       if (done !== null && done !== 'retry') this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
     });
   }
@@ -288,14 +300,15 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
    * asks for what would repair it; with `report` false a failure other than a hash mismatch gives
    * 'retry' without a word.
    */
-  private applyChange(change: StateChange, jti: string, what: string, report: boolean, done: (result: AppliedState | null | 'retry') => void): void {
+  private applyChange(change: StateChange, from: AppliedFrom, what: string, report: boolean, done: (result: AppliedState | null | 'retry') => void): void {
     const started = performance.now();
     this.log.info({ revision: change.revision, operations: change.operations.length }, `applying ${what}`);
     const succeeded = (result: AppliedState) => {
+      this.heldByBug = false;
       this.log.info({ revision: result.revision, hash: result.hash, operations: change.operations.length, ms: Math.round(performance.now() - started) }, `applied ${what}`);
       done(result);
     };
-    const failed = (err: unknown) => done(this.failure(err, change, jti, what, report));
+    const failed = (err: unknown) => done(this.failure(err, change, from, what, report));
     let result: AppliedState | Promise<AppliedState>;
     try {
       result = this.options.target.apply(change);
@@ -316,13 +329,24 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     });
   }
 
-  private failure(err: unknown, change: StateChange, jti: string, what: string, report: boolean): null | 'retry' {
+  private failure(err: unknown, change: StateChange, from: AppliedFrom, what: string, report: boolean): null | 'retry' {
+    const jti = from.inReplyTo;
     const code = isGatewayError(err) ? err.code : 'INTERNAL';
     const detail = `${what} was not applied: ${(err as Error).message}`;
     if (code !== 'HASH_MISMATCH' && !report) return 'retry';
     if (code === 'HASH_MISMATCH') {
       this.emit('rejected', { reason: 'hash_mismatch', type: change.replace ? 'snapshot' : 'delta', detail, jti });
       this.request('hash_mismatch', { kind: 'snapshot' }, true, detail);
+    } else if (code === 'INTERNAL') {
+      // our bug, not the cloud's data: a snapshot would fail the same way, and asking for it again
+      // would loop; the gateway keeps its state and says so (docs/mqtt.md, apply_failed)
+      this.log.error({ code, err }, `${detail} (a bug of the gateway, not the cloud's data)`);
+      this.emit('failed', { detail, code });
+      this.buffered.clear();
+      this.cancelRetry();
+      this.heldByBug = true;
+      const applied = this.options.target.applied();
+      this.send('apply_failed', { revision: applied.revision, hash: applied.hash, code, detail: detail.slice(0, 1000), ...from });
     } else {
       this.log.error({ code, err: isGatewayError(err) ? undefined : err }, detail);
       this.emit('failed', { detail, code });
