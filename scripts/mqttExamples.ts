@@ -129,6 +129,9 @@ export function mqttExamples(): Example[] {
     gateway('Both chunks verified and applied: the gateway runs version 1', 'apply_ack', { revision: 1, hash: v1, duplicate: false, inReplyTo: 'msg-00002', snapshotId: 'snap-v1-a' }),
     cloud('Delta 1 → 2 (a guest with a one-time PIN; a lost card removed)', 'delta', { fromVersion: 1, toVersion: 2, hash: v2, operations: DELTA_OPERATIONS } as CloudMessageInput<'delta'>, MONTH),
     gateway('Delta applied', 'apply_ack', { revision: 2, hash: v2, duplicate: false, inReplyTo: 'msg-00003' }),
+    gateway('A delta the gateway could not apply because of a bug of its own: it keeps revision 2 and asks for nothing', 'apply_failed', {
+      revision: 2, hash: v2, code: 'INTERNAL', detail: "delta 2→3 was not applied: TypeError: Cannot read properties of undefined (reading 'id')", inReplyTo: 'msg-x7',
+    }),
     gateway('A delta 3 → 4 arrived while the gateway runs 2: it asks for what it is missing', 'sync_request', {
       transaction: 'tx-gap-9', revision: 2, hash: v2, reason: 'gap', want: { kind: 'delta', fromVersion: 2, toVersion: 4 },
     }),

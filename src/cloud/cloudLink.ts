@@ -161,6 +161,10 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       this.emit('applied', ack);
     });
     sync?.on('requested', (request) => this.emit('requested', request));
+    // a bug of ours: journaled for the installer and the cloud (the data was not at fault)
+    sync?.on('failed', ({ code, detail }) => {
+      if (code === 'INTERNAL') this.alarm('apply_failed_internal', { code, detail });
+    });
     sync?.on('rejected', (r) => this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) }));
     this.watchHeartbeat(heartbeat, sync);
     connection.on('message', (m) => this.receive(m));
@@ -215,14 +219,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
 
   /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests. */
   private watchHeartbeat(heartbeat: HeartbeatMonitor, sync: StateSync | null): void {
-    const { journal, clock } = this.options;
-    const alarm = (reason: string, data: Record<string, unknown>) => {
-      try {
-        journal.append({ type: 'alarm', at: clock.now(), reason, data });
-      } catch (err) {
-        this.log.error({ err, reason }, 'could not journal a sync alarm');
-      }
-    };
+    const alarm = (reason: string, data: Record<string, unknown>) => this.alarm(reason, data);
     heartbeat.on('stale', ({ sinceMs }) => {
       this.log.warn({ sinceMs }, 'sync_stale: no valid heartbeat from the cloud; the rules may be out of date');
       alarm('sync_stale', { sinceMs });
@@ -234,6 +231,14 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       this.log.warn({ offsetMs }, "the gateway's clock differs from the cloud's");
       alarm('clock_skew', { offsetMs });
     });
+  }
+
+  private alarm(reason: string, data: Record<string, unknown>): void {
+    try {
+      this.options.journal.append({ type: 'alarm', at: this.options.clock.now(), reason, data });
+    } catch (err) {
+      this.log.error({ err, reason }, 'could not journal a sync alarm');
+    }
   }
 
   /** Door status is looked at every doorStatus.pollMs; only changes are published. */

@@ -3,7 +3,7 @@
  * one transaction that commits only if the result has the content hash the cloud said it would
  * (HASH_MISMATCH otherwise, and nothing changed). Returns the index compiled inside that
  * transaction, so what the doors decide with is exactly what was checked. Used on the main thread
- * and in the rules worker (worker/rulesWorkerThread.ts).
+ * and in the rules worker (worker/rulesWorkerService.ts).
  */
 import type { AccessIndex } from '../access/accessIndex.js';
 import { withRuntimeState } from '../access/compileIndex.js';

@@ -3,31 +3,44 @@
  * `details` names what was wrong and where (record, field, path) so an installer
  * or the cloud can fix the input without reading our code.
  */
-export type GatewayErrorCode =
-  | 'CONFIG_INVALID'
-  | 'BATCH_INVALID'
-  | 'RECORD_INVALID'
-  | 'REFERENCE_MISSING'
-  | 'DUPLICATE_CREDENTIAL'
-  | 'RECORD_IN_USE'
-  | 'SYSTEM_KEY_READONLY'
-  | 'STORE_CORRUPT'
-  | 'MIGRATION_FAILED'
-  | 'SECRET_UNAVAILABLE'
-  | 'INPUT_INVALID'
-  | 'NOT_FOUND'
-  | 'NOT_STARTED'
-  | 'DEVICE_OFFLINE'
-  | 'DEVICE_TIMEOUT'
-  | 'DEVICE_ERROR'
+export const GATEWAY_ERROR_CODES = [
+  'CONFIG_INVALID',
+  'BATCH_INVALID',
+  'RECORD_INVALID',
+  'REFERENCE_MISSING',
+  'DUPLICATE_CREDENTIAL',
+  'RECORD_IN_USE',
+  'SYSTEM_KEY_READONLY',
+  'STORE_CORRUPT',
+  'MIGRATION_FAILED',
+  'SECRET_UNAVAILABLE',
+  'INPUT_INVALID',
+  'NOT_FOUND',
+  'NOT_STARTED',
+  'DEVICE_OFFLINE',
+  'DEVICE_TIMEOUT',
+  'DEVICE_ERROR',
   /** the target exists but cannot do this now (a door in lockdown, an actuator offline) */
-  | 'UNAVAILABLE'
+  'UNAVAILABLE',
   /** a cloud change whose result does not have the content hash the cloud said it would */
-  | 'HASH_MISMATCH'
+  'HASH_MISMATCH',
   /** a local edit of the rules on a gateway whose rules the cloud owns */
-  | 'CLOUD_MANAGED'
+  'CLOUD_MANAGED',
   /** the rules worker thread failed or exited */
-  | 'WORKER_FAILED';
+  'WORKER_FAILED',
+  /**
+   * our own bug, not the input's fault (matter.js's InternalError): an error that is not a
+   * GatewayError where one was expected. The peer is told so, and not to send the same again.
+   */
+  'INTERNAL',
+] as const;
+
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
+
+/** For a code that crossed a boundary (a worker thread, a socket): one of ours, or not. */
+export function isGatewayErrorCode(code: unknown): code is GatewayErrorCode {
+  return (GATEWAY_ERROR_CODES as readonly unknown[]).includes(code);
+}
 
 export interface GatewayErrorDetails {
   /** the entity kind, e.g. 'credential' */

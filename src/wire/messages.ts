@@ -141,6 +141,26 @@ export const ApplyAckSchema = z
   })
   .meta({ title: 'apply_ack', description: 'A delta or a complete snapshot was applied (or was a duplicate) (gateway → cloud).' });
 
+/**
+ * Why a change was not applied when it is not the cloud's data (bad data is answered by a
+ * sync_request with reason apply_failed): INTERNAL, a bug of the gateway's own.
+ */
+export const APPLY_FAILED_CODES = ['INTERNAL'] as const;
+
+export const ApplyFailedSchema = z
+  .strictObject({
+    /** the revision the gateway still runs: nothing of the change was applied */
+    revision: VersionSchema,
+    hash: ContentHashSchema,
+    code: z.enum(APPLY_FAILED_CODES),
+    /** for a human: what was not applied, and the error */
+    detail: z.string().max(1000),
+    /** jti of the delta, or of the last chunk of the snapshot, that was not applied */
+    inReplyTo: z.string().min(1).max(128).optional(),
+    snapshotId: IdSchema.optional(),
+  })
+  .meta({ title: 'apply_failed', description: "A delta or snapshot was not applied because of the gateway's own fault; it keeps its revision (gateway → cloud)." });
+
 export const SYNC_REQUEST_REASONS = ['startup', 'gap', 'hash_mismatch', 'incomplete_snapshot', 'resync_command', 'stale', 'apply_failed'] as const;
 
 export const SyncRequestSchema = z
@@ -312,6 +332,7 @@ export const CLOUD_MESSAGE_SCHEMAS = {
 export const GATEWAY_MESSAGE_SCHEMAS = {
   state: StateSchema,
   apply_ack: ApplyAckSchema,
+  apply_failed: ApplyFailedSchema,
   sync_request: SyncRequestSchema,
   events: EventBatchSchema,
   command_response: CommandResponseSchema,
@@ -339,6 +360,7 @@ export type Command = CloudMessage<'command'>;
 export type EventsAck = CloudMessage<'events_ack'>;
 export type GatewayState = GatewayMessage<'state'>;
 export type ApplyAck = GatewayMessage<'apply_ack'>;
+export type ApplyFailed = GatewayMessage<'apply_failed'>;
 export type SyncRequest = GatewayMessage<'sync_request'>;
 export type EventBatch = GatewayMessage<'events'>;
 export type CommandResponse = GatewayMessage<'command_response'>;

@@ -50,6 +50,7 @@ export const TOPIC_SPECS = {
   events_ack: down(1, 16 * KiB, 'the cloud stored the events up to a seq'),
   state: up(true, 'online/offline (retained; the offline form is the last will)'),
   apply_ack: up(false, 'a delta or complete snapshot was applied: {revision, hash}'),
+  apply_failed: up(false, "a change was not applied, by the gateway's own fault (code INTERNAL)"),
   sync_request: up(false, 'what the gateway has and what it is missing'),
   events: up(false, 'a batch of journal events with consecutive seq'),
   command_response: up(false, "a command's result, same correlationId"),

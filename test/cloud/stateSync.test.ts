@@ -5,6 +5,7 @@ import { EMPTY_STATE_HASH } from '../../src/access/contentHash.js';
 import { CloudConfigSchema } from '../../src/cloud/cloudConfig.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SyncRequest } from '../../src/wire/messages.js';
 import { StateSync, type SyncTarget } from '../../src/cloud/stateSync.js';
+import { GatewayError } from '../../src/kernel/gatewayError.js';
 import { CloudState } from '../support/cloudState.js';
 import { gatewayFixture, type GatewayFixture } from '../support/gatewayFixture.js';
 import { del, smallSite, up } from '../support/storeFixture.js';
@@ -408,4 +409,49 @@ t.test('a snapshot given up after its chunk requests is dropped by the target th
   t.same(dropped, [], 'still asking for the missing chunks');
   f.clock.advance(1000);
   t.same(dropped, ['snap-b'], 'given up: its chunks (in memory, in a scratch file) are let go');
+});
+
+t.test('a change that fails on a bug of ours is INTERNAL: apply_failed, no snapshot asked for, the gateway keeps its revision and does not ask again on its own', async (t) => {
+  let bug = true;
+  const { f, engine, cloud, sent, requests } = await setup(t, {}, (f) => ({
+    apply: (c) => {
+      if (bug) throw new Error('undefined is not a function');
+      return f.gateway.applyCloudChange(c);
+    },
+  }));
+  engine.onConnected();
+  const asked = requests().length;
+  const failed: Array<{ code: string }> = [];
+  engine.on('failed', (e) => failed.push(e));
+  const delta = cloud.change(smallSite());
+  engine.onDelta(delta, 'd-bug');
+  t.equal(f.gateway.applied().revision, 0, 'nothing applied');
+  t.match(failed, [{ code: 'INTERNAL' }]);
+  t.match(sent.filter((s) => s.type === 'apply_failed').map((s) => s.message), [
+    { revision: 0, hash: EMPTY_HASH, code: 'INTERNAL', inReplyTo: 'd-bug', detail: /delta 0→1 was not applied: undefined is not a function/ },
+  ]);
+  engine.onCloudRevision(1);
+  engine.requestLatest('stale');
+  t.equal(requests().length, asked, 'no sync_request: not for a snapshot, nor on the heartbeat or a stale one');
+  bug = false;
+  engine.requestSnapshot('resync_command');
+  t.match(requests().at(-1), { reason: 'resync_command', want: { kind: 'snapshot' } }, 'an explicit resync still asks');
+  engine.onDelta(delta, 'd-again');
+  t.same(f.gateway.applied(), { revision: 1, hash: cloud.hash() }, 'the same change applies once the bug is gone');
+});
+
+t.test('a GatewayError BATCH_INVALID is still the cloud\'s data: a snapshot is asked for, no apply_failed message', async (t) => {
+  const { f, engine, cloud, sent, requests } = await setup(t, {}, () => ({
+    apply: () => {
+      throw new GatewayError('BATCH_INVALID', 'the batch was not applied: operation 3 is not an operation');
+    },
+  }));
+  engine.onConnected();
+  const failed: Array<{ code: string }> = [];
+  engine.on('failed', (e) => failed.push(e));
+  engine.onDelta(cloud.change(smallSite()), 'd-bad');
+  t.equal(f.gateway.applied().revision, 0);
+  t.match(failed, [{ code: 'BATCH_INVALID' }]);
+  t.match(requests().at(-1), { reason: 'apply_failed', want: { kind: 'snapshot' }, detail: /operation 3/ });
+  t.equal(sent.filter((s) => s.type === 'apply_failed').length, 0);
 });

@@ -267,7 +267,7 @@ t.test('gateway messages are published on their topic with their QoS and retain 
   t.equal(encodeGatewayMessage(topics, 'events', after).topic, topics.topic('events'), 'an eviction gap is declared right before the batch');
   t.throws(() => encodeGatewayMessage(topics, 'events', { ...after, skipped: { fromSeq: 8, toSeq: 19 } }), { code: 'INPUT_INVALID', details: { field: 'skipped' } });
   t.throws(() => encodeGatewayMessage(topics, 'events', { ...after, skipped: { fromSeq: 21, toSeq: 20 } }), { code: 'INPUT_INVALID', details: { field: 'skipped' } });
-  t.same(GATEWAY_MESSAGE_TYPES, ['state', 'apply_ack', 'sync_request', 'events', 'command_response', 'door_status', 'security_event']);
+  t.same(GATEWAY_MESSAGE_TYPES, ['state', 'apply_ack', 'apply_failed', 'sync_request', 'events', 'command_response', 'door_status', 'security_event']);
 });
 
 t.test('the cloud decodes gateway messages from any gateway, strictly', async (t) => {
@@ -319,9 +319,9 @@ t.test('the schema generator writes, checks and prints examples', async (t) => {
   t.equal(genSchemas(['--check'], join(dir, 'none'), out), 1, 'missing: stale');
   t.match(lines.pop(), /out of date \(snapshot\.json, /);
   t.equal(genSchemas([], dir, out), 0);
-  t.match(lines.pop(), /wrote 12 schemas/);
+  t.match(lines.pop(), /wrote 13 schemas/);
   t.equal(genSchemas(['--check'], dir, out), 0);
-  t.match(lines.pop(), /12 schemas up to date/);
+  t.match(lines.pop(), /13 schemas up to date/);
   writeFileSync(join(dir, 'retired.json'), '{}');
   t.equal(genSchemas(['--check'], dir, out), 1);
   t.match(lines.pop(), /retired\.json/);

@@ -12,7 +12,7 @@ import { unpackIndex } from '../../access/indexTransfer.js';
 import type { ChunkDecodeContext, ChunkDecoder, DecodedHeldChunk } from '../../wire/chunkDecoder.js';
 import type { DecodeCloudFailure } from '../../wire/cloudMessageCodec.js';
 import { HeldOperations, type OperationsHolder } from '../../wire/heldOperations.js';
-import { GatewayError, type GatewayErrorCode } from '../../kernel/gatewayError.js';
+import { GatewayError, isGatewayErrorCode } from '../../kernel/gatewayError.js';
 import type { RulesChange } from '../../wire/rulesChange.js';
 import { spawnModuleWorker } from './moduleWorker.js';
 import type { RulesWorkerData, RulesWorkerReply, RulesWorkerRequest } from './rulesWorkerProtocol.js';
@@ -36,7 +36,14 @@ export class RulesWorker implements ChunkDecoder, OperationsHolder {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
-  constructor(private readonly options: { dbPath: string; secret: Uint8Array; logger: Logger; parallelCompileFrom?: number }) {
+  constructor(private readonly options: {
+    dbPath: string;
+    secret: Uint8Array;
+    logger: Logger;
+    parallelCompileFrom?: number;
+    /** the thread's module, beside `besideUrl` (tests start one with a bug in it) */
+    module?: { besideUrl: string; name: string };
+  }) {
     this.log = options.logger.child({ module: 'store:rules_worker' });
   }
 
@@ -83,7 +90,8 @@ export class RulesWorker implements ChunkDecoder, OperationsHolder {
 
   async start(): Promise<void> {
     if (this.ready !== null) return this.ready;
-    const worker = spawnModuleWorker(import.meta.url, 'rulesWorkerThread', {
+    const module = this.options.module ?? { besideUrl: import.meta.url, name: 'rulesWorkerThread' };
+    const worker = spawnModuleWorker(module.besideUrl, module.name, {
       workerData: { dbPath: this.options.dbPath, secret: this.options.secret, parallelCompileFrom: this.options.parallelCompileFrom } satisfies RulesWorkerData,
     });
     this.worker = worker;
@@ -162,8 +170,16 @@ export class RulesWorker implements ChunkDecoder, OperationsHolder {
       // timers and readers run in between (setImmediate would run before them, in this same turn)
       setTimeout(() => pending.resolve(index), 0);
     } else {
-      pending.reject(new GatewayError(reply.code as GatewayErrorCode, reply.message, reply.details));
+      pending.reject(this.failure(reply));
     }
+  }
+
+  /** The worker's refusal as a GatewayError; a code that is not one of ours, or INTERNAL, is our bug: logged with its stack. */
+  private failure(reply: Extract<RulesWorkerReply, { type: 'failed' }>): GatewayError {
+    if (isGatewayErrorCode(reply.code) && reply.code !== 'INTERNAL') return new GatewayError(reply.code, reply.message, reply.details);
+    const cause = Object.assign(new Error(reply.message), reply.stack === undefined ? {} : { stack: reply.stack });
+    this.log.error({ err: cause, code: reply.code }, `a bug in the rules worker, not a fault of the change: ${reply.message}`);
+    return new GatewayError('INTERNAL', `the rules worker failed on a bug of its own: ${reply.message}`, reply.details, { cause });
   }
 
   private onDecoded(reply: Extract<RulesWorkerReply, { type: 'decoded' }>): void {

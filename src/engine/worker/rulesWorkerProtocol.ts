@@ -31,7 +31,11 @@ export type RulesWorkerReply =
   | { type: 'ready'; priority: { niceness: number } | { error: string } }
   /** `compile`: where the index was compiled, and why not on the compile thread if it was meant to be */
   | { type: 'applied'; id: number; packed: PackedIndex; ms: number; sentAt: number; compile: string }
-  | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails }
+  /**
+   * `code`: a GatewayErrorCode, checked on arrival (an unknown one is INTERNAL); INTERNAL is a bug
+   * of ours, and `stack` says where
+   */
+  | { type: 'failed'; id: number; code: string; message: string; details: GatewayErrorDetails; stack?: string }
   /** a decoded chunk, or `error` when decoding it here failed (a bug: the gateway decodes it itself) */
   | { type: 'decoded'; token: number; result: HeldChunkReply }
   | { type: 'decoded'; token: number; error: string };

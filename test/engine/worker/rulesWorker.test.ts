@@ -4,6 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { decide } from '../../../src/access/decide.js';
 import { createPinHasher } from '../../../src/access/pinDigest.js';
@@ -228,4 +229,19 @@ t.test('a chunk handed over as the worker stops is refused to the caller (the li
   const stopping = worker.stop();
   await t.rejects(decoding, { code: 'WORKER_FAILED' });
   await stopping;
+});
+
+t.test('a bug of ours in the worker (a TypeError while applying) is INTERNAL, logged with its stack, never BATCH_INVALID', async (t) => {
+  const lines: Array<{ level: number; msg: string; err?: { stack?: string } }> = [];
+  const logger = pino({ level: 'error' }, new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(JSON.parse(chunk.toString())); done(); } }));
+  const module = { besideUrl: new URL('../../support/rulesThreadWithABug.ts', import.meta.url).href, name: 'rulesThreadWithABug' };
+  const worker = new RulesWorker({ dbPath: join(t.testdir(), 'rules.db'), secret: TEST_SECRET, logger, module });
+  t.teardown(() => worker.stop());
+  const cloud = new CloudState(t);
+  const delta = cloud.change(smallSite());
+  const refused = worker.apply({ ...delta, replace: false, revision: delta.toVersion });
+  await t.rejects(refused, { name: 'GatewayError', code: 'INTERNAL', message: /TypeError: Cannot read properties of undefined/ });
+  t.match(lines, [{ level: 50, msg: /a bug in the rules worker, not a fault of the change: TypeError/, err: { stack: /rulesThreadWithABug\.ts/ } }]);
+  const next = cloud.change([up('person', { id: 'p1', name: 'One' })]);
+  await t.rejects(worker.apply({ ...next, replace: false, revision: next.toVersion }), { code: 'INTERNAL' }, 'the worker still answers');
 });
