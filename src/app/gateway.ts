@@ -24,7 +24,7 @@ import { DEMO_DOORS } from './demo/demoDoors.js';
 import { DoorBehaviourSchema, type DoorBehaviour } from '../doors/doorConfig.js';
 import type { DoorContext } from '../doors/doorController.js';
 import { SiteDoors, type DoorHardware } from '../doors/siteDoors.js';
-import { buildSerialDoors } from './serialDoors.js';
+import { buildSerialDoors, type SerialDeps } from './serialDoors.js';
 import { CloudLink, type GatewayControl } from '../cloud/cloudLink.js';
 import { HeldOperations, type ChunkOperations } from '../wire/heldOperations.js';
 import { applyRulesChange, indexBuilder } from '../engine/rulesChange.js';
@@ -40,8 +40,8 @@ import type { ControlTarget } from '../control/controlTarget.js';
 export interface GatewayDeps {
   clock: Clock;
   logger: Logger;
-  /** tests: open serial buses through serialport's mock binding */
-  serialMock?: boolean;
+  /** how serial buses are reached; default the platform binding. Tests pass SerialPortMock.binding */
+  serialBinding?: SerialDeps['binding'];
   /** tools that only read the rules (the CLI) run no doors and no cloud link */
   rulesOnly?: boolean;
 }
@@ -147,7 +147,7 @@ export class Gateway {
     const { clock, logger } = this.deps;
     const sims = new Map<string, SimDoor>();
     const behaviours = this.doorBehaviours();
-    const serial = buildSerialDoors(this.config.serial, behaviours, { clock, logger, ...(this.deps.serialMock ? { mock: true } : {}) });
+    const serial = buildSerialDoors(this.config.serial, behaviours, { clock, logger, binding: this.deps.serialBinding });
     const hardware: DoorHardware[] = behaviours.map((behaviour) => {
       if (behaviour.hardware === 'serial') return serial.find((d) => d.behaviour.id === behaviour.id)!;
       const sim = createSimDoor(behaviour.id, clock, { logger, failSafe: behaviour.failSafe });
