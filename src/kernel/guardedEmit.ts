@@ -29,3 +29,6 @@ export function guardedEmit<E extends Record<keyof E, unknown[]>, K extends keyo
   }
   return listeners.length > 0;
 }
+
+/** For emulated peers in tests: a test's failing listener is the test's problem. */
+export const ignoreListenerError: ListenerErrorHandler = () => undefined;

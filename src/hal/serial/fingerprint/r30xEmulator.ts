@@ -11,6 +11,7 @@
  * was asked and emits `command` after each reply has been handed to the link.
  */
 import { EventEmitter } from 'node:events';
+import { guardedEmit, ignoreListenerError } from '../../../kernel/guardedEmit.js';
 import type { SerialLink } from '../serialLink.js';
 import {
   R30X_DEFAULT_ADDRESS,
@@ -220,12 +221,7 @@ export class R30xEmulator extends EventEmitter<R30xEmulatorEvents> {
 
   private record(exchange: R30xExchange): void {
     this.log.push(exchange);
-    for (const listener of this.listeners('command') as ((e: R30xExchange) => void)[]) {
-      try {
-        listener(exchange);
-      } catch {
-        // a test's listener failing must not stop the emulated sensor
-      }
-    }
+    // a test's listener failing must not stop the emulated sensor
+    guardedEmit(this, ignoreListenerError, 'command', exchange);
   }
 }

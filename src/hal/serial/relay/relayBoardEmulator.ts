@@ -9,6 +9,7 @@
  * echo is exactly what the driver wrote.
  */
 import { EventEmitter } from 'node:events';
+import { guardedEmit, ignoreListenerError } from '../../../kernel/guardedEmit.js';
 import type { SerialLink } from '../serialLink.js';
 import { RelayFrameStream, type RelayDecodeReason, type RelayFrame } from './relayFrame.js';
 
@@ -89,13 +90,8 @@ export class RelayBoardEmulator extends EventEmitter<RelayBoardEmulatorEvents> {
     this.stream.reset();
   }
 
+  /** A test's listener failing must not desynchronise the emulated board. */
   private emitGuarded<K extends keyof RelayBoardEmulatorEvents>(event: K, ...args: RelayBoardEmulatorEvents[K]): void {
-    for (const listener of this.listeners(event) as ((...a: RelayBoardEmulatorEvents[K]) => void)[]) {
-      try {
-        listener(...args);
-      } catch {
-        // a test's listener failing must not desynchronise the emulated board
-      }
-    }
+    guardedEmit(this, ignoreListenerError, event, ...args);
   }
 }

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../../kernel/clock.js';
 import { GatewayError } from '../../../kernel/gatewayError.js';
+import { guardedEmit, ignoreListenerError } from '../../../kernel/guardedEmit.js';
 import type { IndicatorPattern } from '../../types.js';
 import type { SerialLink } from '../serialLink.js';
 import { LineFramer, encodeBridgeMessage, parseCommandLine, type BridgeCommand } from './bridgeLine.js';
@@ -147,13 +148,8 @@ export class BridgeEmulator extends EventEmitter<BridgeEmulatorEvents> {
       this.received.push(command);
       if (command.type === 'indicator') this.patterns.set(command.port, command.pattern);
       else this.send(this.versionLine()).catch(() => this.failedWrites++);
-      for (const listener of this.listeners('command')) {
-        try {
-          listener(command);
-        } catch {
-          // a test's listener is the test's problem; the emulator carries on like firmware would
-        }
-      }
+      // a test's listener is the test's problem; the emulator carries on like firmware would
+      guardedEmit(this, ignoreListenerError, 'command', command);
     }
   };
 }
