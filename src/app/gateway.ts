@@ -34,12 +34,13 @@ import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret } from './deviceSecret.js';
 import { buildSiteHardware, doorBehaviours, type SimulatedDevices } from './doorHardware.js';
+import type { SerialDeps } from './serialDoors.js';
 
 export interface GatewayDeps {
   clock: Clock;
   logger: Logger;
-  /** tests: open serial buses through serialport's mock binding */
-  serialMock?: boolean;
+  /** how serial buses are reached; default the platform binding. Tests pass SerialPortMock.binding */
+  serialBinding?: SerialDeps['binding'];
   /** tools that only read the rules (the CLI) run no doors and no cloud link */
   rulesOnly?: boolean;
 }
@@ -99,7 +100,7 @@ export class Gateway {
       const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), this.log);
       const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger });
-      const hardware = buildSiteHardware(config, deps.rulesOnly ? [] : doorBehaviours(config), { clock: deps.clock, logger: deps.logger, ...(deps.serialMock ? { mock: true } : {}) });
+      const hardware = buildSiteHardware(config, deps.rulesOnly ? [] : doorBehaviours(config), { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding });
       this.simulated = hardware.simulated;
       const doors = new SiteDoors(hardware.doors, hardware.fire, this.doorContext(engine, journal, writes));
       engine.on('swapped', () => doors.refreshRules());

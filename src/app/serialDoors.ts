@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { R30xSensor } from '../hal/serial/fingerprint/r30xSensor.js';
 import { RelayBoard } from '../hal/serial/relay/relayBoard.js';
-import { SerialLink } from '../hal/serial/serialLink.js';
+import { SerialLink, type SerialBinding } from '../hal/serial/serialLink.js';
 import { WiegandBridge } from '../hal/serial/wiegand/wiegandBridge.js';
 import type { CredentialReader } from '../hal/types.js';
 import type { Clock } from '../kernel/clock.js';
@@ -18,13 +18,13 @@ import type { SerialConfig } from '../hal/serial/serialConfig.js';
 export interface SerialDeps {
   clock: Clock;
   logger: Logger;
-  /** tests: open buses through serialport's mock binding */
-  mock?: boolean;
+  /** how buses are reached; default the platform binding. Tests pass SerialPortMock.binding */
+  binding?: SerialBinding;
 }
 
 export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehaviour[], deps: SerialDeps): DoorHardware[] {
-  const { clock, logger, mock } = deps;
-  const link = (path: string, baudRate: number) => new SerialLink({ path, baudRate, clock, logger, ...(mock ? { mock } : {}) });
+  const { clock, logger, binding } = deps;
+  const link = (path: string, baudRate: number) => new SerialLink({ path, baudRate, clock, logger, binding });
   const serialDoors = doors.filter((d) => d.hardware === 'serial');
 
   const bridges = new Map(

@@ -360,7 +360,6 @@ export type Command = CloudMessage<'command'>;
 export type EventsAck = CloudMessage<'events_ack'>;
 export type GatewayState = GatewayMessage<'state'>;
 export type ApplyAck = GatewayMessage<'apply_ack'>;
-export type ApplyFailed = GatewayMessage<'apply_failed'>;
 export type SyncRequest = GatewayMessage<'sync_request'>;
 export type EventBatch = GatewayMessage<'events'>;
 export type CommandResponse = GatewayMessage<'command_response'>;

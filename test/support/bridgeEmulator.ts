@@ -12,6 +12,7 @@ import type { IndicatorPattern } from '../../src/hal/types.js';
 import type { SerialLink } from '../../src/hal/serial/serialLink.js';
 import { LineFramer, encodeBridgeMessage, parseCommandLine, type BridgeCommand } from '../../src/hal/serial/wiegand/bridgeLine.js';
 import { encodeCard, encodeKey, type CardFormat, type WiegandBits } from '../../src/hal/serial/wiegand/wiegandFrame.js';
+import { guardedEmit, ignoreListenerError } from '../../src/kernel/guardedEmit.js';
 
 export interface BridgeEmulatorOptions {
   clock: Clock;
@@ -147,13 +148,8 @@ export class BridgeEmulator extends EventEmitter<BridgeEmulatorEvents> {
       this.received.push(command);
       if (command.type === 'indicator') this.patterns.set(command.port, command.pattern);
       else this.send(this.versionLine()).catch(() => this.failedWrites++);
-      for (const listener of this.listeners('command')) {
-        try {
-          listener(command);
-        } catch {
-          // a test's listener is the test's problem; the emulator carries on like firmware would
-        }
-      }
+      // a test's listener is the test's problem; the emulator carries on like firmware would
+      guardedEmit(this, ignoreListenerError, 'command', command);
     }
   };
 }

@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SerialLink } from '../../src/hal/serial/serialLink.js';
+import { guardedEmit, ignoreListenerError } from '../../src/kernel/guardedEmit.js';
 import {
   R30X_DEFAULT_ADDRESS,
   R30X_DEFAULT_PASSWORD,
@@ -220,12 +221,7 @@ export class R30xEmulator extends EventEmitter<R30xEmulatorEvents> {
 
   private record(exchange: R30xExchange): void {
     this.log.push(exchange);
-    for (const listener of this.listeners('command') as ((e: R30xExchange) => void)[]) {
-      try {
-        listener(exchange);
-      } catch {
-        // a test's listener failing must not stop the emulated sensor
-      }
-    }
+    // a test's listener failing must not stop the emulated sensor
+    guardedEmit(this, ignoreListenerError, 'command', exchange);
   }
 }

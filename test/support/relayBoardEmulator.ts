@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { SerialLink } from '../../src/hal/serial/serialLink.js';
 import { RelayFrameStream, type RelayDecodeReason, type RelayFrame } from '../../src/hal/serial/relay/relayFrame.js';
+import { guardedEmit, ignoreListenerError } from '../../src/kernel/guardedEmit.js';
 
 export interface RelayBoardEmulatorOptions {
   /** relays on the emulated board, 1..16. Default 8 */
@@ -89,13 +90,8 @@ export class RelayBoardEmulator extends EventEmitter<RelayBoardEmulatorEvents> {
     this.stream.reset();
   }
 
+  /** A test's listener failing must not desynchronise the emulated board. */
   private emitGuarded<K extends keyof RelayBoardEmulatorEvents>(event: K, ...args: RelayBoardEmulatorEvents[K]): void {
-    for (const listener of this.listeners(event) as ((...a: RelayBoardEmulatorEvents[K]) => void)[]) {
-      try {
-        listener(...args);
-      } catch {
-        // a test's listener failing must not desynchronise the emulated board
-      }
-    }
+    guardedEmit(this, ignoreListenerError, event, ...args);
   }
 }

@@ -10,20 +10,29 @@
  * and a start() right after stop() opens only once the old port is closed. A real port closes
  * through fencedClose.ts: its fd is freed only after its last read or write returned.
  *
- * Tests either open a socat pseudo-terminal by path (real serial I/O) or set `mock: true` and
- * create the port first with `SerialPortMock.binding.createPort(path)` from 'serialport'
- * (the same module copy this file uses).
+ * The binding is a constructor option, as in serialport's own design: by default the platform
+ * binding, fenced (fencedClose.ts). Tests either open a socat pseudo-terminal by path (real
+ * serial I/O) or pass `binding: SerialPortMock.binding` — serialport's MockBinding, taken from
+ * 'serialport' itself (importing @serialport/binding-mock separately in ESM gives another module
+ * copy) — after creating the port with `SerialPortMock.binding.createPort(path)`.
  */
-import { EventEmitter } from 'node:events';
-import { SerialPort, SerialPortMock } from 'serialport';
+// the package's ESM entry has no typings; its CommonJS one does
+import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/gatewayError.js';
+import { DeviceBase, STOPPED } from '../deviceBase.js';
 import type { Health } from '../types.js';
 import { type Binding, fencedClose } from './fencedClose.js';
 
+/** How serialport reaches a port (serialport's bindings interface). */
+export type SerialBinding = BindingInterface;
+
 /** The platform binding, whose ports free their fd only after their last read or write returned. */
-const platformBinding = fencedClose(SerialPort.binding as Binding) as typeof SerialPort.binding;
+function platformBinding(): SerialBinding {
+  return fencedClose(SerialPort.binding as Binding) as unknown as SerialBinding;
+}
 
 export interface SerialLinkOptions {
   /** /dev/serial/by-id/... (stable across reboots) or a PTY path in tests */
@@ -31,8 +40,8 @@ export interface SerialLinkOptions {
   baudRate: number;
   clock: Clock;
   logger: Logger;
-  /** use serialport's mock binding (tests); default: the platform binding */
-  mock?: boolean;
+  /** how to reach the port; default: the platform binding, fenced. Tests pass SerialPortMock.binding */
+  binding?: SerialBinding;
   /** first reopen delay; doubles up to maxReopenMs. Default 500 */
   reopenMs?: number;
   /** default 30,000 */
@@ -46,25 +55,20 @@ export type SerialLinkEvents = {
   open: [];
 };
 
-export class SerialLink extends EventEmitter<SerialLinkEvents> {
-  private port: SerialPort | SerialPortMock | null = null;
-  private current: Health;
+/** The link is a device of its own, named by its path: its health is the port's. */
+export class SerialLink extends DeviceBase<SerialLinkEvents> {
+  private port: SerialPort | null = null;
+  private readonly binding: SerialBinding;
   private reopenTimer: TimerHandle | null = null;
   private reopenDelay: number;
   private stopped = true;
   /** start/stop/reopen, one at a time */
   private lifecycle: Promise<void> = Promise.resolve();
-  private readonly log: Logger;
 
   constructor(private readonly options: SerialLinkOptions) {
-    super();
-    this.current = { state: 'offline', reason: 'not started', since: options.clock.now() };
+    super({ id: options.path, clock: options.clock, log: options.logger.child({ module: 'hal:serial', path: options.path }) });
+    this.binding = options.binding ?? platformBinding();
     this.reopenDelay = options.reopenMs ?? 500;
-    this.log = options.logger.child({ module: 'hal:serial', path: options.path });
-  }
-
-  health(): Health {
-    return this.current;
   }
 
   get isOpen(): boolean {
@@ -91,14 +95,14 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
       const port = this.port;
       this.port = null;
       if (port?.isOpen) await closePort(port);
-      this.setHealth('offline', 'stopped');
+      this.setHealth('offline', STOPPED);
     });
   }
 
   /** Writes and waits until the bytes left the process. Rejects with DEVICE_OFFLINE when closed. */
   async write(bytes: Buffer | string): Promise<void> {
     const port = this.port;
-    if (!port?.isOpen) throw new GatewayError('DEVICE_OFFLINE', `serial port ${this.options.path} is not open: ${this.current.reason}`);
+    if (!port?.isOpen) throw new GatewayError('DEVICE_OFFLINE', `serial port ${this.options.path} is not open: ${this.health().reason}`);
     await new Promise<void>((resolve, reject) => {
       port.write(bytes, (err) => (err ? reject(new GatewayError('DEVICE_ERROR', `write to ${this.options.path} failed: ${err.message}`, {}, { cause: err })) : undefined));
       port.drain((err) => (err ? reject(new GatewayError('DEVICE_ERROR', `drain of ${this.options.path} failed: ${err.message}`, {}, { cause: err })) : resolve()));
@@ -107,9 +111,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
 
   private async open(): Promise<void> {
     const { path, baudRate } = this.options;
-    const port = this.options.mock
-      ? new SerialPortMock({ path, baudRate, autoOpen: false })
-      : new SerialPort({ path, baudRate, autoOpen: false, binding: platformBinding } as ConstructorParameters<typeof SerialPort>[0]);
+    const port = new SerialPort({ path, baudRate, autoOpen: false, binding: this.binding } as unknown as ConstructorParameters<typeof SerialPort>[0]);
     const error = await new Promise<Error | null>((resolve) => port.open((err) => resolve(err ?? null)));
     if (this.stopped) {
       // stop() was called while this port was opening: it waits for this close
@@ -153,27 +155,9 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     this.lifecycle = done.catch((err: unknown) => this.log.error({ err }, 'serial link start/stop failed'));
     return done;
   }
-
-  private setHealth(state: Health['state'], reason: string): void {
-    if (this.current.state === state && this.current.reason === reason) return;
-    this.current = { state, reason, since: this.options.clock.now() };
-    if (state === 'online') this.log.info(reason);
-    else this.log.warn({ state }, reason);
-    this.emitGuarded('health', this.current);
-  }
-
-  private emitGuarded<K extends keyof SerialLinkEvents>(event: K, ...args: SerialLinkEvents[K]): void {
-    for (const listener of this.rawListeners(event) as ((...a: SerialLinkEvents[K]) => void)[]) {
-      try {
-        listener(...args);
-      } catch (err) {
-        this.log.error({ err, event }, 'a serial listener threw; the link carries on');
-      }
-    }
-  }
 }
 
 /** Resolves when the port is closed (or was not open). */
-function closePort(port: SerialPort | SerialPortMock): Promise<void> {
+function closePort(port: SerialPort): Promise<void> {
   return new Promise((resolve) => port.close(() => resolve()));
 }

@@ -160,6 +160,6 @@ export class SimActuator extends SimDevice<ActuatorEvents, ActuatorRecord> imple
   private setReleased(released: boolean): void {
     if (released === this.released) return;
     this.released = released;
-    this.send('state', this.state());
+    this.emitGuarded('state', this.state());
   }
 }

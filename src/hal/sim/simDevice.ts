@@ -6,13 +6,14 @@
  *
  * Health: before start() offline 'not started'; after stop() offline 'stopped'; while started,
  * online 'simulated' unless a fault was injected with setOffline()/setDegraded(). A fault injected
- * before start() shows once the device starts (a device unplugged at boot).
+ * before start() shows once the device starts (a device unplugged at boot). Guarded emits and
+ * health transitions are DeviceBase's.
  */
-import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/gatewayError.js';
-import type { DeviceEvents, Health, HealthState } from '../types.js';
+import { DeviceBase, STOPPED } from '../deviceBase.js';
+import type { DeviceEvents, HealthState } from '../types.js';
 import { Recording } from './recording.js';
 
 export interface SimDeviceOptions {
@@ -49,28 +50,17 @@ export function checkId(value: unknown, field: string): void {
   }
 }
 
-export abstract class SimDevice<E extends DeviceEvents & Record<keyof E, unknown[]>, R> extends EventEmitter<E> {
-  readonly id: string;
-  protected readonly clock: Clock;
-  private readonly log: Logger;
+export abstract class SimDevice<E extends DeviceEvents & Record<keyof E, unknown[]>, R> extends DeviceBase<E> {
   private readonly recordLimit: number;
   private readonly entries: Recording<R>;
   private lifecycle: 'new' | 'started' | 'stopped' = 'new';
   private fault: Fault | null = null;
-  private currentHealth: Health;
 
   constructor(options: SimDeviceOptions) {
-    super();
-    this.id = options.id;
-    this.clock = options.clock;
+    const log = (options.logger ?? pino({ level: 'silent' })).child({ module: 'hal:sim', device: options.id });
+    super({ id: options.id, clock: options.clock, log });
     this.recordLimit = options.recordLimit ?? 1000;
     this.entries = new Recording<R>(this.recordLimit);
-    this.log = (options.logger ?? pino({ level: 'silent' })).child({ module: 'hal:sim', device: options.id });
-    this.currentHealth = { state: 'offline', reason: 'not started', since: options.clock.now() };
-  }
-
-  health(): Health {
-    return { ...this.currentHealth };
   }
 
   /** Rejects with CONFIG_INVALID on a bad id or option; otherwise the device is started. */
@@ -163,43 +153,16 @@ export abstract class SimDevice<E extends DeviceEvents & Record<keyof E, unknown
   /** Called when a started device becomes reachable again (start, or a fault cleared). */
   protected onReachable(): void {}
 
-  /**
-   * Emits to each listener in turn. A listener that throws (or returns a promise that rejects)
-   * is logged with the device and event — never the arguments, which may carry credentials —
-   * and the other listeners and the device carry on. `once` listeners are removed as usual.
-   */
-  protected send<K extends keyof E & string>(event: K, ...args: E[K]): void {
-    const listeners = (this as unknown as EventEmitter).rawListeners(event) as ((...a: unknown[]) => unknown)[];
-    for (const listener of listeners) {
-      try {
-        const result = listener.apply(this, args);
-        if (result instanceof Promise) result.catch((err: unknown) => this.listenerFailed(event, err));
-      } catch (err) {
-        this.listenerFailed(event, err);
-      }
-    }
-  }
-
-  private listenerFailed(event: string, err: unknown): void {
-    this.log.error({ err, event }, 'a listener threw; the device carries on');
-  }
-
   private refreshHealth(): void {
     const [state, reason] = this.wantedHealth();
-    const before = this.currentHealth;
-    if (before.state === state && before.reason === reason) return;
-    this.currentHealth = { state, reason, since: this.clock.now() };
-    // being stopped is routine; a fault while running is worth a warning
-    if (state === 'online') this.log.info(reason);
-    else if (this.lifecycle !== 'started') this.log.debug({ state }, reason);
-    else this.log.warn({ state }, reason);
-    this.send('health' as keyof E & string, ...([this.health()] as E[keyof E & string]));
-    if (before.state === 'offline' && state !== 'offline' && this.lifecycle === 'started') this.onReachable();
+    const wasOffline = this.health().state === 'offline';
+    if (!this.setHealth(state, reason)) return;
+    if (wasOffline && state !== 'offline' && this.lifecycle === 'started') this.onReachable();
   }
 
   private wantedHealth(): [HealthState, string] {
     if (this.lifecycle === 'new') return ['offline', 'not started'];
-    if (this.lifecycle === 'stopped') return ['offline', 'stopped'];
+    if (this.lifecycle === 'stopped') return ['offline', STOPPED];
     if (this.fault) return [this.fault.state, this.fault.reason];
     return ['online', 'simulated'];
   }

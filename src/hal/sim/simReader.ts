@@ -28,7 +28,7 @@ export abstract class SimReader extends SimDevice<CredentialReaderEvents, Reader
         continue;
       }
       this.record({ at: this.clock.now(), input: { ...input }, delivered: true });
-      this.send('input', input);
+      this.emitGuarded('input', input);
     }
     return result;
   }

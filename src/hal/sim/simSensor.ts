@@ -78,6 +78,6 @@ export abstract class SimSensor extends SimDevice<SensorEvents, SensorRecord> im
 
   private report(): void {
     this.reported = this.level;
-    this.send('change', this.input, this.level);
+    this.emitGuarded('change', this.input, this.level);
   }
 }

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import type { EventEmitter } from 'node:events';
 import { pino } from 'pino';
+import { SerialPortMock } from 'serialport';
 import { SerialLink } from '../../../src/hal/serial/serialLink.js';
 import { R30xEmulator, type R30xEmulatorOptions } from '../../support/r30xEmulator.js';
 import { R30X_BAUD_RATE, decodeR30xPacket, encodeR30xCommand, encodeR30xPacket } from '../../../src/hal/serial/fingerprint/r30xPacket.js';
@@ -235,7 +236,7 @@ t.test('deleteSlot removes a template; templateCount counts', pty, async (t) => 
 
 t.test('a module that is not there: offline with the link\'s reason, start() still resolves', async (t) => {
   const clock = new ManualClock(0);
-  const link = new SerialLink({ path: '/dev/ttyR30X-absent', baudRate: R30X_BAUD_RATE, clock, logger, mock: true, reopenMs: 1000 });
+  const link = new SerialLink({ path: '/dev/ttyR30X-absent', baudRate: R30X_BAUD_RATE, clock, logger, binding: SerialPortMock.binding, reopenMs: 1000 });
   const sensor = new R30xSensor({ id: 'fp9', link, clock, logger });
   t.teardown(() => sensor.stop());
   await sensor.start();
@@ -249,7 +250,7 @@ t.test('a module that is not there: offline with the link\'s reason, start() sti
 
 t.test('bad configuration is refused with CONFIG_INVALID', async (t) => {
   const clock = new ManualClock(0);
-  const link = new SerialLink({ path: '/dev/null', baudRate: R30X_BAUD_RATE, clock, logger, mock: true });
+  const link = new SerialLink({ path: '/dev/null', baudRate: R30X_BAUD_RATE, clock, logger, binding: SerialPortMock.binding });
   const make = (o: Partial<R30xSensorOptions>) => () => new R30xSensor({ id: 'fp', link, clock, logger, ...o });
   t.throws(make({ capacity: 0 }), { code: 'CONFIG_INVALID', details: { field: 'capacity' } });
   t.throws(make({ pollMs: 0 }), { code: 'CONFIG_INVALID', details: { field: 'pollMs' } });
@@ -365,7 +366,7 @@ t.test('when the link comes back the reader checks the password again before pol
 
 t.test('the emulated module answers malformed commands like the real one', async (t) => {
   const clock = new ManualClock(0);
-  const emu = new R30xEmulator({ link: new SerialLink({ path: '/dev/ttyR30X-unopened', baudRate: R30X_BAUD_RATE, clock, logger, mock: true }), capacity: 10 });
+  const emu = new R30xEmulator({ link: new SerialLink({ path: '/dev/ttyR30X-unopened', baudRate: R30X_BAUD_RATE, clock, logger, binding: SerialPortMock.binding }), capacity: 10 });
   emu.on('command', () => {
     throw new Error('buggy listener');
   });

@@ -51,7 +51,7 @@ function mockRig(t: Test, options: { createPort?: boolean; refreshMs?: number } 
   const path = `/dev/ttyRELAY-test-${mockPorts++}`;
   if (options.createPort !== false) SerialPortMock.binding.createPort(path, { echo: true, record: true });
   const clock = new ManualClock(0);
-  const link = new SerialLink({ path, baudRate: RELAY_BAUD_RATE, clock, logger, mock: true, reopenMs: 100 });
+  const link = new SerialLink({ path, baudRate: RELAY_BAUD_RATE, clock, logger, binding: SerialPortMock.binding, reopenMs: 100 });
   const emu = new RelayBoardEmulator({ channels: 4 });
   emu.attach(link);
   const board = new RelayBoard({ id: 'relays', link, clock, logger, channels: 4, ...(options.refreshMs !== undefined && { refreshMs: options.refreshMs }) });

@@ -28,7 +28,7 @@ t.test('bytes cross a real pseudo-terminal pair both ways', { skip: !socatAvaila
 t.test('an unplugged peer makes the link offline with a reason; it reopens with backoff on the clock', async (t) => {
   const clock = new ManualClock(0);
   const path = '/dev/ttyLOCKGW-test-0';
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true, reopenMs: 100, maxReopenMs: 400 });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, binding: SerialPortMock.binding, reopenMs: 100, maxReopenMs: 400 });
   t.teardown(() => link.stop());
   await link.start();
   t.match(link.health(), { state: 'offline', reason: /cannot open/ });
@@ -52,7 +52,7 @@ t.test('a listener that throws does not break the link', async (t) => {
   const path = '/dev/ttyLOCKGW-test-1';
   SerialPortMock.binding.createPort(path, { echo: true, record: true });
   t.teardown(() => SerialPortMock.binding.reset());
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, binding: SerialPortMock.binding });
   t.teardown(() => link.stop());
   link.on('data', () => { throw new Error('buggy listener'); });
   const seen: string[] = [];
@@ -77,7 +77,7 @@ t.test('stop() while the port is still opening closes it before stop() resolves:
   const path = '/dev/ttyLOCKGW-test-2';
   SerialPortMock.binding.createPort(path, { echo: false, record: true });
   t.teardown(() => SerialPortMock.binding.reset());
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, binding: SerialPortMock.binding });
   const starting = link.start();
   await link.stop();
   t.ok(await pathIsFree(path), 'the port that was opening is closed');
@@ -92,7 +92,7 @@ t.test('start() right after stop() opens once the old port is closed: online, no
   const path = '/dev/ttyLOCKGW-test-3';
   SerialPortMock.binding.createPort(path, { echo: true, record: true });
   t.teardown(() => SerialPortMock.binding.reset());
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, binding: SerialPortMock.binding });
   t.teardown(() => link.stop());
   await Promise.all([link.start(), link.stop(), link.start()]);
   t.ok(link.isOpen);
@@ -106,7 +106,7 @@ t.test('start() right after stop() opens once the old port is closed: online, no
 t.test('a reopen still opening when stop() is called is closed by stop()', async (t) => {
   const clock = new ManualClock(0);
   const path = '/dev/ttyLOCKGW-test-4';
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger, mock: true, reopenMs: 100 });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger, binding: SerialPortMock.binding, reopenMs: 100 });
   t.teardown(() => SerialPortMock.binding.reset());
   await link.start();
   t.same(clock.pending(), [100]);

@@ -34,7 +34,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, overrides: Partial<
   const clock = new ManualClock(1_000_000);
   const path = `/dev/ttyWIEGAND-test-${nextPort++}`;
   if (mock.create !== false) SerialPortMock.binding.createPort(path, { echo: mock.echo ?? false, record: true });
-  const link = new SerialLink({ path, baudRate: 115200, clock, logger: silent, mock: true, reopenMs: 100 });
+  const link = new SerialLink({ path, baudRate: 115200, clock, logger: silent, binding: SerialPortMock.binding, reopenMs: 100 });
   const bridge = new WiegandBridge({
     id: 'bridge-1',
     link,
@@ -246,7 +246,7 @@ t.test('lifecycle: a reader that is not started emits nothing; the last stop sto
   const clock = new ManualClock(0);
   const path = `/dev/ttyWIEGAND-test-${nextPort++}`;
   SerialPortMock.binding.createPort(path, { echo: false });
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger: silent, mock: true });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger: silent, binding: SerialPortMock.binding });
   const bridge = new WiegandBridge({ id: 'b', link, path, clock, logger: silent, ports: [{ port: 1, readerId: 'in' }, { port: 2, readerId: 'out', indicatorId: 'out-led' }] });
   t.teardown(() => bridge.stop());
   const a = bridge.reader(1);
@@ -280,7 +280,7 @@ t.test('lifecycle: a reader that is not started emits nothing; the last stop sto
 
 t.test('bad configuration rejects start() with CONFIG_INVALID', async (t) => {
   const clock = new ManualClock(0);
-  const link = new SerialLink({ path: '/dev/null-wiegand', baudRate: 9600, clock, logger: silent, mock: true });
+  const link = new SerialLink({ path: '/dev/null-wiegand', baudRate: 9600, clock, logger: silent, binding: SerialPortMock.binding });
   const base = { id: 'b', link, path: '/dev/null-wiegand', clock, logger: silent };
   const cases: Partial<WiegandBridgeOptions>[] = [
     { ports: [] },
@@ -322,7 +322,7 @@ t.test('the emulator obeys commands like the firmware: Q → V, L → pattern, b
   const clock = new ManualClock(0);
   const path = `/dev/ttyWIEGAND-test-${nextPort++}`;
   SerialPortMock.binding.createPort(path, { echo: false, record: true });
-  const link = new SerialLink({ path, baudRate: 9600, clock, logger: silent, mock: true });
+  const link = new SerialLink({ path, baudRate: 9600, clock, logger: silent, binding: SerialPortMock.binding });
   t.teardown(() => link.stop());
   await link.start();
   const emulator = new BridgeEmulator({ clock, link });

@@ -21,10 +21,10 @@
  * state — fail-secure channels and unused channels de-energised; a fail-safe channel is left
  * energised (locked), never released — and then closes the link.
  */
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../../kernel/clock.js';
 import { GatewayError } from '../../../kernel/gatewayError.js';
+import { DeviceBase, STOPPED } from '../../deviceBase.js';
 import type { ActuatorEvents, ActuatorState, DoorActuator, Health } from '../../types.js';
 import type { SerialLink } from '../serialLink.js';
 import { encodeRelayFrame, RELAY_MAX_CHANNELS, type RelayFrame } from './relayFrame.js';
@@ -216,13 +216,10 @@ export class RelayBoard {
   }
 }
 
-/** One relay channel as a DoorActuator. Created by RelayBoard.actuator(). */
-export class RelayActuator extends EventEmitter<ActuatorEvents> implements DoorActuator {
+/** One relay channel as a DoorActuator, showing the link's health (the link logs it). Created by RelayBoard.actuator(). */
+export class RelayActuator extends DeviceBase<ActuatorEvents> implements DoorActuator {
   readonly kind = 'actuator' as const;
-  readonly id: string;
   readonly failSafe: boolean;
-  private readonly log: Logger;
-  private current: Health;
   private started = false;
   /** what the door controller wants: released or not */
   private released = false;
@@ -237,18 +234,11 @@ export class RelayActuator extends EventEmitter<ActuatorEvents> implements DoorA
     private readonly board: RelayBoard,
     readonly channel: number,
     options: RelayActuatorOptions,
-    private readonly clock: Clock,
+    clock: Clock,
     logger: Logger,
   ) {
-    super();
-    this.id = options.id;
+    super({ id: options.id, clock, log: logger.child({ actuator: options.id, channel }), logHealth: false });
     this.failSafe = options.failSafe;
-    this.log = logger.child({ actuator: options.id, channel });
-    this.current = { state: 'offline', reason: 'not started', since: clock.now() };
-  }
-
-  health(): Health {
-    return this.current;
   }
 
   state(): ActuatorState {
@@ -270,7 +260,7 @@ export class RelayActuator extends EventEmitter<ActuatorEvents> implements DoorA
     this.rest();
     if (this.board.isOpen) await this.board.send(this.intendedFrame()).catch((err: unknown) => this.log.error({ err }, 'could not re-lock on stop'));
     this.started = false;
-    this.setHealth('offline', 'stopped');
+    this.setHealth('offline', STOPPED);
     this.emitState();
     await this.board.detach();
   }
@@ -328,7 +318,7 @@ export class RelayActuator extends EventEmitter<ActuatorEvents> implements DoorA
   boardStopped(): void {
     if (!this.started) return;
     this.started = false;
-    this.setHealth('offline', 'stopped');
+    this.setHealth('offline', STOPPED);
     this.emitState();
   }
 
@@ -362,26 +352,10 @@ export class RelayActuator extends EventEmitter<ActuatorEvents> implements DoorA
     this.relockAt = null;
   }
 
-  private setHealth(state: Health['state'], reason: string): void {
-    if (this.current.state === state && this.current.reason === reason) return;
-    this.current = { state, reason, since: this.clock.now() };
-    this.emitGuarded('health', this.current);
-  }
-
   private emitState(): void {
     const state = this.state();
     if (state === this.lastState) return;
     this.lastState = state;
     this.emitGuarded('state', state);
-  }
-
-  private emitGuarded<K extends keyof ActuatorEvents>(event: K, ...args: ActuatorEvents[K]): void {
-    for (const listener of this.listeners(event) as ((...a: ActuatorEvents[K]) => void)[]) {
-      try {
-        listener(...args);
-      } catch (err) {
-        this.log.error({ err, event }, 'an actuator listener threw; the actuator carries on');
-      }
-    }
   }
 }

@@ -4,9 +4,9 @@
  * hands them its health and the decoded inputs. A port device that is not started shows its own
  * health ('not started' / 'stopped') and emits no input; a started one shows the bridge's.
  */
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../kernel/clock.js';
+import { DeviceBase, STOPPED } from '../../deviceBase.js';
 import type { CredentialReader, CredentialReaderEvents, DeviceEvents, Health, Indicator, IndicatorPattern, ReaderInput } from '../../types.js';
 
 /** What a port device needs from its bridge. */
@@ -22,47 +22,23 @@ export interface PortHost {
   sendPattern(port: number, pattern: IndicatorPattern): Promise<void>;
 }
 
-/** Calls each listener in turn; one that throws is logged and does not stop the others. */
-export function emitGuarded<E extends Record<keyof E, unknown[]>, K extends keyof E & string>(
-  emitter: EventEmitter<E>,
-  log: Logger,
-  owner: string,
-  event: K,
-  ...args: E[K]
-): void {
-  const listeners = (emitter as unknown as EventEmitter).listeners(event) as ((...a: unknown[]) => void)[];
-  for (const listener of listeners) {
-    try {
-      listener(...args);
-    } catch (err) {
-      log.error({ err, owner, event }, 'a listener threw; the Wiegand bridge carries on');
-    }
-  }
-}
-
-/** Started/stopped bookkeeping shared by both port devices. */
-class PortLife {
-  started = false;
-  private own: Health;
-  private shown: Health;
+/** Started/stopped bookkeeping shared by both port devices; the bridge logs its health, they mirror it. */
+abstract class BridgePortDevice<E extends DeviceEvents & Record<keyof E, unknown[]>> extends DeviceBase<E> {
+  protected started = false;
 
   constructor(
-    private readonly host: PortHost,
-    private readonly emitHealth: (health: Health) => void,
+    id: string,
+    readonly port: number,
+    protected readonly host: PortHost,
   ) {
-    this.own = { state: 'offline', reason: 'not started', since: host.clock.now() };
-    this.shown = this.own;
+    super({ id, clock: host.clock, log: host.log, logHealth: false });
   }
 
-  health(): Health {
-    return this.started ? this.host.health() : this.own;
-  }
-
-  async start(holder: object): Promise<void> {
+  async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     try {
-      await this.host.acquire(holder);
+      await this.host.acquire(this);
     } catch (err) {
       this.started = false;
       throw err;
@@ -70,84 +46,33 @@ class PortLife {
     this.sync();
   }
 
-  async stop(holder: object): Promise<void> {
+  async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    this.own = { state: 'offline', reason: 'stopped', since: this.host.clock.now() };
-    this.sync();
-    await this.host.release(holder);
+    this.setHealth('offline', STOPPED);
+    await this.host.release(this);
   }
 
-  /** Emits `health` when what this device shows changed. */
+  /** @internal the bridge's health changed: a started device shows it */
   sync(): void {
-    const health = this.health();
-    if (health.state === this.shown.state && health.reason === this.shown.reason) return;
-    this.shown = health;
-    this.emitHealth(health);
+    if (!this.started) return;
+    const { state, reason, since } = this.host.health();
+    this.setHealth(state, reason, since);
   }
 }
 
-export class BridgeReader extends EventEmitter<CredentialReaderEvents> implements CredentialReader {
+export class BridgeReader extends BridgePortDevice<CredentialReaderEvents> implements CredentialReader {
   readonly kind = 'reader';
-  private readonly life: PortLife;
-
-  constructor(
-    readonly id: string,
-    readonly port: number,
-    private readonly host: PortHost,
-  ) {
-    super();
-    this.life = new PortLife(host, (health) => emitGuarded(this, host.log, id, 'health', health));
-  }
-
-  health(): Health {
-    return this.life.health();
-  }
-
-  start(): Promise<void> {
-    return this.life.start(this);
-  }
-
-  stop(): Promise<void> {
-    return this.life.stop(this);
-  }
-
-  /** @internal the bridge's view changed */
-  sync(): void {
-    this.life.sync();
-  }
 
   /** @internal a clean input for this port; dropped while the reader is not started */
   deliver(input: ReaderInput): void {
-    if (this.life.started) emitGuarded(this, this.host.log, this.id, 'input', input);
+    if (this.started) this.emitGuarded('input', input);
   }
 }
 
-export class BridgeIndicator extends EventEmitter<DeviceEvents> implements Indicator {
+export class BridgeIndicator extends BridgePortDevice<DeviceEvents> implements Indicator {
   readonly kind = 'indicator';
-  private readonly life: PortLife;
   private current: IndicatorPattern | undefined;
-
-  constructor(
-    readonly id: string,
-    readonly port: number,
-    private readonly host: PortHost,
-  ) {
-    super();
-    this.life = new PortLife(host, (health) => emitGuarded(this, host.log, id, 'health', health));
-  }
-
-  health(): Health {
-    return this.life.health();
-  }
-
-  start(): Promise<void> {
-    return this.life.start(this);
-  }
-
-  stop(): Promise<void> {
-    return this.life.stop(this);
-  }
 
   /** The last pattern asked for (re-sent when the link reopens or the bridge restarts). */
   pattern(): IndicatorPattern | undefined {
@@ -161,10 +86,5 @@ export class BridgeIndicator extends EventEmitter<DeviceEvents> implements Indic
   async show(pattern: IndicatorPattern): Promise<void> {
     this.current = pattern;
     await this.host.sendPattern(this.port, pattern);
-  }
-
-  /** @internal */
-  sync(): void {
-    this.life.sync();
   }
 }
