@@ -25,7 +25,8 @@ import { MessageInbox } from './messageInbox.js';
 import type { ApplyAck, CommandResponse, SyncRequest } from '../wire/messages.js';
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
-import { StateSync, type SyncTarget } from './stateSync.js';
+import { StateSync } from './stateSync.js';
+import type { SyncTarget } from './syncTarget.js';
 import { GatewayTopics } from '../wire/topics.js';
 
 export type { SecurityCounters };

@@ -26,7 +26,6 @@ import type { CompleteSnapshot } from './snapshotAssembly.js';
 import { SnapshotReception } from './snapshotReception.js';
 import { SyncRequests } from './syncRequests.js';
 
-export type { AppliedState, StateChange, SyncPublisher, SyncTarget } from './syncTarget.js';
 
 export interface StateSyncOptions {
   target: SyncTarget;

@@ -26,7 +26,6 @@ import { PendingCard } from './pendingCard.js';
 import { PinEntry } from './pinEntry.js';
 import type { LockoutState } from '../access/pinLockout.js';
 
-export type { DoorDevices } from './doorDevices.js';
 
 /** What a door needs from the gateway. Every method is synchronous and must not throw. */
 export interface DoorContext {

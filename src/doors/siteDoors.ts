@@ -8,7 +8,8 @@ import type { Device, DoorSensor } from '../hal/types.js';
 
 /** What SiteDoors needs of every device: its id and its lifecycle. */
 export type DeviceLifecycle = Pick<Device, 'id' | 'start' | 'stop'>;
-import { DoorController, type DoorContext, type DoorDevices, type DoorStatus } from './doorController.js';
+import { DoorController, type DoorContext, type DoorStatus } from './doorController.js';
+import type { DoorDevices } from './doorDevices.js';
 import type { DoorBehaviour } from './doorConfig.js';
 
 export interface DoorHardware {

@@ -23,8 +23,6 @@ import { belowRearmFill, planFlush } from './journalPlan.js';
 import { JOURNAL_META as META, JournalTable } from './journalTable.js';
 
 export type { JournalEntry, JournalEvent, JournalEventType } from './journalCodec.js';
-export type { JournalFailure } from './journalFailures.js';
-export type { JournalOptions, JournalTimers } from './journalOptions.js';
 
 export interface JournalStats {
   count: number;

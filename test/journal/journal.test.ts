@@ -9,7 +9,8 @@ import t, { type Test } from 'tap';
 import { ManualClock, type TimerHandle } from '../../src/kernel/clock.js';
 import { childEnv } from '../support/childEnv.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { Journal, type JournalEntry, type JournalOptions, type JournalTimers } from '../../src/journal/journal.js';
+import { Journal, type JournalEntry } from '../../src/journal/journal.js';
+import type { JournalOptions, JournalTimers } from '../../src/journal/journalOptions.js';
 
 type LogLine = { level: number; module?: string; msg: string; [k: string]: unknown };
 

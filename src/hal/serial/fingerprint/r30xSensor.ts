@@ -35,7 +35,6 @@ import { R30xCommandQueue, refusedError } from './r30xCommandQueue.js';
 import { R30xEnrolment, u16 } from './r30xEnrolment.js';
 import { r30xSettings, type R30xDiagnosticEvents, type R30xScan, type R30xSensorOptions, type R30xSettings, type R30xStats } from './r30xSensorOptions.js';
 
-export type { R30xDiagnosticEvents, R30xEnrollStep, R30xScan, R30xSensorOptions, R30xStats } from './r30xSensorOptions.js';
 
 /** Where the reader is with its module. */
 type R30xPhase = 'stopped' | 'handshake' | 'polling' | 'rejected';

@@ -33,7 +33,6 @@ import { VersionRequests } from './versionRequests.js';
 import { CORRUPT, checkBridgeOptions, emptyStats, type DropReason, type WiegandBridgeOptions, type WiegandBridgeStats, type WiegandPortConfig } from './wiegandBridgeOptions.js';
 import { decodeCard, decodeKeypad } from './wiegandFrame.js';
 
-export type { DropReason, WiegandBridgeOptions, WiegandBridgeStats, WiegandPortConfig } from './wiegandBridgeOptions.js';
 
 export type WiegandBridgeEvents = DeviceEvents;
 
