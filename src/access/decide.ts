@@ -16,9 +16,9 @@
  *      is valid now and whose schedule admits now grants. If none does, the reason is the most
  *      actionable one seen: holiday (a holiday closed what the weekday would open) >
  *      outside_schedule > not_yet_valid > expired.
- *  10. card+PIN doors: a card needs the holder's PIN; a PIN alone is not enough
- *                                           second_factor_required | second_factor_mismatch
- *      (fingerprint and mobile keys are strong factors and open card+PIN doors alone)
+ *  10. card+PIN doors: a card or a phone key needs the holder's PIN (both are things one holds,
+ *      and can lose); a PIN alone is not enough   second_factor_required | second_factor_mismatch
+ *      (a fingerprint is the holder themself and opens a card+PIN door alone)
  *  11. a duress credential (card or PIN) grants with reason duress and alarm: true.
  */
 import { ALWAYS_SET, CREDENTIAL_STATE, FLAG, HOLDING, PERSON_STATE, RECORD, type AccessIndex } from './accessIndex.js';
@@ -150,7 +150,7 @@ function decideUnchecked(index: AccessIndex, presentation: unknown, now: number)
 
   // step 10: card+PIN doors
   let duress = (index.credentialRecord[c * RECORD + 1]! & FLAG.duress) !== 0;
-  if (index.doorCardAndPin[door] === 1 && (presentation.kind === 'card' || presentation.kind === 'pin')) {
+  if (index.doorCardAndPin[door] === 1 && presentation.kind !== 'fingerprint') {
     if (presentation.kind === 'pin' || presentation.pinDigest === undefined) {
       return verdict(index, 'second_factor_required', doorId, c, grantingKey);
     }

@@ -4,6 +4,7 @@ import type { CredentialKind } from './model.js';
 /**
  * A credential presented at a door, already normalised at the edge:
  *  - card:        the normalised card number (26:12:34567), optionally with `pinDigest` at card+PIN doors
+ *                 (a mobile presentation carries it the same way)
  *  - pin:         the HMAC digest of the typed PIN (PinHasher) — never the digits
  *  - fingerprint: `readerId:slot` of the matched template
  *  - mobile:      the phone key id whose challenge-response already verified

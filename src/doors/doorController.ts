@@ -22,7 +22,7 @@ import { doorHealth, type DoorDevices } from './doorDevices.js';
 import { DoorPassage } from './doorPassage.js';
 import { KeypadLockout } from './keypadLockout.js';
 import { OpenDoorAlarms, type OpenDoorAlarm } from './openDoorAlarms.js';
-import { PendingCard } from './pendingCard.js';
+import { PendingCard, type FirstFactor } from './pendingCard.js';
 import { PinEntry } from './pinEntry.js';
 import type { LockoutState } from '../access/pinLockout.js';
 
@@ -199,20 +199,26 @@ export class DoorController {
       case 'keys':
         for (const key of input.keys) this.onKey(key);
         return;
-      case 'fingerprint':
       case 'mobile':
+        return this.onFirstFactor({ kind: 'mobile', value: input.value });
+      case 'fingerprint':
         return this.present({ doorId: this.doorId, kind: input.kind, value: input.value });
     }
   }
 
   private onCard(value: string): void {
+    this.onFirstFactor({ kind: 'card', value });
+  }
+
+  /** A card or a verified phone key: at a card+PIN door it waits for its holder's PIN. */
+  private onFirstFactor(factor: FirstFactor): void {
     this.pin.reset();
     this.pendingCard.cancel();
-    const presentation: Presentation = { doorId: this.doorId, kind: 'card', value };
+    const presentation: Presentation = { doorId: this.doorId, kind: factor.kind, value: factor.value };
     const verdict = this.ctx.decide(presentation);
     if (verdict.reason === 'second_factor_required') {
-      // the card is good here; wait for the holder's PIN
-      this.pendingCard.wait(value, () => {
+      // the card or phone key is good here; wait for the holder's PIN
+      this.pendingCard.wait(factor, () => {
         this.show('idle');
         this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'second_factor_timeout', ...(verdict.personId ? { personId: verdict.personId } : {}) });
       });
@@ -235,9 +241,9 @@ export class DoorController {
       return;
     }
     const pinDigest = this.ctx.hashPin(result.digits);
-    const card = this.pendingCard.take();
-    const presentation: Presentation = card !== null
-      ? { doorId: this.doorId, kind: 'card', value: card, pinDigest }
+    const first = this.pendingCard.take();
+    const presentation: Presentation = first !== null
+      ? { doorId: this.doorId, kind: first.kind, value: first.value, pinDigest }
       : { doorId: this.doorId, kind: 'pin', value: pinDigest };
     const verdict = this.ctx.decide(presentation);
     this.act(presentation, verdict);

@@ -1,32 +1,38 @@
 /**
- * A card at a card+PIN door, waiting for its holder's PIN: kept until the PIN is submitted,
- * another credential is presented, or `timeoutMs` passes without a PIN.
+ * A card or a phone key at a card+PIN door, waiting for its holder's PIN: kept until the PIN
+ * is submitted, another credential is presented, or `timeoutMs` passes without a PIN.
  */
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 
+/** the first factor that waits: its kind and its lookup value */
+export interface FirstFactor {
+  kind: 'card' | 'mobile';
+  value: string;
+}
+
 export class PendingCard {
-  private pending: { value: string; timer: TimerHandle } | null = null;
+  private pending: { factor: FirstFactor; timer: TimerHandle } | null = null;
 
   constructor(
     private readonly clock: Clock,
     private readonly timeoutMs: number,
   ) {}
 
-  /** Waits for the PIN to the card `value`; `onTimeout` runs if none comes in time. */
-  wait(value: string, onTimeout: () => void): void {
+  /** Waits for the PIN to `factor`; `onTimeout` runs if none comes in time. */
+  wait(factor: FirstFactor, onTimeout: () => void): void {
     this.cancel();
     const timer = this.clock.setTimeout(() => {
       this.pending = null;
       onTimeout();
     }, this.timeoutMs);
-    this.pending = { value, timer };
+    this.pending = { factor, timer };
   }
 
-  /** The waiting card's value, which then no longer waits; null when no card waits. */
-  take(): string | null {
-    const value = this.pending?.value ?? null;
+  /** The waiting factor, which then no longer waits; null when none waits. */
+  take(): FirstFactor | null {
+    const factor = this.pending?.factor ?? null;
     this.cancel();
-    return value;
+    return factor;
   }
 
   cancel(): void {

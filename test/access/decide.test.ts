@@ -103,7 +103,11 @@ t.test('fingerprint and phone keys', async (t) => {
     up('credential', { id: 'ann-phone', personId: 'ann', kind: 'mobile', mobileKeyId: 'phone-1' }),
   ]);
   t.equal(decide(f.index(), { doorId: 'lobby', kind: 'fingerprint', value: 'lobby-fp:3' }, MON_10).reason, 'granted');
-  t.equal(decide(f.index(), { doorId: 'vault', kind: 'mobile', value: 'phone-1' }, MON_10).reason, 'granted', 'a phone key opens a card+PIN door alone');
+  t.equal(decide(f.index(), { doorId: 'lobby', kind: 'mobile', value: 'phone-1' }, MON_10).reason, 'granted');
+  t.equal(decide(f.index(), { doorId: 'vault', kind: 'mobile', value: 'phone-1' }, MON_10).reason, 'second_factor_required', 'a phone key alone does not open a card+PIN door');
+  t.equal(decide(f.index(), { doorId: 'vault', kind: 'mobile', value: 'phone-1', pinDigest: hashPin('9999') }, MON_10).reason, 'second_factor_mismatch', 'a wrong PIN after the phone key');
+  t.equal(decide(f.index(), { doorId: 'vault', kind: 'mobile', value: 'phone-1', pinDigest: hashPin('1234') }, MON_10).reason, 'granted', 'the phone key and its holder\'s PIN');
+  t.equal(decide(f.index(), { doorId: 'vault', kind: 'fingerprint', value: 'lobby-fp:3' }, MON_10).reason, 'granted', 'a fingerprint opens a card+PIN door alone');
   t.equal(decide(f.index(), { doorId: 'lobby', kind: 'fingerprint', value: 'lobby-fp:4' }, MON_10).reason, 'unknown_credential');
 });
 

@@ -90,6 +90,27 @@ t.test('card+PIN door: the card waits for its PIN; without it the wait times out
   t.match(events(f).at(-1), { grant: false, reason: 'second_factor_required' }, 'a PIN alone does not open it');
 });
 
+t.test('card+PIN door: a verified phone key is a first factor and waits for its holder\'s PIN', async (t) => {
+  const f = await gatewayFixture(t);
+  f.gateway.applyBatch([{ op: 'upsert', entity: 'credential', record: { id: 'carol-phone', personId: 'carol', kind: 'mobile', mobileKeyId: 'carol-phone' } }], { source: 'local' });
+  const room = sim(f, 'server-room');
+  room.mobileReader.tap('carol-phone');
+  t.equal(room.actuator.state(), 'locked', 'the phone key alone does not open it');
+  t.equal(room.indicator.current(), 'pin_entry');
+  room.keypad.press('9999#');
+  t.equal(room.actuator.state(), 'locked');
+  t.match(events(f).at(-1), { grant: false, reason: 'second_factor_mismatch', credentialId: 'carol-phone' });
+  room.mobileReader.tap('carol-phone');
+  room.keypad.press('4321#');
+  t.equal(room.actuator.state(), 'unlocked');
+  t.match(events(f).at(-1), { grant: true, reason: 'granted', personId: 'carol', credentialId: 'carol-phone' });
+  f.clock.advance(6_000);
+  room.mobileReader.tap('carol-phone');
+  f.clock.advance(10_000);
+  t.equal(reasons(f).at(-1), 'second_factor_timeout');
+  t.equal(room.actuator.state(), 'locked');
+});
+
 t.test('a duress PIN opens, shows a normal grant and records a silent alarm', async (t) => {
   const f = await gatewayFixture(t);
   const lobby = sim(f, 'lobby');
