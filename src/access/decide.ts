@@ -67,7 +67,7 @@ function isPresentation(p: unknown): p is Presentation {
 }
 
 /** Why this credential (on its own) may not be used now, or null if it may. Steps 5–8. */
-function credentialBlock(index: AccessIndex, c: number, now: number): Reason | null {
+export function credentialBlock(index: AccessIndex, c: number, now: number): Reason | null {
   const flags = index.credentialRecord[c * RECORD + 1]!;
   const state = flags & FLAG.stateMask;
   if (state !== CREDENTIAL_STATE.active) {

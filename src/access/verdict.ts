@@ -15,6 +15,11 @@ export interface Presentation {
   value: string;
   /** second factor at card+PIN doors: the digest of the PIN typed after the card */
   pinDigest?: string;
+  /**
+   * mobile only: the access document the phone carried, as it carried it (a compact JWS, not yet
+   * verified): the engine verifies it and decideMobile consults it as documentDecision.ts says
+   */
+  documentToken?: string;
 }
 
 export const REASONS = [
@@ -37,6 +42,9 @@ export const REASONS = [
   'holiday',
   'second_factor_required',
   'second_factor_mismatch',
+  'document_invalid',
+  'document_superseded',
+  'schedule_unknown',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
@@ -56,4 +64,6 @@ export interface Verdict {
   extendedUnlock: boolean;
   /** the holder is staff (starts first-person-in passage) */
   staff: boolean;
+  /** set when a phone's access document decided instead of the gateway's rules */
+  via?: 'document';
 }

@@ -6,6 +6,8 @@
  * the engine through the DoorContext they declare, the cloud link to the engine and the doors
  * through its SyncTarget and GatewayControl, the control socket through its ControlTarget.
  */
+import type { AccessDocumentTrust } from '../wire/accessDocument.js';
+import { loadCloudKeys } from '../wire/keys.js';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessIndex } from '../access/accessIndex.js';
@@ -99,7 +101,7 @@ export class Gateway {
       const { maxEvents, batchSize, durableIntervalMs } = config.journal;
       const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), this.log);
-      const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger });
+      const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust() });
       const hardware = buildSiteHardware(config, deps.rulesOnly ? [] : doorBehaviours(config), { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding });
       this.simulated = hardware.simulated;
       const doors = new SiteDoors(hardware.doors, hardware.fire, this.doorContext(engine, journal, writes));
@@ -133,6 +135,13 @@ export class Gateway {
       r.db.close();
     }
     this.log.info('stopped');
+  }
+
+  /** Phones' access documents are signed by the cloud's keys; a gateway with none configured trusts none. */
+  private documentTrust(): AccessDocumentTrust | undefined {
+    const cloud = this.config.cloud;
+    if (cloud.keys.length === 0) return undefined;
+    return { keys: loadCloudKeys(cloud.keys), gatewayId: this.config.gateway.id, issuer: cloud.issuer, maxSkewMs: cloud.maxSkewMs };
   }
 
   /** What the doors ask and tell: the engine's decisions and queries, the journal, the keypad lockouts. */

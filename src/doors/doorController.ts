@@ -200,7 +200,7 @@ export class DoorController {
         for (const key of input.keys) this.onKey(key);
         return;
       case 'mobile':
-        return this.onFirstFactor({ kind: 'mobile', value: input.value });
+        return this.onFirstFactor({ kind: 'mobile', value: input.value, ...(input.documentToken === undefined ? {} : { documentToken: input.documentToken }) });
       case 'fingerprint':
         return this.present({ doorId: this.doorId, kind: input.kind, value: input.value });
     }
@@ -214,7 +214,7 @@ export class DoorController {
   private onFirstFactor(factor: FirstFactor): void {
     this.pin.reset();
     this.pendingCard.cancel();
-    const presentation: Presentation = { doorId: this.doorId, kind: factor.kind, value: factor.value };
+    const presentation: Presentation = { doorId: this.doorId, ...factor };
     const verdict = this.ctx.decide(presentation);
     if (verdict.reason === 'second_factor_required') {
       // the card or phone key is good here; wait for the holder's PIN
@@ -243,7 +243,7 @@ export class DoorController {
     const pinDigest = this.ctx.hashPin(result.digits);
     const first = this.pendingCard.take();
     const presentation: Presentation = first !== null
-      ? { doorId: this.doorId, kind: first.kind, value: first.value, pinDigest }
+      ? { doorId: this.doorId, ...first, pinDigest }
       : { doorId: this.doorId, kind: 'pin', value: pinDigest };
     const verdict = this.ctx.decide(presentation);
     this.act(presentation, verdict);

@@ -8,6 +8,8 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 export interface FirstFactor {
   kind: 'card' | 'mobile';
   value: string;
+  /** a phone's access document (kept so that the PIN's decision can consult it too) */
+  documentToken?: string;
 }
 
 export class PendingCard {

@@ -7,7 +7,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { limitedCredentialOf, noteUse, withLockdown, type AccessIndex } from '../access/accessIndex.js';
+import type { AccessDocument } from '../access/accessDocument.js';
 import { decide } from '../access/decide.js';
+import { decideMobile } from '../access/documentDecision.js';
 import type { PinHasher } from '../access/pinDigest.js';
 import { maskAllows } from '../access/scheduleMask.js';
 import type { Presentation, Verdict } from '../access/verdict.js';
@@ -15,6 +17,7 @@ import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { Journal } from '../journal/journal.js';
 import type { AccessStore, ApplyOptions } from '../store/accessStore.js';
+import { verifyAccessDocument, type AccessDocumentCheck, type AccessDocumentTrust } from '../wire/accessDocument.js';
 import { indexBuilder } from './rulesChange.js';
 import type { RuntimeWrites } from './runtimeWrites.js';
 
@@ -25,6 +28,8 @@ export interface AccessEngineOptions {
   pinHasher: PinHasher;
   clock: Clock;
   logger: Logger;
+  /** the cloud keys that sign phones' access documents; without them no document decides */
+  documentTrust?: AccessDocumentTrust | undefined;
 }
 
 export interface AppliedState {
@@ -75,9 +80,27 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
    */
   evaluate(presentation: Presentation): Verdict {
     const index = this.index;
-    const verdict = decide(index, presentation, this.options.clock.now());
+    const now = this.options.clock.now();
+    const verdict = presentation.kind === 'mobile' && presentation.documentToken !== undefined
+      ? decideMobile(index, presentation, this.verifiedDocument(presentation.documentToken, now), now)
+      : decide(index, presentation, now);
     if (verdict.grant && verdict.credentialId !== null) noteUse(index, verdict.credentialId);
     return verdict;
+  }
+
+  /** Checks a phone's access document: signed by a trusted cloud key, for this gateway, not expired. */
+  verifyDocument(token: string): AccessDocumentCheck {
+    const trust = this.options.documentTrust;
+    if (trust === undefined) return { ok: false, reason: 'unknown_key', detail: 'no cloud keys are configured: this gateway trusts no access document' };
+    return verifyAccessDocument(token, trust, this.options.clock.now());
+  }
+
+  private verifiedDocument(token: string, now: number): AccessDocument | null {
+    const trust = this.options.documentTrust;
+    const checked: AccessDocumentCheck = trust === undefined ? this.verifyDocument(token) : verifyAccessDocument(token, trust, now);
+    if (checked.ok) return checked.document;
+    this.log.warn({ reason: checked.reason, detail: checked.detail }, 'a phone\'s access document did not verify');
+    return null;
   }
 
   /**
@@ -97,7 +120,7 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
       ...(verdict.personId ? { personId: verdict.personId } : {}),
       ...(verdict.credentialId ? { credentialId: verdict.credentialId } : {}),
       ...(verdict.keyId ? { keyId: verdict.keyId } : {}),
-      data: { kind: presentation.kind, revision: verdict.revision },
+      data: { kind: presentation.kind, revision: verdict.revision, ...(verdict.via ? { via: verdict.via } : {}) },
     });
     if (verdict.alarm) {
       journal.append({ type: 'alarm', at: now, doorId: presentation.doorId, reason: 'duress', ...(verdict.personId ? { personId: verdict.personId } : {}) });

@@ -52,13 +52,15 @@ export interface Device<E extends DeviceEvents & Record<keyof E, unknown[]> = De
  *  - keys:        keypad keys in the order pressed: digits, '*' and '#'. Bursts may carry one
  *                 key or several; the door controller assembles PINs.
  *  - fingerprint: a match: `readerId:slot` as the value, with the sensor's confidence
- *  - mobile:      a phone key id whose challenge-response verified (BLE, later)
+ *  - mobile:      a phone key id whose challenge-response verified (src/hal/ble/phoneKey), with
+ *                 the access document the phone carried, if any, as it carried it (the engine
+ *                 verifies it)
  */
 export type ReaderInput =
   | { kind: 'card'; value: string; bits: number }
   | { kind: 'keys'; keys: string }
   | { kind: 'fingerprint'; value: string; confidence: number }
-  | { kind: 'mobile'; value: string };
+  | { kind: 'mobile'; value: string; documentToken?: string };
 
 export type CredentialReaderEvents = DeviceEvents & {
   input: [ReaderInput];

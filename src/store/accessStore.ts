@@ -236,6 +236,12 @@ export class AccessStore {
     return r && rows.credentialFromArray(r);
   }
 
+  /** The credential of a kind by its lookup value (a mobile key id, a card number), or undefined. */
+  credentialByValue(kind: Credential['kind'], value: string): Credential | undefined {
+    const r = this.db.prepare(`SELECT ${rows.CREDENTIAL_COLUMNS} FROM credentials WHERE kind = ? AND value = ?`).raw().get(kind, value) as rows.CredentialArray | undefined;
+    return r && rows.credentialFromArray(r);
+  }
+
   /** The people whose host is `hostId`. */
   guestsOf(hostId: string): string[] {
     return this.db.prepare('SELECT id FROM people WHERE host_id = ?').pluck().all(hostId) as string[];

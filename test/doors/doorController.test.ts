@@ -273,3 +273,26 @@ t.test('a gateway without doors configured and without the demo runs no doors', 
   await bare.stop();
   await f.gateway.start();
 });
+
+t.test('a phone key issued after the last sync opens with the cloud-signed access document it carries; the journal says so', async (t) => {
+  const { generateSigningKeyPair } = await import('../../src/wire/keys.js');
+  const { signAccessDocument } = await import('../../src/wire/accessDocument.js');
+  const cloud = generateSigningKeyPair('cloud-1');
+  const f = await gatewayFixture(t, { gateway: { id: 'gw-test' }, cloud: { keys: [{ kid: 'cloud-1', pem: cloud.publicPem }] } });
+  const lobby = sim(f, 'lobby');
+  const now = f.clock.now();
+  const revision = f.gateway.engine.applied().revision;
+  const doc = { credentialId: 'gus-phone', personId: 'gus', publicKey: 'MCowBQYDK2VwAyEA' + 'A'.repeat(44), doors: [{ doorId: 'lobby' }], validUntil: now + 3_600_000, revision: revision + 1 };
+  const signer = { kid: 'cloud-1', privateKey: cloud.privateKey, issuer: 'portal' };
+  lobby.mobileReader.tap('gus-phone');
+  t.match(events(f).at(-1), { grant: false, reason: 'unknown_credential' }, 'no document: unknown');
+  lobby.mobileReader.tap('gus-phone', signAccessDocument(doc, signer, 'gw-test', now));
+  t.equal(lobby.actuator.state(), 'unlocked');
+  t.match(events(f).at(-1), { grant: true, reason: 'granted', personId: 'gus', credentialId: 'gus-phone', data: { kind: 'mobile', via: 'document' } });
+  f.clock.advance(6_000);
+  lobby.mobileReader.tap('gus-phone', signAccessDocument(doc, signer, 'gw-other', now));
+  t.match(events(f).at(-1), { grant: false, reason: 'document_invalid' }, 'a document for another gateway');
+  lobby.mobileReader.tap('gus-phone', signAccessDocument({ ...doc, revision }, signer, 'gw-test', now));
+  t.match(events(f).at(-1), { grant: false, reason: 'document_superseded' }, 'a document no newer than the rules applied');
+  t.equal(lobby.actuator.state(), 'locked');
+});
