@@ -16,6 +16,7 @@ import { GatewayError, isGatewayError } from '../../../src/kernel/gatewayError.j
 import { CLOUD_SIM_USAGE, DEFAULT_ISSUER, need, number, OPTIONS, output, simulator, withState, type CloudSimIo, type Values } from './cloudSimContext.js';
 import { count, formatCommandResponse, printGatewayMessages, short } from './cloudSimOutput.js';
 import { defaultProgress, publish } from './cloudSimPublish.js';
+import { document } from './cloudSimDocument.js';
 
 export { CLOUD_SIM_USAGE, type CloudSimIo };
 
@@ -192,8 +193,10 @@ export async function runCloudSim(argv: string[], given: Partial<CloudSimIo> = {
         return await command(values, positionals, io);
       case 'clear-door':
         return await clearDoor(values, io);
+      case 'document':
+        return await document(values, io);
       default:
-        throw new GatewayError('INPUT_INVALID', `unknown verb "${verb}": keygen, info, publish, serve, command or clear-door`);
+        throw new GatewayError('INPUT_INVALID', `unknown verb "${verb}": keygen, info, publish, serve, command, clear-door or document`);
     }
   } catch (err) {
     if (isGatewayError(err)) io.err(`lockgw cloud-sim: ${err.message}${err.details.hint ? ` (${err.details.hint})` : ''}`);

@@ -26,6 +26,10 @@ export const CLOUD_SIM_USAGE = `usage: lockgw cloud-sim <verb> --state DIR [opti
           unlock --door ID --seconds N | lockdown on|off [--door ID] | resync | status
   clear-door --state DIR --gateway ID --url mqtt://HOST:PORT --door ID
           forget a door the gateway no longer has (clears its retained door_status)
+  document --state DIR --gateway ID --credential ID --person ID --public-key B64 --door ID[,ID]
+          --valid-until DATE-TIME [--valid-from DATE-TIME] [--schedule ID[,ID]] [--revision N] [--out FILE]
+          sign an access document a phone carries (opens doors before the next sync; revision
+          default: the newest published version + 1)
 options: --prefix lockgw (topic prefix)  --issuer lockgw-cloud-sim (the iss claim)
          --username U --password P (broker login)  --json (JSON lines)
          --plain (snapshot chunks and deltas uncompressed; by default they are gzipped)
@@ -51,6 +55,14 @@ export const OPTIONS = {
   password: { type: 'string' },
   json: { type: 'boolean' },
   plain: { type: 'boolean' },
+  credential: { type: 'string' },
+  person: { type: 'string' },
+  'public-key': { type: 'string' },
+  'valid-from': { type: 'string' },
+  'valid-until': { type: 'string' },
+  schedule: { type: 'string' },
+  revision: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
