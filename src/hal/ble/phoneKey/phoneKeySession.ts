@@ -14,7 +14,7 @@ import type { ChallengeBook } from './challengeBook.js';
 import { decodeMessage, encodeMessage, MESSAGE_TYPES, signingInput, type Hello, type PhoneKeyMessage, type Response } from './codec.js';
 import { fragment, Reassembler } from './framing.js';
 import type { KeySource, PhoneKeyOutcome, PhoneKeyOutcomeKind, PhoneKeyPorts } from './ports.js';
-import { algorithmName, DEFAULT_TIMING, PHONE_KEY_MESSAGE_UUID, PROTOCOL_VERSION } from './protocol.js';
+import { algorithmName, DEFAULT_TIMING, PHONE_KEY_MESSAGE_UUID, PROTOCOL_VERSION, type PhoneKeyReason } from './protocol.js';
 import { parsePublicKey, verifySignature } from './signatureCheck.js';
 
 export type PhoneKeyTiming = { [K in keyof typeof DEFAULT_TIMING]: number };
@@ -136,7 +136,8 @@ export class PhoneKeySession {
     const request = { credentialId: hello.credentialId, doorId: hello.doorId, document: response.document };
     const resolved = await this.#o.ports.resolveKey(request);
     if (this.#state !== 'verifying') return this.#late('resolveKey');
-    if (!resolved.ok) return this.#deny(resolved.reason, 'resolveKey');
+    // resolveKey's own reasons (credential_pending, document_invalid, ...) pass through
+    if (!resolved.ok) return this.#finish('denied', resolved.reason, undefined, true);
     this.#keySource = resolved.source;
     const parsed = parsePublicKey(resolved.publicKeySpkiB64);
     if (!parsed.ok) return this.#deny('key_invalid', parsed.detail);
@@ -152,7 +153,7 @@ export class PhoneKeySession {
     this.#o.log.error({ peer: this.#o.link.peer, port, grant }, 'phone key: a port settled after the session timed out');
   }
 
-  #deny(reason: string, detail: string): void {
+  #deny(reason: PhoneKeyReason, detail: string): void {
     this.#o.log.debug({ peer: this.#o.link.peer, reason, detail }, 'phone key denied');
     this.#finish('denied', reason, undefined, true);
   }
