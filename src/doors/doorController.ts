@@ -200,18 +200,29 @@ export class DoorController {
         for (const key of input.keys) this.onKey(key);
         return;
       case 'mobile':
-        return this.onFirstFactor({ kind: 'mobile', value: input.value, ...(input.documentToken === undefined ? {} : { documentToken: input.documentToken }) });
+        return void this.onFirstFactor({ kind: 'mobile', value: input.value, ...(input.documentToken === undefined ? {} : { documentToken: input.documentToken }) });
       case 'fingerprint':
         return this.present({ doorId: this.doorId, kind: input.kind, value: input.value });
     }
   }
 
   private onCard(value: string): void {
-    this.onFirstFactor({ kind: 'card', value });
+    void this.onFirstFactor({ kind: 'card', value });
+  }
+
+  /**
+   * A phone key whose challenge-response verified (the BLE reader asks, because the phone must
+   * hear the verdict): decided, acted on and recorded like any credential. Returns the verdict
+   * and, for a grant, how long the door is released.
+   */
+  presentPhoneKey(credentialId: string, documentToken?: string): { verdict: Verdict; unlockMs?: number } {
+    const verdict = this.onFirstFactor({ kind: 'mobile', value: credentialId, ...(documentToken === undefined ? {} : { documentToken }) });
+    if (!verdict.grant) return { verdict };
+    return { verdict, unlockMs: verdict.extendedUnlock ? this.behaviour.extendedUnlockMs : this.behaviour.unlockMs };
   }
 
   /** A card or a verified phone key: at a card+PIN door it waits for its holder's PIN. */
-  private onFirstFactor(factor: FirstFactor): void {
+  private onFirstFactor(factor: FirstFactor): Verdict {
     this.pin.reset();
     this.pendingCard.cancel();
     const presentation: Presentation = { doorId: this.doorId, ...factor };
@@ -223,9 +234,10 @@ export class DoorController {
         this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'second_factor_timeout', ...(verdict.personId ? { personId: verdict.personId } : {}) });
       });
       this.show('pin_entry');
-      return;
+      return verdict;
     }
     this.act(presentation, verdict);
+    return verdict;
   }
 
   private onKey(key: string): void {

@@ -51,6 +51,7 @@ export class PhoneKeySession {
   #hello: Hello | undefined;
   #challenge: { nonce: Uint8Array; time: number } | undefined;
   #keySource: KeySource | undefined;
+  #decided = false;
   #sending: Promise<void> = Promise.resolve();
   #resolveOutcome!: (o: PhoneKeyOutcome) => void;
   #resolveClosed!: () => void;
@@ -144,6 +145,7 @@ export class PhoneKeySession {
     if (algorithmName(hello.algorithm) !== parsed.key.algorithm) return this.#deny('wrong_algorithm', `the key is ${parsed.key.algorithm}`);
     const signed = signingInput({ nonce: challenge.nonce, gatewayId: this.#o.gatewayId, doorId: hello.doorId, time: challenge.time });
     if (!verifySignature(parsed.key, signed, response.signature)) return this.#deny('bad_signature', 'signature');
+    this.#decided = true;
     const decision = await this.#o.ports.decide({ ...request, keySource: resolved.source });
     if (this.#state !== 'verifying') return this.#late('decide', decision.grant);
     this.#finish(decision.grant ? 'granted' : 'denied', decision.reason, decision.grant ? decision.unlockMs : undefined, true);
@@ -169,6 +171,7 @@ export class PhoneKeySession {
       reason,
       peer: this.#o.link.peer,
       keySource: this.#keySource,
+      decided: this.#decided,
       at: this.#o.clock.now(),
     };
     try {

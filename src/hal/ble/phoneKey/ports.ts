@@ -49,6 +49,8 @@ export interface PhoneKeyOutcome {
   /** the phone's BLE address (random for most phones: not an identity) */
   peer: string;
   keySource?: KeySource | undefined;
+  /** the signature verified and `decide` ran: the door recorded the decision itself */
+  decided: boolean;
   /** clock time at which the outcome was reached */
   at: number;
 }
