@@ -37,6 +37,17 @@ import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret } from './deviceSecret.js';
 import { buildSiteHardware, doorBehaviours, type SimulatedDevices } from './doorHardware.js';
 import type { SerialDeps } from './serialDoors.js';
+import type { PhoneLinkSource } from '../hal/ble/phoneKey/blePhoneKeyReader.js';
+import type { DoorBehaviour } from '../doors/doorConfig.js';
+import type { DoorHardware } from '../doors/siteDoors.js';
+import { phoneKeyPorts, type PhoneKeyPortDeps } from './phoneKeyPorts.js';
+import { PhoneKeyRadio } from './phoneKeyRadio.js';
+
+/** Doors that take phone keys list the radio's reader among their readers (for their health). */
+function withPhoneKeyReader(doors: DoorHardware[], radio: PhoneKeyRadio | null): DoorHardware[] {
+  if (radio === null) return doors;
+  return doors.map((d) => (d.behaviour.ble?.phoneKey ? { ...d, devices: { ...d.devices, readers: [...d.devices.readers, radio.reader] } } : d));
+}
 
 export interface GatewayDeps {
   clock: Clock;
@@ -45,6 +56,8 @@ export interface GatewayDeps {
   serialBinding?: SerialDeps['binding'];
   /** tools that only read the rules (the CLI) run no doors and no cloud link */
   rulesOnly?: boolean;
+  /** where phones' BLE links come from instead of the configured radio (tests: in-memory links) */
+  phoneLinks?: PhoneLinkSource;
 }
 
 interface Running {
@@ -57,6 +70,7 @@ interface Running {
   /** the rules worker, when cloud changes are applied off the doors' thread */
   worker: RulesWorker | null;
   cloud: CloudLink | null;
+  phoneKeys: PhoneKeyRadio | null;
   services: ServiceList;
 }
 
@@ -102,21 +116,26 @@ export class Gateway {
       const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), this.log);
       const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust() });
-      const hardware = buildSiteHardware(config, deps.rulesOnly ? [] : doorBehaviours(config), { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding });
+      const behaviours = deps.rulesOnly ? [] : doorBehaviours(config);
+      const hardware = buildSiteHardware(config, behaviours, { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding });
       this.simulated = hardware.simulated;
-      const doors = new SiteDoors(hardware.doors, hardware.fire, this.doorContext(engine, journal, writes));
+      let doors: SiteDoors | null = null;
+      const phoneKeys = this.phoneKeyRadio(behaviours, { store, engine, door: (id) => doors?.get(id), record: (event) => journal.append(event), clock: deps.clock, log: this.log });
+      doors = new SiteDoors(withPhoneKeyReader(hardware.doors, phoneKeys), hardware.fire, this.doorContext(engine, journal, writes));
       engine.on('swapped', () => doors.refreshRules());
       const cloudLinked = config.cloud.enabled && !deps.rulesOnly;
       const onMainThread = new MainThreadRulesApplier(engine, store);
       const worker = cloudLinked && config.cloud.sync.worker ? new RulesWorker({ dbPath, secret: secret.secret, logger: deps.logger }) : null;
       const rules = worker === null ? onMainThread : new RulesApplierWithFallback(new WorkerRulesApplier({ engine, store, db, journal, writes, worker, logger: deps.logger }), onMainThread, this.log);
       const cloud = cloudLinked ? this.cloudLink(journal, engine, rules) : null;
-      const doorService: Service = { name: 'doors', start: () => doors.start(), stop: () => doors.stop() };
+      const site = doors;
+      const doorService: Service = { name: 'doors', start: () => site.start(), stop: () => site.stop() };
       const journalService: Service = { name: 'journal', start: () => journal.start(), stop: () => journal.stop() };
       // the rules worker is ready before the first snapshot arrives; the cloud link never waits for the broker
       const cloudService: Service[] = cloud ? [{ name: 'cloud link', start: () => cloud.start(), stop: () => cloud.stop() }] : [];
-      const services = new ServiceList([journalService, engine, doorService, rules, ...cloudService], this.log);
-      this.running = { db, store, journal, engine, doors, rules, worker, cloud, services };
+      // phones are served once their doors run
+      const services = new ServiceList([journalService, engine, doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService], this.log);
+      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
       await services.start();
     } catch (err) {
       this.running = null;
@@ -135,6 +154,17 @@ export class Gateway {
       r.db.close();
     }
     this.log.info('stopped');
+  }
+
+  /** The phone-key radio, when doors take phone keys and a radio is configured (or links are injected). */
+  private phoneKeyRadio(behaviours: readonly DoorBehaviour[], ports: PhoneKeyPortDeps): PhoneKeyRadio | null {
+    const doorIds = behaviours.filter((b) => b.ble?.phoneKey).map((b) => b.id);
+    const config = this.config.ble.phoneKeys;
+    if (doorIds.length === 0 || config === undefined) return null;
+    return new PhoneKeyRadio({
+      config, gatewayId: this.config.gateway.id, doorIds, ports: phoneKeyPorts(ports),
+      clock: this.deps.clock, logger: this.deps.logger, links: this.deps.phoneLinks,
+    });
   }
 
   /** Phones' access documents are signed by the cloud's keys; a gateway with none configured trusts none. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
+import { DoorBleSchema } from '../hal/ble/bleConfig.js';
 import { DoorSerialSchema } from '../hal/serial/serialConfig.js';
 
 export const PinPolicySchema = z
@@ -49,6 +50,8 @@ export const DoorBehaviourSchema = z
     passage: PassageSchema.optional(),
     /** with hardware: serial — which bridge port, relay channel and fingerprint sensor */
     serial: DoorSerialSchema.optional(),
+    /** phones may open this door through the gateway's phone-key radio */
+    ble: DoorBleSchema.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.hardware === 'serial' && !d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'a serial door needs serial: {reader: {bridge, port}, actuator: {board, channel}}' });

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { parseConfig } from '../../src/app/config/loadConfig.js';
 import type { GatewayConfigInput } from '../../src/app/config/configSchema.js';
-import { Gateway } from '../../src/app/gateway.js';
+import { Gateway, type GatewayDeps } from '../../src/app/gateway.js';
 import { loggerOptions } from '../../src/kernel/logger.js';
 
 export interface GatewayFixture {
@@ -22,6 +22,7 @@ export async function gatewayFixture(
   t: { teardown(fn: () => unknown): void },
   config: GatewayConfigInput = {},
   start = '2026-11-23T09:00:00Z',
+  deps: Omit<GatewayDeps, 'clock' | 'logger'> = {},
 ): Promise<GatewayFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lockgw-gw-'));
   const logs: string[] = [];
@@ -29,7 +30,7 @@ export async function gatewayFixture(
   const logger = pino(loggerOptions('debug'), sink);
   const clock = new ManualClock(start);
   const full = parseConfig({ ...config, gateway: { ...config.gateway, dataDir } });
-  const gateway = new Gateway(full, { clock, logger });
+  const gateway = new Gateway(full, { ...deps, clock, logger });
   await gateway.start();
   const configFile = join(dataDir, 'lockgw.yaml');
   const { writeFileSync } = await import('node:fs');

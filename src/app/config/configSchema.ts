@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { IdSchema } from '../../access/model.js';
 import { DoorBehaviourSchema } from '../../doors/doorConfig.js';
+import { BleConfigSchema } from '../../hal/ble/bleConfig.js';
 import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
 import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
 
@@ -59,6 +60,8 @@ export const ConfigSchema = z
   cloud: CloudConfigSchema.prefault({}),
   /** serial buses: Wiegand bridges, relay boards, fingerprint sensors (referenced by doors) */
   serial: SerialConfigSchema,
+  /** Bluetooth LE radios: phone keys (the gateway as a peripheral) and BLE locks (as a central) */
+  ble: BleConfigSchema,
   control: z
     .strictObject({
       /** the local control socket (lockgw sim, lockgw status), relative to dataDir or absolute; mode 0660 */
@@ -87,6 +90,7 @@ export const ConfigSchema = z
     const sensors = ids(c.serial.fingerprintSensors);
     const used = new Set<string>();
     c.doors.forEach((d, i) => {
+      if (d.ble?.phoneKey && !c.ble.phoneKeys) ctx.addIssue({ code: 'custom', path: ['doors', i, 'ble', 'phoneKey'], message: 'phone keys need a radio: ble: {phoneKeys: {adapter: {hci: 0}}}' });
       if (!d.serial) return;
       const { reader, actuator, fingerprint } = d.serial;
       if (!bridges.has(reader.bridge)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'reader', 'bridge'], message: `no Wiegand bridge ${reader.bridge} under serial.wiegandBridges` });

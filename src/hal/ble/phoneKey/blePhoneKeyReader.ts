@@ -58,6 +58,11 @@ export class BlePhoneKeyReader extends DeviceBase<CredentialReaderEvents> implem
     this.setHealth('offline', STOPPED);
   }
 
+  /** The radio's state, from whoever owns it: a reader whose radio is down is offline with the radio's reason. */
+  radio(state: 'online' | 'offline', reason: string): void {
+    if (this.#stopAccepting) this.setHealth(state, reason);
+  }
+
   /** sessions whose link is open (for status and tests) */
   activeSessions(): number {
     return this.#service.activeSessions();
