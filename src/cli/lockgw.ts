@@ -7,6 +7,7 @@
  *   lockgw journal [--after SEQ] [--limit N]
  *   lockgw doctor
  *   lockgw cloud-sim <verb> ...                    the cloud simulator (cloudSimCommand.ts)
+ *   lockgw phone-sim <verb> ...                    a phone with a phone key (phoneSimCommand.ts)
  * Every command takes --config FILE (default: $LOCKGW_CONFIG, else the embedded defaults).
  * `decide` is a what-if question: it is not journaled and does not count uses.
  */
@@ -46,6 +47,10 @@ against a running daemon (its control socket):
 the cloud simulator (lockgw cloud-sim --help):
   cloud-sim keygen|info --state DIR            its signing key (the public half goes in cloud.keys)
   cloud-sim publish|serve|command|clear-door --state DIR --gateway ID --url mqtt://HOST:PORT ...
+  cloud-sim document --state DIR --gateway ID --credential ID ...   an access document for a phone
+a phone (lockgw phone-sim --help):
+  phone-sim keygen --key FILE                  a phone key pair; prints the public key
+  phone-sim open (--key FILE | --demo) --door ID --adapter hci0|UART   ask a gateway to open a door
 options: --config FILE (default $LOCKGW_CONFIG or the embedded defaults)`;
 
 const OPTIONS = {
@@ -152,6 +157,11 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     // the other end of the wire: loaded only for this verb, never by the daemon
     const { runCloudSim } = await import('../../tools/cloud-sim/cli/cloudSimCommand.js');
     return runCloudSim(rest, { out });
+  }
+  if (command === 'phone-sim') {
+    // a phone with a phone key: loaded only for this verb
+    const { runPhoneSim } = await import('../../tools/phone-sim/cli/phoneSimCommand.js');
+    return runPhoneSim(rest, { out });
   }
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {

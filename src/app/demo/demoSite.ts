@@ -15,6 +15,13 @@
  */
 const DAY = 86_400_000;
 
+/**
+ * The public half of the demo phone key (`lockgw phone-sim open --demo`): a well-known key, like
+ * the demo site's PINs and cards. It exists only in the demo site, which a production gateway
+ * does not seed (demo.seed: false).
+ */
+export const DEMO_PHONE_PUBLIC_KEY = 'MCowBQYDK2VwAyEAsELHr622GsCIeekhcaKxYBJCs81vINeN7+Gmhup+eRM=';
+
 export function demoSiteBatch(now: number): unknown[] {
   const at = (days: number) => new Date(now + days * DAY).toISOString();
   const up = (entity: string, record: Record<string, unknown>) => ({ op: 'upsert', entity, record });
@@ -77,7 +84,7 @@ export function demoSiteBatch(now: number): unknown[] {
     up('credential', { id: 'carol-pin', personId: 'carol', kind: 'pin', pin: '4321' }),
     up('credential', { id: 'carol-duress', personId: 'carol', kind: 'pin', pin: '9111', duress: true, label: 'duress code' }),
     up('credential', { id: 'dave-finger', personId: 'dave', kind: 'fingerprint', readerId: 'lobby-fp', slot: 3 }),
-    up('credential', { id: 'erin-phone', personId: 'erin', kind: 'mobile', mobileKeyId: 'erin-phone' }),
+    up('credential', { id: 'erin-phone', personId: 'erin', kind: 'mobile', mobileKeyId: 'erin-phone', publicKey: DEMO_PHONE_PUBLIC_KEY }),
     up('credential', { id: 'frank-once', personId: 'frank', kind: 'pin', pin: '5555', useLimit: 1, label: 'one-time code' }),
     up('credential', { id: 'grace-card', personId: 'grace', kind: 'card', card: '26:12:50002' }),
     up('credential', { id: 'henry-card', personId: 'henry', kind: 'card', card: '26:12:60003' }),
