@@ -19,6 +19,7 @@ import { concat, expectedLength } from './nukiFrame.js';
 
 export class NukiChunkedChannel {
   private buffer: Uint8Array = new Uint8Array(0);
+  private sending: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -30,10 +31,18 @@ export class NukiChunkedChannel {
     this.unsubscribe = channel.onReceive((value) => this.receive(value));
   }
 
-  /** Sends `message` as values of at most maxValueLength() bytes, in order. */
-  async send(message: Uint8Array): Promise<void> {
-    const max = Math.max(1, this.channel.maxValueLength());
-    for (let at = 0; at < message.length; at += max) await this.channel.send(message.subarray(at, at + max));
+  /**
+   * Sends `message` as values of at most maxValueLength() bytes, in order. Messages are queued:
+   * the values of two messages never interleave (the receiver could not join them).
+   */
+  send(message: Uint8Array): Promise<void> {
+    const run = async (): Promise<void> => {
+      const max = Math.max(1, this.channel.maxValueLength());
+      for (let at = 0; at < message.length; at += max) await this.channel.send(message.subarray(at, at + max));
+    };
+    const result = this.sending.then(run, run);
+    this.sending = result.catch(() => undefined);
+    return result;
   }
 
   /** Forgets a partially received message. */
