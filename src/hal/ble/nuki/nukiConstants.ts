@@ -26,7 +26,6 @@ export const NukiCommand = {
   ErrorReport: 0x0012,
   AuthorizationIdConfirmation: 0x001e,
 } as const;
-export type NukiCommandId = (typeof NukiCommand)[keyof typeof NukiCommand];
 
 export const NukiLockAction = { unlock: 0x01, lock: 0x02, unlatch: 0x03 } as const;
 export type NukiLockActionName = keyof typeof NukiLockAction;

@@ -72,9 +72,10 @@ export type NukiLockEvents = {
   unconfirmed: [{ action: NukiLockActionName; reason: string }];
 };
 
+/** A lock in motion (unlocking, unlatching, locking) or not calibrated is 'unknown'. */
 export function actuatorState(lockState: NukiLockState): ActuatorState {
   if (lockState === 'locked') return 'locked';
-  if (lockState === 'unlocked' || lockState === 'unlatched' || lockState === 'unlatching' || lockState === 'unlocked_lock_n_go') return 'unlocked';
+  if (lockState === 'unlocked' || lockState === 'unlatched' || lockState === 'unlocked_lock_n_go') return 'unlocked';
   return 'unknown';
 }
 

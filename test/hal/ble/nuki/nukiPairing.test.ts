@@ -2,7 +2,7 @@ import t from 'tap';
 import { isGatewayError } from '../../../../src/kernel/gatewayError.js';
 import { pair } from '../../../../src/hal/ble/nuki/nukiPairing.js';
 import { NUKI_PAIRING_GDIO } from '../../../../src/hal/ble/nuki/nukiConstants.js';
-import { drive, nukiRig } from './nukiRig.js';
+import { drive, nukiRig } from '../../../support/nukiLock/nukiRig.js';
 
 t.test('pairing end to end at the default MTU: the lock holds our authorization and both sides share a key', async (t) => {
   const rig = nukiRig({ maxValueLength: 20 });

@@ -4,13 +4,13 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ManualClock } from '../../../../src/kernel/clock.js';
-import { GatewayError } from '../../../../src/kernel/gatewayError.js';
-import type { BleLink } from '../../../../src/hal/ble/bleLink.js';
-import { pair } from '../../../../src/hal/ble/nuki/nukiPairing.js';
-import type { NukiCredentials } from '../../../../src/hal/ble/nuki/nukiSession.js';
-import { memoryBleLinkPair, type MemoryBleLinkPair } from '../../../support/memoryBleLink.js';
-import { NukiLockEmulator, type NukiLockEmulatorOptions } from '../../../support/nukiLock/nukiLockEmulator.js';
+import { ManualClock } from '../../../src/kernel/clock.js';
+import { GatewayError } from '../../../src/kernel/gatewayError.js';
+import type { BleLink } from '../../../src/hal/ble/bleLink.js';
+import { pair } from '../../../src/hal/ble/nuki/nukiPairing.js';
+import type { NukiCredentials } from '../../../src/hal/ble/nuki/nukiSession.js';
+import { memoryBleLinkPair, type MemoryBleLinkPair } from '../memoryBleLink.js';
+import { NukiLockEmulator, type NukiLockEmulatorOptions } from './nukiLockEmulator.js';
 
 export const settle = async (turns = 20): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
