@@ -42,6 +42,9 @@ import type { DoorBehaviour } from '../doors/doorConfig.js';
 import type { DoorHardware } from '../doors/siteDoors.js';
 import { phoneKeyPorts, type PhoneKeyPortDeps } from './phoneKeyPorts.js';
 import { PhoneKeyRadio } from './phoneKeyRadio.js';
+import { buildBleDoor } from './bleDoors.js';
+import { LockRadio } from './lockRadio.js';
+import { PAIRING_FILE, PairingVault } from './pairingVault.js';
 
 /** Doors that take phone keys list the radio's reader among their readers (for their health). */
 function withPhoneKeyReader(doors: DoorHardware[], radio: PhoneKeyRadio | null): DoorHardware[] {
@@ -117,7 +120,10 @@ export class Gateway {
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), this.log);
       const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust() });
       const behaviours = deps.rulesOnly ? [] : doorBehaviours(config);
-      const hardware = buildSiteHardware(config, behaviours, { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding });
+      const lockRadio = config.ble.locks && behaviours.some((b) => b.hardware === 'ble') ? new LockRadio({ config: config.ble.locks, clock: deps.clock, logger: deps.logger }) : null;
+      const vault = new PairingVault(join(this.dataDir, PAIRING_FILE), secret.secret);
+      const bleDoor = lockRadio ? (b: DoorBehaviour) => buildBleDoor(b, { radio: lockRadio, vault, clock: deps.clock, logger: deps.logger, record: (e) => journal.append({ ...e, at: deps.clock.now() } as JournalEvent) }) : undefined;
+      const hardware = buildSiteHardware(config, behaviours, { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding, bleDoor });
       this.simulated = hardware.simulated;
       let doors: SiteDoors | null = null;
       const phoneKeys = this.phoneKeyRadio(behaviours, { store, engine, door: (id) => doors?.get(id), record: (event) => journal.append(event), clock: deps.clock, log: this.log });
@@ -134,7 +140,7 @@ export class Gateway {
       // the rules worker is ready before the first snapshot arrives; the cloud link never waits for the broker
       const cloudService: Service[] = cloud ? [{ name: 'cloud link', start: () => cloud.start(), stop: () => cloud.stop() }] : [];
       // phones are served once their doors run
-      const services = new ServiceList([journalService, engine, doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService], this.log);
+      const services = new ServiceList([journalService, engine, ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
       await services.start();
     } catch (err) {

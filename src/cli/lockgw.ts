@@ -6,6 +6,7 @@
  *   lockgw list people|keys|credentials|doors|schedules [--at DATE-TIME]
  *   lockgw journal [--after SEQ] [--limit N]
  *   lockgw doctor
+ *   lockgw ble scan|pair|unpair ...                 BLE locks (bleCommand.ts)
  *   lockgw cloud-sim <verb> ...                    the cloud simulator (cloudSimCommand.ts)
  *   lockgw phone-sim <verb> ...                    a phone with a phone key (phoneSimCommand.ts)
  * Every command takes --config FILE (default: $LOCKGW_CONFIG, else the embedded defaults).
@@ -34,6 +35,9 @@ const USAGE = `usage: lockgw <command> [options]
   list people|keys|credentials|doors|schedules [--at DATE-TIME]
   journal [--after SEQ] [--limit N]
   doctor                   integrity check, schema version, counts, journal health
+  ble scan [--timeout S]   BLE devices in range: signal, pairing mode, which door each is paired to
+  ble pair --door ID [--address A]   pair the door's BLE lock (in pairing mode); restart the daemon after
+  ble unpair --door ID     forget the door's pairing
 against a running daemon (its control socket):
   status                   every door: mode, lock, position, health, alarms
   sim present --door ID --card 26:12:34567     present a card to the door's simulated reader
@@ -64,6 +68,8 @@ const OPTIONS = {
   after: { type: 'string' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
+  address: { type: 'string' },
+  timeout: { type: 'string' },
   slot: { type: 'string' },
   confidence: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -216,6 +222,11 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
       if (response.note) out(response.note);
       if (command === 'sim' && !response.note && (response.events ?? []).length === 0) out('(no event)');
       return 0;
+    }
+    case 'ble': {
+      const { runBle } = await import('./bleCommand.js');
+      const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+      return runBle(positionals[0], config, { door: values.door, address: values.address, timeout: values.timeout, json: values.json }, out);
     }
     case 'doctor':
       return withGateway(values.config, (g) => {

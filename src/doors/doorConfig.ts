@@ -29,8 +29,8 @@ export const PassageSchema = z.strictObject({
 export const DoorBehaviourSchema = z
   .strictObject({
     id: IdSchema,
-    /** where the door's devices are: simulated (demo, tests) or serial hardware */
-    hardware: z.enum(['sim', 'serial']).default('sim'),
+    /** where the door's devices are: simulated (demo, tests), serial hardware, or a BLE smart lock */
+    hardware: z.enum(['sim', 'serial', 'ble']).default('sim'),
     unlockMs: z.number().int().min(500).max(120_000).default(5_000),
     /** for people flagged for accessibility */
     extendedUnlockMs: z.number().int().min(500).max(300_000).default(15_000),
@@ -50,12 +50,14 @@ export const DoorBehaviourSchema = z
     passage: PassageSchema.optional(),
     /** with hardware: serial — which bridge port, relay channel and fingerprint sensor */
     serial: DoorSerialSchema.optional(),
-    /** phones may open this door through the gateway's phone-key radio */
+    /** a phone-key reader on the gateway's radio, and with hardware: ble the door's BLE lock */
     ble: DoorBleSchema.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.hardware === 'serial' && !d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'a serial door needs serial: {reader: {bridge, port}, actuator: {board, channel}}' });
     if (d.hardware === 'sim' && d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'only a door with hardware: serial has a serial section' });
+    if (d.hardware === 'ble' && !d.ble?.lock) ctx.addIssue({ code: 'custom', path: ['ble', 'lock'], message: 'a door with hardware: ble needs ble: {lock: {address}}' });
+    if (d.hardware !== 'ble' && d.ble?.lock) ctx.addIssue({ code: 'custom', path: ['ble', 'lock'], message: 'only a door with hardware: ble has a BLE lock' });
     if (d.pin.maxLockoutMs < d.pin.lockoutMs) ctx.addIssue({ code: 'custom', path: ['pin', 'maxLockoutMs'], message: 'must be at least pin.lockoutMs' });
   });
 

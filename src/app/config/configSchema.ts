@@ -91,6 +91,7 @@ export const ConfigSchema = z
     const used = new Set<string>();
     c.doors.forEach((d, i) => {
       if (d.ble?.phoneKey && !c.ble.phoneKeys) ctx.addIssue({ code: 'custom', path: ['doors', i, 'ble', 'phoneKey'], message: 'phone keys need a radio: ble: {phoneKeys: {adapter: {hci: 0}}}' });
+      if (d.ble?.lock && !c.ble.locks) ctx.addIssue({ code: 'custom', path: ['doors', i, 'ble', 'lock'], message: 'a BLE lock needs a radio: ble: {locks: {adapter: {hci: 0}}}' });
       if (!d.serial) return;
       const { reader, actuator, fingerprint } = d.serial;
       if (!bridges.has(reader.bridge)) ctx.addIssue({ code: 'custom', path: ['doors', i, 'serial', 'reader', 'bridge'], message: `no Wiegand bridge ${reader.bridge} under serial.wiegandBridges` });
