@@ -72,5 +72,3 @@ export const DoorBleSchema = z.strictObject({
 });
 
 export type BleConfig = z.output<typeof BleConfigSchema>;
-export type DoorBle = z.output<typeof DoorBleSchema>;
-export type BleLockConfig = z.output<typeof BleLockConfigSchema>;
