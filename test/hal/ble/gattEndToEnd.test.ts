@@ -1,7 +1,7 @@
 import t from 'tap';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
 import type { ByteChannel } from '../../../src/hal/ble/bleLink.js';
-import { bleRig, within, RX, TX } from './bleFixture.js';
+import { bleRig, within, RX, TX } from '../../support/bleRig.js';
 
 const received = (channel: ByteChannel, what: string) => within<Uint8Array>(3000, what, (done) => { const off = channel.onReceive((v) => { off(); done(v); }); });
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
 import type { AclFragment } from '../../support/vhci/index.js';
-import { bleRig, within, TX } from './bleFixture.js';
+import { bleRig, within, TX } from '../../support/bleRig.js';
 
 const SEND_TIMEOUT_MS = 1000;
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 5 + seed) & 0xff);
