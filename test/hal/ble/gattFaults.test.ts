@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
 import type { AclFragment } from '../../support/vhci/index.js';
-import { bleRig, within, TX } from '../../support/bleRig.js';
+import { bleRig, within, SERVICE, TX } from '../../support/bleRig.js';
 
 const SEND_TIMEOUT_MS = 1000;
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 5 + seed) & 0xff);
@@ -73,3 +73,30 @@ async function recoversOrReconnects(t: Test, rig: Awaited<ReturnType<typeof bleR
   t.pass('a new connection carries values');
   await link.close();
 }
+
+t.test('connecting to a device that stopped advertising times out as DEVICE_TIMEOUT, is cancelled, and a later connect works', async (t) => {
+  const clock = new ManualClock(0);
+  const rig = await bleRig({ centralClock: clock });
+  t.teardown(() => rig.stop());
+  rig.peripheral.bleno.stopAdvertising();
+  await within<void>(3000, 'advertising to stop', (done) => rig.peripheral.bleno.once('advertisingStop', () => done()));
+  const requested = within<void>(3000, 'LE Create Connection', (done) => {
+    rig.ble.controller('gateway').on('rx', (p) => { if (p.kind === 'command' && p.opcode === 0x200d) done(); });
+  });
+  const attempt = rig.connect().catch((e: unknown) => e);
+  await requested;
+  const cancelled = within<void>(3000, 'LE Create Connection Cancel', (done) => {
+    rig.ble.controller('gateway').on('rx', (p) => { if (p.kind === 'command' && p.opcode === 0x200e) done(); });
+  });
+  clock.advance(5000);
+  const err = await attempt;
+  t.ok(isGatewayError(err, 'DEVICE_TIMEOUT'), String(err));
+  await cancelled;
+  t.same(rig.ble.radio.connections(), []);
+
+  await rig.peripheral.bleno.startAdvertisingAsync('lockgw-phone', [SERVICE]);
+  const [link] = await Promise.all([rig.connect(), rig.nextPhoneLink()]);
+  await link.channel(TX).send(bytes(4, 4));
+  t.pass('the connect after the timeout carries values');
+  await link.close();
+});
