@@ -121,9 +121,9 @@ async function powerOn(lib: Library, name: string, options: OpenAdapterOptions, 
   try {
     start();
     lib.on('stateChange', onState);
-  } catch (cause) {
+    guardHostInput(lib, name, options.log);
+  } catch {
     onState('unsupported');
-    void cause;
   }
   const owned = HOST_EVENTS.flatMap((e) => host.listeners(e).filter((l) => !before.get(e)!.has(l)).map((l) => [e, l] as const));
   onState(lib.state);
@@ -180,6 +180,28 @@ async function closed(port: SerialLike, clock: Clock): Promise<void> {
     new Promise<void>((resolve) => { timer = clock.setTimeout(resolve, CLOSE_WAIT_MS); }),
   ]);
   clock.clearTimeout(timer);
+}
+
+/**
+ * Both libraries parse HCI packets in the socket's data listener without length checks: an ACL
+ * start fragment shorter than its L2CAP header (which a hostile peer can send) throws a
+ * RangeError there, and that would take the daemon down. Wrap each listener so a packet the
+ * library cannot parse is dropped and logged instead (the peer's request is then lost; the ATT
+ * timeout of gattCentral, or the peer's, ends the link).
+ */
+function guardHostInput(lib: Library, name: string, log: BleLogger | undefined): void {
+  const socket = (lib as unknown as { _bindings?: { _hci?: { _socket?: unknown } } })._bindings?._hci?._socket as import('node:events').EventEmitter | undefined;
+  if (!socket || typeof socket.listeners !== 'function') return;
+  for (const listener of socket.listeners('data') as ((data: Buffer) => void)[]) {
+    socket.removeListener('data', listener);
+    socket.on('data', (data: Buffer) => {
+      try {
+        listener(data);
+      } catch (err) {
+        log?.warn({ err, adapter: name, packet: data.subarray(0, 16).toString('hex') }, 'dropped an HCI packet the Bluetooth library could not parse');
+      }
+    });
+  }
 }
 
 /**

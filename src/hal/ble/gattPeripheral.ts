@@ -13,7 +13,8 @@
  *
  * A second central: bleno 0.12 restarts advertising after a connection and keeps a connection
  * table, so a second central may connect while the first is connected; it gets its own BleLink
- * (and its own `onConnect`). Whether the controller lets it depends on the hardware (many
+ * (and its own `onConnect`); the tests show it on the virtual controller. Whether a real
+ * controller lets it depends on the hardware (many
  * controllers stop connectable advertising while connected as a peripheral, and then the second
  * central's connection attempt times out on its side).
  */

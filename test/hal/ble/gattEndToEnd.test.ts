@@ -1,7 +1,12 @@
 import t from 'tap';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
-import type { ByteChannel } from '../../../src/hal/ble/bleLink.js';
-import { bleRig, within, RX, TX } from './bleFixture.js';
+import type { BleLink, ByteChannel } from '../../../src/hal/ble/bleLink.js';
+import { SystemClock } from '../../../src/kernel/clock.js';
+import { openCentral, openPeripheral } from '../../../src/hal/ble/bleAdapter.js';
+import { GattCentral } from '../../../src/hal/ble/gattCentral.js';
+import { GattPeripheral } from '../../../src/hal/ble/gattPeripheral.js';
+import { startVirtualBle } from '../../support/vhci/index.js';
+import { bleRig, within, RX, SERVICE, TX } from '../../support/bleRig.js';
 
 const received = (channel: ByteChannel, what: string) => within<Uint8Array>(3000, what, (done) => { const off = channel.onReceive((v) => { off(); done(v); }); });
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
@@ -76,4 +81,40 @@ t.test('a link lost mid-exchange closes both ends, pending and later sends rejec
   await again.channel(TX).send(value);
   t.same([...(await got)], [...value]);
   await again.close();
+});
+
+t.test('a second central connects while the first is connected: each is its own BleLink on the peripheral', async (t) => {
+  const clock = new SystemClock();
+  const ble = await startVirtualBle({ hosts: ['gateway', 'other', 'phone'] });
+  const [a, b, p] = await Promise.all([
+    openCentral({ uart: ble.uartPort('gateway') }, { clock, timeoutMs: 5000 }),
+    openCentral({ uart: ble.uartPort('other') }, { clock, timeoutMs: 5000 }),
+    openPeripheral({ uart: ble.uartPort('phone') }, { clock, timeoutMs: 5000 }),
+  ]);
+  const server = new GattPeripheral(p.bleno, { clock });
+  t.teardown(async () => { await server.stop(); await Promise.all([a.stop(), b.stop(), p.stop()]); await ble.close(); });
+  const offered: BleLink[] = [];
+  const waiting: ((l: BleLink) => void)[] = [];
+  await server.serve({ name: 'lockgw-phone', serviceUuid: SERVICE, characteristics: [TX], onConnect: (l) => { offered.push(l); waiting.shift()?.(l); } });
+  const next = () => within<BleLink>(5000, 'a phone-side link', (done) => waiting.push(done));
+  const links: BleLink[] = [];
+  for (const adapter of [a, b]) {
+    const gatt = new GattCentral(adapter.noble, { clock });
+    await gatt.scan({ serviceUuid: SERVICE, timeoutMs: 5000, until: (r) => r.address === ble.address('phone') });
+    const [link] = await Promise.all([gatt.connect(ble.address('phone'), { serviceUuid: SERVICE, characteristics: [TX], timeoutMs: 5000 }), next()]);
+    links.push(link);
+  }
+  t.equal(server.connected().length, 2);
+  t.same(offered.map((l) => l.peer).sort(), [ble.address('gateway'), ble.address('other')]);
+  const heard = links.map((l) => { const got: number[][] = []; l.channel(TX).onReceive((v) => got.push([...v])); return got; });
+  for (const [i, link] of links.entries()) {
+    const phoneSide = offered.find((l) => l.peer === [ble.address('gateway'), ble.address('other')][i])!;
+    const back = received(link.channel(TX), `central ${i} to hear its own notification`);
+    await phoneSide.channel(TX).send(Uint8Array.from([i]));
+    t.same([...(await back)], [i], `central ${i} hears what its own link notifies`);
+  }
+  // a write's response follows any notification sent before it on that link
+  for (const link of links) await link.channel(TX).send(Uint8Array.from([9]));
+  t.same(heard, [[[0]], [[1]]], 'neither central heard the other\'s notification');
+  await Promise.all(links.map((l) => l.close()));
 });

@@ -3,13 +3,13 @@
  * ("phone") serving SERVICE with characteristics TX and RX, a central ("gateway") that has
  * scanned it. `nextPhoneLink()` waits for the peripheral side of the next connection.
  */
-import type { Clock } from '../../../src/kernel/clock.js';
-import { SystemClock } from '../../../src/kernel/clock.js';
-import { openCentral, openPeripheral, type CentralAdapter, type PeripheralAdapter } from '../../../src/hal/ble/bleAdapter.js';
-import { GattCentral, type ScanResult } from '../../../src/hal/ble/gattCentral.js';
-import { GattPeripheral } from '../../../src/hal/ble/gattPeripheral.js';
-import type { BleLink } from '../../../src/hal/ble/bleLink.js';
-import { startVirtualBle, type VirtualBle } from '../../support/vhci/index.js';
+import type { Clock } from '../../src/kernel/clock.js';
+import { SystemClock } from '../../src/kernel/clock.js';
+import { openCentral, openPeripheral, type BleLogger, type CentralAdapter, type PeripheralAdapter } from '../../src/hal/ble/bleAdapter.js';
+import { GattCentral, type ScanResult } from '../../src/hal/ble/gattCentral.js';
+import { GattPeripheral } from '../../src/hal/ble/gattPeripheral.js';
+import type { BleLink } from '../../src/hal/ble/bleLink.js';
+import { startVirtualBle, type VirtualBle } from './vhci/index.js';
 
 export const SERVICE = '6e400001b5a3f393e0a9e50e24dcca9e';
 export const TX = '6e400002b5a3f393e0a9e50e24dcca9e';
@@ -35,12 +35,12 @@ export interface BleRig {
   stop(): Promise<void>;
 }
 
-export async function bleRig(options: { leBufferSize?: number; centralClock?: Clock; sendTimeoutMs?: number } = {}): Promise<BleRig> {
+export async function bleRig(options: { leBufferSize?: number; centralClock?: Clock; sendTimeoutMs?: number; log?: BleLogger } = {}): Promise<BleRig> {
   const clock = new SystemClock();
   const ble = await startVirtualBle({ hosts: ['gateway', 'phone'], leBufferSize: options.leBufferSize });
   const [central, peripheral] = await Promise.all([
-    openCentral({ uart: ble.uartPort('gateway') }, { clock, timeoutMs: 5000 }),
-    openPeripheral({ uart: ble.uartPort('phone') }, { clock, timeoutMs: 5000 }),
+    openCentral({ uart: ble.uartPort('gateway') }, { clock, timeoutMs: 5000, log: options.log }),
+    openPeripheral({ uart: ble.uartPort('phone') }, { clock, timeoutMs: 5000, log: options.log }),
   ]);
   const waiting: ((l: BleLink) => void)[] = [];
   const ready: BleLink[] = [];
