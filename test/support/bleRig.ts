@@ -9,7 +9,7 @@ import { openCentral, openPeripheral, type BleLogger, type CentralAdapter, type 
 import { GattCentral, type ScanResult } from '../../src/hal/ble/gattCentral.js';
 import { GattPeripheral } from '../../src/hal/ble/gattPeripheral.js';
 import type { BleLink } from '../../src/hal/ble/bleLink.js';
-import { startVirtualBle, type VirtualBle } from './vhci/index.js';
+import { startVirtualBle, type VirtualBle } from '../../tools/virtual-ble/index.js';
 
 export const SERVICE = '6e400001b5a3f393e0a9e50e24dcca9e';
 export const TX = '6e400002b5a3f393e0a9e50e24dcca9e';

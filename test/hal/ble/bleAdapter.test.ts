@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { SystemClock } from '../../../src/kernel/clock.js';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
 import { openCentral, openPeripheral } from '../../../src/hal/ble/bleAdapter.js';
-import { startVirtualBle } from '../../support/vhci/index.js';
+import { startVirtualBle } from '../../../tools/virtual-ble/index.js';
 import { ptyPair } from '../../support/ptyPair.js';
 
 const clock = new SystemClock();

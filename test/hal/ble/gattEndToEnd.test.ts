@@ -5,7 +5,7 @@ import { SystemClock } from '../../../src/kernel/clock.js';
 import { openCentral, openPeripheral } from '../../../src/hal/ble/bleAdapter.js';
 import { GattCentral } from '../../../src/hal/ble/gattCentral.js';
 import { GattPeripheral } from '../../../src/hal/ble/gattPeripheral.js';
-import { startVirtualBle } from '../../support/vhci/index.js';
+import { startVirtualBle } from '../../../tools/virtual-ble/index.js';
 import { bleRig, within, RX, SERVICE, TX } from '../../support/bleRig.js';
 
 const received = (channel: ByteChannel, what: string) => within<Uint8Array>(3000, what, (done) => { const off = channel.onReceive((v) => { off(); done(v); }); });

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
-import type { AclFragment } from '../../support/vhci/index.js';
+import type { AclFragment } from '../../../tools/virtual-ble/index.js';
 import { bleRig, within, SERVICE, TX } from '../../support/bleRig.js';
 
 const SEND_TIMEOUT_MS = 1000;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { H4Parser, encodeHostPacket, type HostPacket } from '../support/vhci/h4.js';
+import { H4Parser, encodeHostPacket, type HostPacket } from '../../../tools/virtual-ble/h4.js';
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 const packetArb: fc.Arbitrary<HostPacket> = fc.oneof(
