@@ -57,6 +57,9 @@ t.test('a phone key with its public key on record opens its door; a forged one d
   t.match(await open('gym'), { granted: false, reason: 'wrong_door' }, 'a door that takes no phone keys');
   t.match(await open('lobby', key, 'nobody-phone'), { granted: false, reason: 'unknown_credential' });
   t.match(events(f).at(-1), { reason: 'unknown_credential', data: { claimedKeyId: 'nobody-phone' } });
+  f.gateway.applyBatch([{ op: 'upsert', entity: 'credential', record: { id: 'bob-phone', personId: 'alice', kind: 'mobile', mobileKeyId: 'bob-phone' } }], { source: 'local' });
+  t.match(await open('lobby', key, 'bob-phone'), { granted: false, reason: 'key_missing' }, 'a phone key on record without a public key');
+  t.match(events(f).at(-1), { reason: 'key_missing', credentialId: 'bob-phone', personId: 'alice' });
 
   const room = f.gateway.simulated!.doors.get('server-room')!;
   f.gateway.applyBatch([{ op: 'upsert', entity: 'holding', record: { personId: 'alice', keyId: 'staff' } }], { source: 'local' });
