@@ -9,6 +9,7 @@
  *   lockgw ble scan|pair|unpair ...                 BLE locks (bleCommand.ts)
  *   lockgw cloud-sim <verb> ...                    the cloud simulator (cloudSimCommand.ts)
  *   lockgw phone-sim <verb> ...                    a phone with a phone key (phoneSimCommand.ts)
+ *   lockgw lock-sim --adapter A ...                an emulated Nuki lock (lockSimCommand.ts)
  * Every command takes --config FILE (default: $LOCKGW_CONFIG, else the embedded defaults).
  * `decide` is a what-if question: it is not journaled and does not count uses.
  */
@@ -55,6 +56,8 @@ the cloud simulator (lockgw cloud-sim --help):
 a phone (lockgw phone-sim --help):
   phone-sim keygen --key FILE                  a phone key pair; prints the public key
   phone-sim open (--key FILE | --demo) --door ID --adapter hci0|UART   ask a gateway to open a door
+a lock (lockgw lock-sim --help):
+  lock-sim --adapter hci0|UART [--pairing] [--battery PERCENT] [--state locked|unlocked]   an emulated Nuki lock, until Ctrl-C
 options: --config FILE (default $LOCKGW_CONFIG or the embedded defaults)`;
 
 const OPTIONS = {
@@ -168,6 +171,11 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     // a phone with a phone key: loaded only for this verb
     const { runPhoneSim } = await import('../../tools/phone-sim/cli/phoneSimCommand.js');
     return runPhoneSim(rest, { out });
+  }
+  if (command === 'lock-sim') {
+    // an emulated Nuki lock: loaded only for this verb
+    const { runLockSim } = await import('../../tools/lock-sim/cli/lockSimCommand.js');
+    return runLockSim(rest, { out });
   }
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {

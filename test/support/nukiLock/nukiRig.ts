@@ -10,7 +10,7 @@ import type { BleLink } from '../../../src/hal/ble/bleLink.js';
 import { pair } from '../../../src/hal/ble/nuki/nukiPairing.js';
 import type { NukiCredentials } from '../../../src/hal/ble/nuki/nukiSession.js';
 import { memoryBleLinkPair, type MemoryBleLinkPair } from '../memoryBleLink.js';
-import { NukiLockEmulator, type NukiLockEmulatorOptions } from './nukiLockEmulator.js';
+import { NukiLockEmulator, type NukiLockEmulatorOptions } from '../../../tools/lock-sim/nukiLockEmulator.js';
 
 export const settle = async (turns = 20): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));

@@ -1,21 +1,24 @@
 /**
  * The lock side of the Nuki Smart Lock Bluetooth API over any BleLink (the memory pair in
- * protocol tests; bleno later): pairing mode on or off, its own X25519 key pair, a table of
+ * protocol tests; bleno through lockSimServer.ts in `lockgw lock-sim` and the end-to-end tests):
+ * pairing mode on or off, its own X25519 key pair, a table of
  * authorizations, and a lock whose motor takes `motorMs` on the injected Clock. Battery and door
  * sensor are settable; `faults` makes it answer late, stop answering, corrupt its replies, reject
  * lock actions with an error code, or fall silent after accepting one. `actions()` records every
- * lock action it executed. Transport-agnostic: it sees only BleLink channels.
+ * lock action it executed, and `events` tells of each one as it happens (`action`, `paired`,
+ `pairingMode`). Transport-agnostic: it sees only BleLink channels.
  */
-import type { Clock, TimerHandle } from '../../../src/kernel/clock.js';
-import type { BleLink } from '../../../src/hal/ble/bleLink.js';
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../src/kernel/clock.js';
+import type { BleLink } from '../../src/hal/ble/bleLink.js';
 import {
   NUKI_KEYTURNER_GDIO, NUKI_KEYTURNER_USDIO, NUKI_PAIRING_GDIO, NukiCommand, NukiLockAction, NukiStatus,
   type NukiDoorSensorState, type NukiLockActionName, type NukiLockState,
-} from '../../../src/hal/ble/nuki/nukiConstants.js';
-import { nukiKeyPair, systemRandom, type NukiKeyPair, type RandomBytes } from '../../../src/hal/ble/nuki/nukiCrypto.js';
-import { decodeEncrypted, decodePlain, encodeEncrypted, encodePlain, encryptedAuthId, readU16, type NukiMessage } from '../../../src/hal/ble/nuki/nukiFrame.js';
-import { decodeLockAction, encodeErrorReport, encodeKeyturnerStates, type NukiBattery, type NukiKeyturnerStates } from '../../../src/hal/ble/nuki/nukiMessages.js';
-import { NukiChunkedChannel } from '../../../src/hal/ble/nuki/nukiTransport.js';
+} from '../../src/hal/ble/nuki/nukiConstants.js';
+import { nukiKeyPair, systemRandom, type NukiKeyPair, type RandomBytes } from '../../src/hal/ble/nuki/nukiCrypto.js';
+import { decodeEncrypted, decodePlain, encodeEncrypted, encodePlain, encryptedAuthId, readU16, type NukiMessage } from '../../src/hal/ble/nuki/nukiFrame.js';
+import { decodeLockAction, encodeErrorReport, encodeKeyturnerStates, type NukiBattery, type NukiKeyturnerStates } from '../../src/hal/ble/nuki/nukiMessages.js';
+import { NukiChunkedChannel } from '../../src/hal/ble/nuki/nukiTransport.js';
 import { PairingResponder, type EmulatedAuthorization } from './pairingResponder.js';
 
 export interface NukiLockFaults {
@@ -44,6 +47,21 @@ export interface NukiLockEmulatorOptions {
   unlatchHoldMs?: number;
 }
 
+export interface NukiLockActionRecord {
+  action: NukiLockActionName;
+  appId: number;
+  at: number;
+}
+
+export type NukiLockEmulatorEvents = {
+  /** a lock action the motor finished (what `actions()` records) */
+  action: [NukiLockActionRecord];
+  /** a client completed pairing */
+  paired: [{ authId: number; appId: number; name: string }];
+  /** pairing mode was switched on or off */
+  pairingMode: [boolean];
+};
+
 const MOVING: Record<NukiLockActionName, [NukiLockState, NukiLockState]> = {
   unlock: ['unlocking', 'unlocked'],
   lock: ['locking', 'locked'],
@@ -59,6 +77,8 @@ export class NukiLockEmulator {
   readonly keyPair: NukiKeyPair;
   readonly uuid: Uint8Array;
   readonly authorizations = new Map<number, EmulatedAuthorization>();
+  /** emitted synchronously; a listener must not throw */
+  readonly events = new EventEmitter<NukiLockEmulatorEvents>();
   private readonly clock: Clock;
   private readonly random: RandomBytes;
   private pairing: boolean;
@@ -67,7 +87,7 @@ export class NukiLockEmulator {
   private door: NukiDoorSensorState;
   private readonly motorMs: number;
   private readonly unlatchHoldMs: number;
-  private readonly executed: { action: NukiLockActionName; appId: number; at: number }[] = [];
+  private readonly executed: NukiLockActionRecord[] = [];
   private moving = false;
   private muted = false;
   private nextId = 1;
@@ -87,8 +107,13 @@ export class NukiLockEmulator {
   }
 
   state(): NukiLockState { return this.lockState; }
-  actions(): { action: NukiLockActionName; appId: number; at: number }[] { return this.executed.map((a) => ({ ...a })); }
-  setPairingMode(on: boolean): void { this.pairing = on; }
+  actions(): NukiLockActionRecord[] { return this.executed.map((a) => ({ ...a })); }
+  pairingMode(): boolean { return this.pairing; }
+  setPairingMode(on: boolean): void {
+    if (this.pairing === on) return;
+    this.pairing = on;
+    this.events.emit('pairingMode', on);
+  }
   setBattery(percent: number, critical = false): void { this.battery = { percent, critical, charging: false }; }
   setDoor(state: NukiDoorSensorState): void { this.door = state; }
   /** moves the bolt by hand (a key from outside, the knob inside) */
@@ -107,7 +132,10 @@ export class NukiLockEmulator {
       random: this.random,
       pairingMode: () => this.pairing,
       nextAuthId: (appId) => [...this.authorizations.values()].find((a) => a.appId === appId && appId !== 0)?.authId ?? this.nextId++,
-      authorize: (a) => { this.authorizations.set(a.authId, a); },
+      authorize: (a) => {
+        this.authorizations.set(a.authId, a);
+        this.events.emit('paired', { authId: a.authId, appId: a.appId, name: a.name });
+      },
     });
     const challenges = new Map<number, Uint8Array>();
     const pairingGdio: NukiChunkedChannel = new NukiChunkedChannel(link.channel(NUKI_PAIRING_GDIO), false, (frame) => {
@@ -171,7 +199,9 @@ export class NukiLockEmulator {
     this.later(this.motorMs, () => {
       this.moving = false;
       this.lockState = after;
-      this.executed.push({ action, appId, at: this.clock.now() });
+      const record = { action, appId, at: this.clock.now() };
+      this.executed.push(record);
+      this.events.emit('action', { ...record });
       send(this.statesMessage());
       send({ command: NukiCommand.Status, payload: Uint8Array.of(NukiStatus.complete) });
       this.muted = false;

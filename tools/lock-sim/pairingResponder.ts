@@ -3,10 +3,10 @@
  * instance per connection. `handle` takes one decoded unencrypted message and returns the
  * replies; a new authorization is handed to `authorize` when the client confirmed it.
  */
-import { NUKI_ID_TYPE_BRIDGE, NukiCommand, NukiStatus } from '../../../src/hal/ble/nuki/nukiConstants.js';
-import { nukiAuthenticator, nukiSharedKey, sameBytes, type NukiKeyPair, type RandomBytes } from '../../../src/hal/ble/nuki/nukiCrypto.js';
-import { concat, readU16, readU32, u32, type NukiMessage } from '../../../src/hal/ble/nuki/nukiFrame.js';
-import { encodeErrorReport } from '../../../src/hal/ble/nuki/nukiMessages.js';
+import { NUKI_ID_TYPE_BRIDGE, NukiCommand, NukiStatus } from '../../src/hal/ble/nuki/nukiConstants.js';
+import { nukiAuthenticator, nukiSharedKey, sameBytes, type NukiKeyPair, type RandomBytes } from '../../src/hal/ble/nuki/nukiCrypto.js';
+import { concat, readU16, readU32, u32, type NukiMessage } from '../../src/hal/ble/nuki/nukiFrame.js';
+import { encodeErrorReport } from '../../src/hal/ble/nuki/nukiMessages.js';
 
 export interface EmulatedAuthorization {
   authId: number;
