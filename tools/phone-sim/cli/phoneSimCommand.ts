@@ -57,7 +57,7 @@ export interface PhoneSimIo {
   clock: Clock;
   logger: Logger;
   /** `radio` runs until this aborts; default SIGINT or SIGTERM */
-  until?: AbortSignal;
+  signal?: AbortSignal;
 }
 
 function seconds(values: Values, fallback: number): number {
@@ -144,7 +144,7 @@ function untilSignal(): { signal: AbortSignal; release(): void } {
 async function radio(values: Values, io: PhoneSimIo): Promise<number> {
   const hosts = parseHosts(values.hosts);
   const dir = values.dir ?? DEFAULT_RADIO_DIR;
-  if (io.until) return runRadio({ dir, hosts, out: io.out, until: io.until });
+  if (io.signal) return runRadio({ dir, hosts, out: io.out, until: io.signal });
   const signals = untilSignal();
   try {
     return await runRadio({ dir, hosts, out: io.out, until: signals.signal });
@@ -160,7 +160,7 @@ export async function runPhoneSim(argv: string[], given: Partial<PhoneSimIo> = {
     err: given.err ?? ((line) => process.stderr.write(`${line}\n`)),
     clock: given.clock ?? new SystemClock(),
     logger: given.logger ?? pino({ level: 'error', base: null }, pino.destination(2)),
-    ...(given.until ? { until: given.until } : {}),
+    ...(given.signal ? { signal: given.signal } : {}),
   };
   try {
     const [verb, ...rest] = argv;

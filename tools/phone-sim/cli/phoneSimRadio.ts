@@ -52,7 +52,7 @@ async function claimDir(dir: string, hosts: readonly string[]): Promise<string |
   const entries = await readdir(dir);
   if (entries.length === 0) return null;
   const marker = await readMarker(dir);
-  if (marker && alive(marker.pid) && marker.pid !== process.pid) {
+  if (marker && alive(marker.pid)) {
     throw new GatewayError('INPUT_INVALID', `${dir} is in use by another radio (process ${marker.pid})`, { field: 'dir', hint: 'stop it, or give --dir another directory' });
   }
   const leftOver = new Set(marker ? [MARKER, ...marker.files] : []);
