@@ -56,6 +56,7 @@ the cloud simulator (lockgw cloud-sim --help):
 a phone (lockgw phone-sim --help):
   phone-sim keygen --key FILE                  a phone key pair; prints the public key
   phone-sim open (--key FILE | --demo) --door ID --adapter hci0|UART   ask a gateway to open a door
+  phone-sim radio [--dir DIR]                  a virtual BLE radio: UARTs for a gateway and a phone, no hardware
 a lock (lockgw lock-sim --help):
   lock-sim --adapter hci0|UART [--pairing] [--battery PERCENT] [--state locked|unlocked]   an emulated Nuki lock, until Ctrl-C
 options: --config FILE (default $LOCKGW_CONFIG or the embedded defaults)`;

@@ -9,6 +9,10 @@
  * Addresses are c0:00:00:00:00:01, :02, … in the order of `hosts`. `close()` detaches the
  * controllers, ends every socat and waits for them to exit; stop the hosts first (a host whose
  * UART vanishes retries and lists serial ports).
+ *
+ * Without `dir` the links live in a fresh temp directory (`<host>.uart`), removed by `close()`.
+ * With `dir` (an existing directory: \`lockgw phone-sim radio\` gives stable paths) the UART of
+ * host `h` is `<dir>/h` and its controller end `<dir>/h.controller`; `close()` removes only those.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +32,8 @@ export interface VirtualBleOptions {
   leBufferSize?: number;
   /** record every packet in `trace` */
   trace?: boolean;
+  /** an existing directory for the PTY links (stable paths); default a temp directory of its own */
+  dir?: string;
 }
 
 export interface VirtualBle {
@@ -41,8 +47,13 @@ export interface VirtualBle {
   close(): Promise<void>;
 }
 
+function ptyPaths(dir: string, host: string, own: boolean): { controller: string; uart: string } {
+  return { controller: join(dir, `${host}.controller`), uart: join(dir, own ? `${host}.uart` : host) };
+}
+
 export async function startVirtualBle(options: VirtualBleOptions): Promise<VirtualBle> {
-  const dir = await mkdtemp(join(tmpdir(), 'lockgw-vhci-'));
+  const own = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'lockgw-vhci-')));
   const radio = new VirtualRadio();
   const trace = options.trace ? new HciTrace() : null;
   const controllers = new Map<string, VirtualController>();
@@ -51,11 +62,13 @@ export async function startVirtualBle(options: VirtualBleOptions): Promise<Virtu
     radio.close();
     await Promise.all([...transports.values()].map((t) => t.close()));
     transports.clear();
-    await rm(dir, { recursive: true, force: true });
+    // socat removes its links as it ends; a directory of our own goes too, a given one stays
+    if (own) await rm(dir, { recursive: true, force: true });
   };
   try {
     for (const [i, host] of options.hosts.entries()) {
       if (controllers.has(host)) throw new Error(`host ${host} named twice`);
+      if (!own && !/^[A-Za-z0-9_-]{1,32}$/.test(host)) throw new Error(`host "${host}" is not a file name (letters, digits, _ and -)`);
       const controller = new VirtualController({
         name: host,
         address: `c0:00:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
@@ -66,7 +79,7 @@ export async function startVirtualBle(options: VirtualBleOptions): Promise<Virtu
       trace?.watch(controller);
       controllers.set(host, controller);
     }
-    await Promise.all([...controllers.values()].map(async (c) => transports.set(c.name, await servePty(c, dir))));
+    await Promise.all([...controllers.values()].map(async (c) => transports.set(c.name, await servePty(c, ptyPaths(dir, c.name, own)))));
   } catch (err) {
     await close();
     throw err;

@@ -1,12 +1,11 @@
 /**
  * A virtual controller served as H4 over a socat PTY pair, as a UART dongle is: socat links
- * `<dir>/<name>.controller` and `<dir>/<name>.uart`; the controller opens the first with
- * serialport, the host library is given the second path. Resolves once socat's data loop runs
+ * `paths.controller` and `paths.uart` (and removes both links when it ends); the controller
+ * opens the first with serialport, the host library is given the second path. Resolves once socat's data loop runs
  * and the controller end is open (no polling). `close()` closes the port, ends socat and waits
  * for it to exit.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { VirtualController } from './controller.js';
 
@@ -16,9 +15,8 @@ export interface PtyTransport {
   close(): Promise<void>;
 }
 
-export async function servePty(controller: VirtualController, dir: string): Promise<PtyTransport> {
-  const controllerEnd = join(dir, `${controller.name}.controller`);
-  const uart = join(dir, `${controller.name}.uart`);
+export async function servePty(controller: VirtualController, paths: { controller: string; uart: string }): Promise<PtyTransport> {
+  const { controller: controllerEnd, uart } = paths;
   const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${controllerEnd}`, `pty,raw,echo=0,link=${uart}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const stopSocat = async () => {

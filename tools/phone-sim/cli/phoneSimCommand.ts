@@ -3,6 +3,7 @@
  *   keygen --key FILE [--algorithm ES256|Ed25519] [--credential ID] [--force]
  *   scan   --adapter A [--timeout S]
  *   open   (--key FILE | --demo) --door ID --adapter A [--credential ID] [--address GW] [--document FILE] [--timeout S]
+ *   radio  [--dir DIR] [--hosts gateway,phone,...]   (phoneSimRadio.ts)
  * Exit: 0 done (open: granted), 3 denied, 2 error (one line on stderr).
  */
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { DEMO_PHONE_CREDENTIAL, DEMO_PHONE_PRIVATE_KEY_PKCS8 } from '../demoPhon
 import { runPhoneKeyExchange } from '../phoneKeyClient.js';
 import { loadKeyFile, PhoneKeyPair, saveKeyFile } from '../phoneKeyPair.js';
 import { openPhoneRadio, parseAdapter, scanGateways, type PhoneRadio } from './phoneSimAdapter.js';
+import { DEFAULT_RADIO_DIR, parseHosts, runRadio } from './phoneSimRadio.js';
 
 export const PHONE_SIM_USAGE = `usage: lockgw phone-sim <verb> [options]
   keygen --key FILE [--algorithm ES256|Ed25519] [--credential ID] [--force]
@@ -24,6 +26,9 @@ export const PHONE_SIM_USAGE = `usage: lockgw phone-sim <verb> [options]
   open   (--key FILE | --demo) --door ID --adapter A [--credential ID] [--address GATEWAY]
          [--document FILE] [--timeout SECONDS]
          connect to a gateway and ask it to open a door; --demo is the demo site's erin-phone
+  radio  [--dir DIR] [--hosts NAME,NAME,...]
+         a virtual BLE radio (no hardware): one UART per host, DIR/NAME (default
+         ${DEFAULT_RADIO_DIR}, hosts gateway,phone), until Ctrl-C
 adapter: hci0 (a Bluetooth adapter) or a UART path (a controller on a serial port, or the
          phone UART of \`lockgw phone-sim radio\`)
 exit: 0 done (open: granted), 3 denied, 2 error`;
@@ -40,6 +45,8 @@ const OPTIONS = {
   address: { type: 'string' },
   document: { type: 'string' },
   json: { type: 'boolean' },
+  dir: { type: 'string' },
+  hosts: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -49,6 +56,8 @@ export interface PhoneSimIo {
   err(line: string): void;
   clock: Clock;
   logger: Logger;
+  /** `radio` runs until this aborts; default SIGINT or SIGTERM */
+  signal?: AbortSignal;
 }
 
 function seconds(values: Values, fallback: number): number {
@@ -124,6 +133,26 @@ async function open(values: Values, io: PhoneSimIo): Promise<number> {
   });
 }
 
+function untilSignal(): { signal: AbortSignal; release(): void } {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { signal: ac.signal, release: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
+}
+
+async function radio(values: Values, io: PhoneSimIo): Promise<number> {
+  const hosts = parseHosts(values.hosts);
+  const dir = values.dir ?? DEFAULT_RADIO_DIR;
+  if (io.signal) return runRadio({ dir, hosts, out: io.out, until: io.signal });
+  const signals = untilSignal();
+  try {
+    return await runRadio({ dir, hosts, out: io.out, until: signals.signal });
+  } finally {
+    signals.release();
+  }
+}
+
 /** Runs one phone-sim verb; returns the exit code. Never throws. */
 export async function runPhoneSim(argv: string[], given: Partial<PhoneSimIo> = {}): Promise<number> {
   const io: PhoneSimIo = {
@@ -131,6 +160,7 @@ export async function runPhoneSim(argv: string[], given: Partial<PhoneSimIo> = {
     err: given.err ?? ((line) => process.stderr.write(`${line}\n`)),
     clock: given.clock ?? new SystemClock(),
     logger: given.logger ?? pino({ level: 'error', base: null }, pino.destination(2)),
+    ...(given.signal ? { signal: given.signal } : {}),
   };
   try {
     const [verb, ...rest] = argv;
@@ -144,7 +174,8 @@ export async function runPhoneSim(argv: string[], given: Partial<PhoneSimIo> = {
       case 'keygen': return await keygen(values, io);
       case 'scan': return await scan(values, io);
       case 'open': return await open(values, io);
-      default: throw new GatewayError('INPUT_INVALID', `unknown verb "${verb}": keygen, scan or open`);
+      case 'radio': return await radio(values, io);
+      default: throw new GatewayError('INPUT_INVALID', `unknown verb "${verb}": keygen, scan, open or radio`);
     }
   } catch (err) {
     if (isGatewayError(err)) io.err(`lockgw phone-sim: ${err.message}${err.details.hint ? ` (${err.details.hint})` : ''}`);
