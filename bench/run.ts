@@ -6,6 +6,7 @@
  *   npm run bench -- --scale 0.1        a tenth of it, quickly
  *   npm run bench -- --only decision    one bench (or a comma-separated list)
  *   npm run bench -- --only sync_snapshot,sync_delta,event_drain   the cloud link (needs mosquitto)
+ *   npm run bench -- --only phone_key,ble_lock   BLE over the virtual radio (needs socat)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ import { runCompileBench } from './compileBench.js';
 import { runDecisionBench, type DecisionRun } from './decisionBench.js';
 import { runDecisionSqlBench } from './decisionSqlBench.js';
 import { runJournalBench } from './journalBench.js';
+import { runPhoneKeyBench } from './phoneKeyBench.js';
+import { runBleLockBench } from './bleLockBench.js';
 import { runDoorLatencyBench } from './doorLatencyBench.js';
 import { makePresentations } from './presentations.js';
 import { note, secondsSince } from './report.js';
@@ -26,7 +29,7 @@ import { seedSite } from './seedSite.js';
 import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -99,6 +102,8 @@ async function main(): Promise<void> {
       if (only.has('door_latency')) await runDoorLatencyBench(dir, 'access.sqlite', site.doorIds[0]!, scale);
     }
     if (only.has('journal')) await runJournalBench(dir, scale);
+    if (only.has('phone_key')) await runPhoneKeyBench(scale);
+    if (only.has('ble_lock')) await runBleLockBench(scale);
   } finally {
     cleanup();
   }
