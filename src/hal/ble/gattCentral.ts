@@ -18,6 +18,7 @@ import type { Characteristic, Noble, Peripheral } from '@stoprocent/noble';
 import type { Clock } from '../../kernel/clock.js';
 import { GatewayError, isGatewayError } from '../../kernel/gatewayError.js';
 import type { BleLink, ByteChannel } from './bleLink.js';
+import { LinkListeners } from './linkListeners.js';
 import type { BleLogger } from './bleAdapter.js';
 import { normalizeAddress, normalizeUuid } from './advertising.js';
 
@@ -140,8 +141,7 @@ function guard(log: BleLogger | undefined, what: string, fn: () => void): void {
 
 class CentralLink implements BleLink {
   closed = false;
-  private readonly receivers = new Map<string, Set<(v: Uint8Array) => void>>();
-  private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly listeners = new LinkListeners();
   private readonly channels = new Map<string, ByteChannel>();
   private readonly detach: (() => void)[] = [];
   private closing: Promise<void> | null = null;
@@ -158,7 +158,7 @@ class CentralLink implements BleLink {
     for (const [uuid, c] of characteristics) {
       const onData = (data: Buffer) => {
         const value = Uint8Array.from(data);
-        for (const l of [...(this.receivers.get(uuid) ?? [])]) guard(deps.log, 'onReceive', () => l(value));
+        for (const l of this.listeners.receiversOf(uuid)) guard(deps.log, 'onReceive', () => l(value));
       };
       c.on('data', onData);
       this.detach.push(() => c.removeListener('data', onData));
@@ -175,12 +175,7 @@ class CentralLink implements BleLink {
         uuid: id,
         maxValueLength: () => this.maxValueLength(),
         send: (value) => this.write(characteristic, value),
-        onReceive: (listener) => {
-          let set = this.receivers.get(id);
-          if (!set) this.receivers.set(id, (set = new Set()));
-          set.add(listener);
-          return () => set.delete(listener);
-        },
+        onReceive: (listener) => this.listeners.onReceive(id, listener),
       };
       this.channels.set(id, channel);
     }
@@ -188,19 +183,14 @@ class CentralLink implements BleLink {
   }
 
   onClose(listener: (reason: string) => void): () => void {
-    if (this.closed) {
-      queueMicrotask(() => listener('closed'));
-      return () => undefined;
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.listeners.onClose(this.closed, listener);
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
       const timer = this.deps.clock.setTimeout(() => this.markClosed('closed (no answer from the adapter)'), 2000);
-      this.closeListeners.add(() => { this.deps.clock.clearTimeout(timer); resolve(); });
+      this.listeners.onClose(false, () => { this.deps.clock.clearTimeout(timer); resolve(); });
       this.peripheral.disconnect();
     });
     return this.closing;
@@ -234,8 +224,7 @@ class CentralLink implements BleLink {
     if (this.closed) return;
     this.closed = true;
     for (const d of this.detach.splice(0)) d();
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
+    const listeners = this.listeners.takeClosers();
     for (const l of listeners) guard(this.deps.log, 'onClose', () => l(reason));
   }
 }

@@ -27,6 +27,7 @@ import type { Bleno, ConnectionHandle, UpdateValueCallback } from '@stoprocent/b
 import type { Clock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/gatewayError.js';
 import type { BleLink, ByteChannel } from './bleLink.js';
+import { LinkListeners } from './linkListeners.js';
 import type { BleLogger } from './bleAdapter.js';
 import { advertisementData, normalizeUuid, scanResponseData } from './advertising.js';
 
@@ -191,8 +192,7 @@ class PeripheralLink implements BleLink {
   private offered = false;
   private maxValue = DEFAULT_MAX_VALUE;
   private readonly notifiers = new Map<string, UpdateValueCallback>();
-  private readonly receivers = new Map<string, Set<(v: Uint8Array) => void>>();
-  private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly listeners = new LinkListeners();
   private readonly channels = new Map<string, ByteChannel>();
   private closing: Promise<void> | null = null;
   private resolveClosed: () => void = () => undefined;
@@ -211,12 +211,7 @@ class PeripheralLink implements BleLink {
         uuid: id,
         maxValueLength: () => this.maxValue,
         send: async (value) => (this.served.indicated.has(id) ? this.indicate(id, value) : this.notify(id, value)),
-        onReceive: (listener) => {
-          let set = this.receivers.get(id);
-          if (!set) this.receivers.set(id, (set = new Set()));
-          set.add(listener);
-          return () => set.delete(listener);
-        },
+        onReceive: (listener) => this.listeners.onReceive(id, listener),
       };
       this.channels.set(id, channel);
     }
@@ -224,12 +219,7 @@ class PeripheralLink implements BleLink {
   }
 
   onClose(listener: (reason: string) => void): () => void {
-    if (this.closed) {
-      queueMicrotask(() => listener('closed'));
-      return () => undefined;
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.listeners.onClose(this.closed, listener);
   }
 
   /** disconnects; resolves on the Disconnection Complete, or after a bound if the adapter is gone */
@@ -272,7 +262,7 @@ class PeripheralLink implements BleLink {
     if (this.closed) return;
     this.offer();
     const value = Uint8Array.from(data);
-    for (const l of [...(this.receivers.get(uuid) ?? [])]) this.hooks.guard('onReceive', () => l(value));
+    for (const l of this.listeners.receiversOf(uuid)) this.hooks.guard('onReceive', () => l(value));
   }
 
   markClosed(reason: string): void {
@@ -281,8 +271,7 @@ class PeripheralLink implements BleLink {
     this.notifiers.clear();
     this.confirmed();
     this.hooks.forget();
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
+    const listeners = this.listeners.takeClosers();
     for (const l of listeners) this.hooks.guard('onClose', () => l(reason));
     this.resolveClosed();
   }
