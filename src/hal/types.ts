@@ -101,19 +101,33 @@ export interface DoorActuator extends Device<ActuatorEvents> {
 /** door: true = open; rex: true = pressed; fire: true = alarm active */
 export type SensorInput = 'door' | 'rex' | 'fire';
 
+/**
+ * A supervised input's wiring fault (end-of-line resistors): the loop is open-circuit (`cut`)
+ * or short-circuited (`short`), so its level cannot be known. Unsupervised inputs never fault.
+ */
+export type SensorFault = 'cut' | 'short';
+
 export type SensorEvents = DeviceEvents & {
   change: [SensorInput, boolean];
+  /** a wiring fault began (`cut` | `short`) or ended (null) */
+  wiringFault: [SensorFault | null];
 };
 
 /**
  * A door contact, request-to-exit button or fire/egress input. Emits `change` on every
- * debounced edge; `value()` is the last known level (undefined when never read or offline).
- * An offline fire input is reported by health; the door controller decides what that means.
+ * debounced edge; `value()` is the last known level (undefined when never read, offline or
+ * faulted). A supervised input reports a cut or shorted loop by `wiringFault()` and a `wiringFault` event
+ * (and health `degraded` with the reason); its level is unknown until the loop is sound again,
+ * when `wiringFault` is emitted with null and then `change` if the level differs from the last one
+ * reported. An offline or faulted fire input is reported by health; the site decides what that
+ * means (its documented fail-safe choice).
  */
 export interface DoorSensor extends Device<SensorEvents> {
   readonly kind: 'sensor';
   readonly input: SensorInput;
   value(): boolean | undefined;
+  /** the wiring fault now, or null (always null for an unsupervised input) */
+  wiringFault(): SensorFault | null;
 }
 
 export type IndicatorPattern = 'idle' | 'granted' | 'denied' | 'pin_entry' | 'alarm' | 'lockdown' | 'passage';

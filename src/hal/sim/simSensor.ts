@@ -41,6 +41,11 @@ export abstract class SimSensor extends SimDevice<SensorEvents, SensorRecord> im
     this.level = options.initial ?? false;
   }
 
+  /** simulated inputs are unsupervised: never a wiring fault */
+  wiringFault(): null {
+    return null;
+  }
+
   value(): boolean | undefined {
     return this.unavailableReason() ? undefined : this.level;
   }
