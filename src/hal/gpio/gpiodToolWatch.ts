@@ -66,6 +66,7 @@ export class GpiodToolWatch extends EventEmitter<GpioWatchEvents> implements Gpi
   }
 
   async #run(attempt: number): Promise<void> {
+    if (this.#stale(attempt)) return;
     const outcome = await this.#deps.detectVersion();
     if (this.#stale(attempt)) return;
     if (!outcome.ok) return this.#fail(attempt, outcome.reason);
