@@ -122,9 +122,11 @@ export class GpiodToolWatch extends EventEmitter<GpioWatchEvents> implements Gpi
   }
 
   #malformed(line: string): void {
-    this.#counters.malformed += 1;
-    // the tool's words are not a credential, but keep the log small
-    this.#deps.log.warn({ line: line.slice(0, 80), malformed: this.#counters.malformed }, 'dropped a line the GPIO tool printed that is not a level');
+    const count = (this.#counters.malformed += 1);
+    // a tool that prints garbage in a loop must not flood the journal: the 1st, 10th, 100th, ...
+    if (Number.isInteger(Math.log10(count))) {
+      this.#deps.log.warn({ line: line.slice(0, 80), malformed: count }, 'dropped a line the GPIO tool printed that is not a level');
+    }
   }
 
   #fail(attempt: number, reason: string): void {

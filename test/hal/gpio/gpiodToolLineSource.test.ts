@@ -48,7 +48,9 @@ async function rig(t: Test, options: Partial<GpiodToolLineSourceOptions> = {}) {
 }
 
 t.test('libgpiod 1.6: gpioget then gpiomon with the 1.6 options; edges parsed; garbage counted and dropped; close kills gpiomon', async (t) => {
-  const { fake, source } = await rig(t);
+  const logged: { level: number; msg: string; malformed?: number; line?: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+  const { fake, source } = await rig(t, { logger });
   fake.getReply = { out: '1\n', exit: 0 };
   const watch = source.watch({ ...SPEC, bias: 'disabled' });
   const heard = listen(watch);
@@ -65,6 +67,8 @@ t.test('libgpiod 1.6: gpioget then gpiomon with the 1.6 options; edges parsed; g
   t.equal(await heard.next('edge'), 'edge high');
   t.same(heard.events, ['initial high', 'edge low', 'edge high'], 'nothing else came through');
   t.equal(watch.counters().malformed, 4, 'another line, a 2.x event type, a 5000-character line and a word');
+  const warnings = logged.filter((l) => l.level === 40);
+  t.same(warnings.map((w) => [w.malformed, w.line]), [[1, 'hello']], 'the first dropped line is logged, not every one');
   t.ok(alive(mon.pid));
   await watch.close();
   await mon.gone;
