@@ -1,5 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import {
   INDICATOR_PATTERNS,
   INPUT_LINES,
@@ -236,6 +237,48 @@ t.test('corrupted lines: 200,000 seeded trials, zero accepted with a changed mea
   t.equal(counts.acceptedChanged, 0, 'no corrupted line was accepted as a different message');
   t.equal(counts.inputChanged, 0, 'no corrupted line decoded to a different card or key');
   t.ok(counts.rejected > 190_000, 'almost every trial changed the line and was rejected');
+});
+
+t.test('corrupted I lines: 100,000 seeded trials, zero accepted as another input or state', async (t) => {
+  const rand = mulberry32(0x1e7e1);
+  const int = (n: number) => Math.floor(rand() * n);
+  const counts = { trials: 0, unchanged: 0, rejected: 0, passedChecksum: 0, acceptedSame: 0, acceptedChanged: 0 };
+  for (let trial = 0; trial < 100_000; trial++) {
+    const message: BridgeMessage = { type: 'input', port: 1 + int(8), line: INPUT_LINES[int(3)]!, state: INPUT_STATES[int(6)]! };
+    const original = strip(encodeBridgeMessage(message));
+    const bytes = [...original].map((c) => c.charCodeAt(0));
+    for (let ops = 1 + int(3); ops > 0; ops--) {
+      const op = int(3);
+      if (op === 0) bytes[int(bytes.length)]! ^= 1 + int(255);
+      else if (op === 1) bytes.splice(int(bytes.length + 1), 0, int(256));
+      else if (bytes.length > 0) bytes.splice(int(bytes.length), 1);
+    }
+    const corrupted = String.fromCharCode(...bytes);
+    counts.trials++;
+    if (corrupted === original) {
+      counts.unchanged++;
+      continue;
+    }
+    const r = parseBridgeLine(corrupted);
+    if (!r.ok) {
+      counts.rejected++;
+      if (r.reason === 'syntax' || r.reason === 'unknown_type') counts.passedChecksum++;
+      continue;
+    }
+    counts.passedChecksum++;
+    if (JSON.stringify(r.message) === JSON.stringify(message)) counts.acceptedSame++;
+    else counts.acceptedChanged++;
+  }
+  t.comment(JSON.stringify(counts));
+  t.equal(counts.acceptedChanged, 0, 'no corrupted I line was accepted as a different input or state');
+  t.ok(counts.rejected > 95_000);
+});
+
+t.test('every line example in docs/wiegand-bridge.md carries its correct checksum', async (t) => {
+  const doc = readFileSync(new URL('../../../docs/wiegand-bridge.md', import.meta.url), 'utf8');
+  const examples = [...doc.matchAll(/(?:^|`)([A-Z](?: [!-_a-~]+)*) \*([0-9A-F]{4})(?=`|\s|$)/gm)];
+  t.ok(examples.length >= 20, `${examples.length} examples found`);
+  for (const [, body, crc] of examples) t.equal(crc16(body!).toString(16).toUpperCase().padStart(4, '0'), crc, body);
 });
 
 /** what a line would present at a reader, or null */
