@@ -44,6 +44,7 @@ import { phoneKeyPorts, type PhoneKeyPortDeps } from './phoneKeyPorts.js';
 import { PhoneKeyRadio } from './phoneKeyRadio.js';
 import { buildBleDoor } from './bleDoors.js';
 import { LockRadio } from './lockRadio.js';
+import type { GpioLineSource } from '../hal/gpio/gpioLineSource.js';
 import { PAIRING_FILE, PairingVault } from './pairingVault.js';
 
 /** Doors that take phone keys list the radio's reader among their readers (for their health). */
@@ -61,6 +62,8 @@ export interface GatewayDeps {
   rulesOnly?: boolean;
   /** where phones' BLE links come from instead of the configured radio (tests: in-memory links) */
   phoneLinks?: PhoneLinkSource;
+  /** how GPIO inputs are watched; default libgpiod's tools. Tests pass an emulated line source */
+  gpioLines?: GpioLineSource;
 }
 
 interface Running {
@@ -123,11 +126,11 @@ export class Gateway {
       const lockRadio = config.ble.locks && behaviours.some((b) => b.hardware === 'ble') ? new LockRadio({ config: config.ble.locks, clock: deps.clock, logger: deps.logger }) : null;
       const vault = new PairingVault(join(this.dataDir, PAIRING_FILE), secret.secret);
       const bleDoor = lockRadio ? (b: DoorBehaviour) => buildBleDoor(b, { radio: lockRadio, vault, clock: deps.clock, logger: deps.logger, record: (e) => journal.append({ ...e, at: deps.clock.now() } as JournalEvent) }) : undefined;
-      const hardware = buildSiteHardware(config, behaviours, { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding, bleDoor });
+      const hardware = buildSiteHardware(config, behaviours, { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding, bleDoor, gpioLines: deps.gpioLines });
       this.simulated = hardware.simulated;
       let doors: SiteDoors | null = null;
       const phoneKeys = this.phoneKeyRadio(behaviours, { store, engine, door: (id) => doors?.get(id), record: (event) => journal.append(event), clock: deps.clock, log: this.log });
-      doors = new SiteDoors(withPhoneKeyReader(hardware.doors, phoneKeys), hardware.fire, this.doorContext(engine, journal, writes));
+      doors = new SiteDoors(withPhoneKeyReader(hardware.doors, phoneKeys), hardware.fire, this.doorContext(engine, journal, writes), config.fire?.onFault);
       engine.on('swapped', () => doors.refreshRules());
       const cloudLinked = config.cloud.enabled && !deps.rulesOnly;
       const onMainThread = new MainThreadRulesApplier(engine, store);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
 import { DoorBleSchema } from '../hal/ble/bleConfig.js';
 import { DoorSerialSchema } from '../hal/serial/serialConfig.js';
+import { DoorInputsSchema } from './inputWiringConfig.js';
 
 export const PinPolicySchema = z
   .strictObject({
@@ -52,12 +53,15 @@ export const DoorBehaviourSchema = z
     serial: DoorSerialSchema.optional(),
     /** a phone-key reader on the gateway's radio, and with hardware: ble the door's BLE lock */
     ble: DoorBleSchema.optional(),
+    /** where the door contact and the REX button are wired (a Wiegand bridge port or GPIO); not for simulated doors */
+    inputs: DoorInputsSchema.optional(),
   })
   .superRefine((d, ctx) => {
     if (d.hardware === 'serial' && !d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'a serial door needs serial: {reader: {bridge, port}, actuator: {board, channel}}' });
     if (d.hardware === 'sim' && d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'only a door with hardware: serial has a serial section' });
     if (d.hardware === 'ble' && !d.ble?.lock) ctx.addIssue({ code: 'custom', path: ['ble', 'lock'], message: 'a door with hardware: ble needs ble: {lock: {address}}' });
     if (d.hardware !== 'ble' && d.ble?.lock) ctx.addIssue({ code: 'custom', path: ['ble', 'lock'], message: 'only a door with hardware: ble has a BLE lock' });
+    if (d.hardware === 'sim' && d.inputs) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'a simulated door has simulated inputs: inputs are for doors with hardware: serial or ble' });
     if (d.pin.maxLockoutMs < d.pin.lockoutMs) ctx.addIssue({ code: 'custom', path: ['pin', 'maxLockoutMs'], message: 'must be at least pin.lockoutMs' });
   });
 

@@ -81,6 +81,8 @@ export class Journal {
   private flushing = false;
   /** hold(): nothing is written until release() (another connection holds the write lock) */
   private held = false;
+  /** watch(): called with every appended event, in order (live views, tests) */
+  private readonly watchers = new Set<(entry: JournalEntry) => void>();
 
   constructor(db: Database, options: JournalOptions) {
     const settings = journalSettings(options);
@@ -150,10 +152,31 @@ export class Journal {
     }
     if (unserializable) this.log.warn({ seq, type: row.type }, 'journal event data was not JSON-serialisable; stored a marker');
     this.buffer.push(row);
+    if (this.watchers.size > 0) this.tellWatchers(decodeRow(row));
     if (this.buffer.length >= this.capacity + this.batchSize) this.shedOldest();
     if (this.buffer.length >= this.batchSize && this.failures.mayTry(this.clock.now())) this.flushNow(false);
     else this.schedule.soon();
     return seq;
+  }
+
+  /**
+   * Calls `listener` with every event appended from now on, in sequence order, as it is
+   * appended (before it is durable). A listener that throws is logged, never the appender's
+   * problem. Returns the function that stops watching.
+   */
+  watch(listener: (entry: JournalEntry) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  private tellWatchers(entry: JournalEntry): void {
+    for (const w of this.watchers) {
+      try {
+        w(entry);
+      } catch (err) {
+        this.log.error({ err, seq: entry.seq }, 'a journal watcher threw');
+      }
+    }
   }
 
   /** Writes all buffered events in one transaction. Never throws: a failure is logged, kept in stats, and retried. */

@@ -9,6 +9,7 @@ import { DoorBehaviourSchema } from '../../doors/doorConfig.js';
 import { BleConfigSchema } from '../../hal/ble/bleConfig.js';
 import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
 import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
+import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inputWiringConfig.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -62,6 +63,8 @@ export const ConfigSchema = z
   serial: SerialConfigSchema,
   /** Bluetooth LE radios: phone keys (the gateway as a peripheral) and BLE locks (as a central) */
   ble: BleConfigSchema,
+  /** the fire panel's release contact: releases every door with fireRelease (docs/door-path.md) */
+  fire: FireConfigSchema.optional(),
   control: z
     .strictObject({
       /** the local control socket (lockgw sim, lockgw status), relative to dataDir or absolute; mode 0660 */
@@ -89,7 +92,18 @@ export const ConfigSchema = z
     const boards = ids(c.serial.relayBoards);
     const sensors = ids(c.serial.fingerprintSensors);
     const used = new Set<string>();
+    const wired = (wiring: InputWiring, role: 'contact' | 'rex' | 'fire', path: (string | number)[]) => {
+      if (wiring.bridge !== undefined && !bridges.has(wiring.bridge)) ctx.addIssue({ code: 'custom', path: [...path, 'bridge'], message: `no Wiegand bridge ${wiring.bridge} under serial.wiegandBridges` });
+      const key = wiring.gpio ? `GPIO ${wiring.gpio.chip} line ${wiring.gpio.line}` : `bridge ${wiring.bridge} port ${wiring.port} input ${bridgeLine(wiring, role)}`;
+      if (used.has(key)) ctx.addIssue({ code: 'custom', path, message: `${key} is already wired to another input` });
+      used.add(key);
+    };
+    if (c.fire) wired(c.fire.input, 'fire', ['fire', 'input']);
     c.doors.forEach((d, i) => {
+      for (const role of ['contact', 'rex'] as const) {
+        const wiring = d.inputs?.[role];
+        if (wiring) wired(wiring, role, ['doors', i, 'inputs', role]);
+      }
       if (d.ble?.phoneKey && !c.ble.phoneKeys) ctx.addIssue({ code: 'custom', path: ['doors', i, 'ble', 'phoneKey'], message: 'phone keys need a radio: ble: {phoneKeys: {adapter: {hci: 0}}}' });
       if (d.ble?.lock && !c.ble.locks) ctx.addIssue({ code: 'custom', path: ['doors', i, 'ble', 'lock'], message: 'a BLE lock needs a radio: ble: {locks: {adapter: {hci: 0}}}' });
       if (!d.serial) return;
