@@ -78,16 +78,6 @@ export class ControlSession {
   }
 }
 
-/** Sends one request to a running daemon's control socket and returns its response. */
-export async function sendControl(path: string, request: ControlRequest): Promise<ControlResponse> {
-  const session = await ControlSession.open(path);
-  try {
-    return await session.request(request);
-  } finally {
-    session.close();
-  }
-}
-
 /**
  * Proves this process's uid to the daemon: asks for a challenge, creates the proof file in the
  * socket's directory (never following or replacing anything), answers, and removes the file.
