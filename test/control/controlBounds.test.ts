@@ -1,7 +1,7 @@
 import t from 'tap';
 import { once } from 'node:events';
 import { IDLE_MS, MAX_CONNECTIONS, MAX_UNREAD_BYTES } from '../../src/control/controlServer.js';
-import { controlRig, rawClient } from './controlRig.js';
+import { controlRig, rawClient } from '../support/controlRig.js';
 
 /** what one read of a Unix socket by libuv returns at most */
 const READ_CHUNK = 64 * 1024;

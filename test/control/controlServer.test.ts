@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { runCli } from '../../src/cli/lockgw.js';
 import { gatewayFixture } from '../support/gatewayFixture.js';
 import { ptyPair, socatAvailable } from '../support/ptyPair.js';
-import { controlRig, rawClient } from './controlRig.js';
+import { controlRig, rawClient } from '../support/controlRig.js';
 
 t.test('the socket is a local Unix socket with mode 0660, in the configured group', async (t) => {
   const { socketPath } = await controlRig(t, {}, { group: 'nogroup' });

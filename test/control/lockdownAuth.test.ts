@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ControlSession, proveCaller } from '../../src/cli/controlClient.js';
 import { PROOF_WINDOW_MS } from '../../src/control/controlRequests.js';
 import { proofFileName } from '../../src/wire/controlProtocol.js';
-import { controlRig } from './controlRig.js';
+import { controlRig } from '../support/controlRig.js';
 
 async function session(t: { teardown(fn: () => unknown): void }, path: string): Promise<ControlSession> {
   const s = await ControlSession.open(path);

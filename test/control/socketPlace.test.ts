@@ -3,7 +3,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, 
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { gatewayFixture } from '../support/gatewayFixture.js';
-import { controlServer, rawClient } from './controlRig.js';
+import { controlServer, rawClient } from '../support/controlRig.js';
 
 const listen = (server: Server, path: string) => new Promise<void>((resolve) => server.listen(path, () => resolve()));
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));

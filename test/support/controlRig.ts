@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { ControlServer, type ControlServerOptions } from '../../src/control/controlServer.js';
 import type { GatewayConfigInput } from '../../src/app/config/configSchema.js';
 import { runCli } from '../../src/cli/lockgw.js';
-import { gatewayFixture, type GatewayFixture } from '../support/gatewayFixture.js';
+import { gatewayFixture, type GatewayFixture } from './gatewayFixture.js';
 
 export interface ControlRig {
   f: GatewayFixture;
