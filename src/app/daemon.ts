@@ -9,7 +9,7 @@ import { missingDaemonFlags } from './daemonNodeFlags.js';
 import { Gateway } from './gateway.js';
 import { createLogger } from '../kernel/logger.js';
 import { ControlServer } from '../control/controlServer.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export async function runDaemon(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
@@ -20,9 +20,20 @@ export async function runDaemon(argv: string[]): Promise<void> {
   if (missing.length > 0) {
     logger.warn({ missing }, `node was started without ${missing.join(' ')}: the doors pause longer during a large sync (start with npm start or systemd/lockgw.service, which pass them)`);
   }
-  const gateway = new Gateway(config, { clock: new SystemClock(), logger: rootLogger });
+  const clock = new SystemClock();
+  const gateway = new Gateway(config, { clock, logger: rootLogger });
   await gateway.start();
-  let control = config.control.enabled ? new ControlServer(resolve(gateway.dataDir, config.control.socket), gateway.controlTarget(), rootLogger) : null;
+  let control = config.control.enabled
+    ? new ControlServer({
+        path: resolve(gateway.dataDir, config.control.socket),
+        dbPath: join(gateway.dataDir, config.store.file),
+        target: gateway.controlTarget(),
+        clock,
+        logger: rootLogger,
+        group: config.control.group,
+        operators: config.control.operators,
+      })
+    : null;
   try {
     await control?.start();
   } catch (err) {

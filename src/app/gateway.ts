@@ -247,9 +247,18 @@ export class Gateway {
     return {
       timeZone: () => this.r.engine.index.timeZone,
       doorStatuses: () => this.r.doors.status(),
+      doorIds: () => this.r.doors.status().map((d) => d.doorId),
       lastEventSeq: () => this.r.journal.stats().lastSeq,
       eventsAfter: (after, limit) => this.r.journal.read(after, limit),
-      setLockdown: (doorId, on) => this.setLockdown(doorId, on),
+      lockdown: (doorId, on, caller) => {
+        const { engine, journal } = this.r;
+        if (doorId !== null && !engine.knowsDoor(doorId)) throw new GatewayError('NOT_FOUND', `door ${doorId} does not exist`, { entity: 'door', id: doorId, field: 'door' });
+        journal.append({ type: 'security', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: 'control_lockdown', data: { on, uid: caller.uid, user: caller.user } });
+        engine.setLockdown(doorId, on);
+      },
+      refused: (command, doorId, caller, reason) => {
+        this.r.journal.append({ type: 'security', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: 'control_refused', data: { command, uid: caller?.uid ?? null, user: caller?.user ?? null, why: reason } });
+      },
       get simulated() {
         return gateway.simulated;
       },

@@ -6,6 +6,7 @@
  *   lockgw list people|keys|credentials|doors|schedules [--at DATE-TIME]
  *   lockgw journal [--after SEQ] [--limit N]
  *   lockgw doctor
+ *   lockgw status | sim <verb> ... | lockdown on|off   against a running daemon (controlCommand.ts)
  *   lockgw ble scan|pair|unpair ...                 BLE locks (bleCommand.ts)
  *   lockgw cloud-sim <verb> ...                    the cloud simulator (cloudSimCommand.ts)
  *   lockgw phone-sim <verb> ...                    a phone with a phone key (phoneSimCommand.ts)
@@ -23,9 +24,8 @@ import { Gateway } from '../app/gateway.js';
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { createLogger } from '../kernel/logger.js';
 import { runDaemon } from '../app/daemon.js';
-import { formatDoorStatus, formatEvent, integrityCheckReport, listReport } from './reports.js';
-import { sendControl } from './controlClient.js';
-import type { ControlRequest } from '../wire/controlProtocol.js';
+import { integrityCheckReport, listReport } from './reports.js';
+import { runControlCommand } from './controlCommand.js';
 import { resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
 
@@ -39,7 +39,7 @@ const USAGE = `usage: lockgw <command> [options]
   ble scan [--timeout S]   BLE devices in range: signal, pairing mode, which door each is paired to
   ble pair --door ID [--address A]   pair the door's BLE lock (in pairing mode); restart the daemon after
   ble unpair --door ID     forget the door's pairing
-against a running daemon (its control socket):
+against a running daemon (its control socket, docs/control-socket.md):
   status                   every door: mode, lock, position, health, alarms
   sim present --door ID --card 26:12:34567     present a card to the door's simulated reader
   sim keys --door ID '1234#'                   type on its keypad (# submits, * clears)
@@ -47,8 +47,10 @@ against a running daemon (its control socket):
   sim phone --door ID --mobile erin-phone      a phone key at its BLE reader
   sim door --door ID open|closed               move the door (contact)
   sim rex --door ID                            press request-to-exit
-  sim fire on|off                              the fire/egress input
-  sim lockdown [--door ID] on|off              lockdown for a door or the site
+  sim fire on|off                              the simulated fire/egress input (refused when a door is real)
+  (sim acts on simulated devices only; a sim that reaches nothing fails)
+  lockdown on|off [--door ID]                  lockdown for a door or the site: real doors, operators only
+  exit codes: 0 done, 1 error, 2 usage, 3 refused (not authorised, or not simulated)
 the cloud simulator (lockgw cloud-sim --help):
   cloud-sim keygen|info --state DIR            its signing key (the public half goes in cloud.keys)
   cloud-sim publish|serve|command|clear-door --state DIR --gateway ID --url mqtt://HOST:PORT ...
@@ -113,47 +115,7 @@ function presentationFrom(values: Record<string, string | boolean | undefined>, 
   throw new GatewayError('INPUT_INVALID', 'decide needs a credential: --card, --pin, --fingerprint or --mobile', { field: 'card' });
 }
 
-function simRequest(positionals: string[], values: Record<string, string | boolean | undefined>): ControlRequest {
-  const [what, arg] = positionals;
-  const door = typeof values.door === 'string' ? values.door : undefined;
-  const needDoor = (): string => {
-    if (door === undefined) throw new GatewayError('INPUT_INVALID', `sim ${what} needs --door ID`, { field: 'door' });
-    return door;
-  };
-  const onOff = (): boolean => {
-    if (arg !== 'on' && arg !== 'off') throw new GatewayError('INPUT_INVALID', `sim ${what} takes on or off`, { field: what });
-    return arg === 'on';
-  };
-  switch (what) {
-    case 'present':
-      if (typeof values.card !== 'string') throw new GatewayError('INPUT_INVALID', 'sim present needs --card 26:12:34567', { field: 'card' });
-      return { command: 'present', door: needDoor(), card: values.card };
-    case 'keys':
-      if (!arg) throw new GatewayError('INPUT_INVALID', "sim keys needs the keys, e.g. '1234#'", { field: 'keys' });
-      return { command: 'keys', door: needDoor(), keys: arg };
-    case 'finger': {
-      const slot = Number(values.slot);
-      if (!Number.isInteger(slot)) throw new GatewayError('INPUT_INVALID', 'sim finger needs --slot N', { field: 'slot' });
-      return { command: 'finger', door: needDoor(), slot, ...(values.confidence !== undefined ? { confidence: Number(values.confidence) } : {}) };
-    }
-    case 'phone':
-      if (typeof values.mobile !== 'string') throw new GatewayError('INPUT_INVALID', 'sim phone needs --mobile KEYID', { field: 'mobile' });
-      return { command: 'phone', door: needDoor(), keyId: values.mobile };
-    case 'door':
-      if (arg !== 'open' && arg !== 'closed') throw new GatewayError('INPUT_INVALID', 'sim door takes open or closed', { field: 'position' });
-      return { command: 'door', door: needDoor(), position: arg };
-    case 'rex':
-      return { command: 'rex', door: needDoor() };
-    case 'fire':
-      return { command: 'fire', active: onOff() };
-    case 'lockdown':
-      return { command: 'lockdown', door: door ?? null, on: onOff() };
-    default:
-      throw new GatewayError('INPUT_INVALID', `sim what? one of present, keys, finger, phone, door, rex, fire, lockdown`, { field: 'sim' });
-  }
-}
-
-export async function runCli(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runCli(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`), err: Out = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     out(USAGE);
@@ -219,18 +181,11 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
         return 0;
       });
     case 'status':
-    case 'sim': {
+    case 'sim':
+    case 'lockdown': {
       const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
       const socket = resolvePath(config.gateway.dataDir, config.control.socket);
-      const request = command === 'status' ? ({ command: 'status' } as const) : simRequest(positionals, values);
-      const response = await sendControl(socket, request);
-      if (!response.ok) throw new GatewayError(response.code === 'INPUT_INVALID' ? 'INPUT_INVALID' : 'DEVICE_ERROR', response.error);
-      if (values.json) out(JSON.stringify(response));
-      for (const d of (response.doors ?? []) as Parameters<typeof formatDoorStatus>[0][]) out(formatDoorStatus(d));
-      for (const e of (response.events ?? []) as Parameters<typeof formatEvent>[0][]) out(formatEvent(e, response.timeZone));
-      if (response.note) out(response.note);
-      if (command === 'sim' && !response.note && (response.events ?? []).length === 0) out('(no event)');
-      return 0;
+      return runControlCommand(command, positionals, values, socket, out, err);
     }
     case 'ble': {
       const { runBle } = await import('./bleCommand.js');

@@ -1,137 +1,116 @@
 /**
- * The daemon's side of the control socket. Each request drives the simulated devices (exactly as
- * a card, a keypad or a door contact would) and answers with the journal events it caused.
+ * The daemon's side of the control socket (docs/control-socket.md): a Unix socket, mode 0660 and
+ * group `control.group`, that deletes nothing but its own stale socket (socketPlace.ts), serves a
+ * bounded number of connections, each bounded in what it may make the daemon hold
+ * (controlConnection.ts), and answers requests (controlRequests.ts).
  */
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
-import { ControlRequestSchema, MAX_REQUEST_BYTES, type ControlRequest, type ControlResponse } from '../wire/controlProtocol.js';
+import type { Clock } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/gatewayError.js';
+import { ControlConnection } from './controlConnection.js';
+import type { RequestContext } from './controlRequests.js';
 import type { ControlTarget } from './controlTarget.js';
+import { clearSocketPath, listenAt, releaseSocket, type BoundSocket } from './socketPlace.js';
+import { systemAccounts, type SystemAccounts } from './userNames.js';
 
-/** sun_path is 108 bytes on Linux, including the terminating NUL */
-const MAX_SOCKET_PATH = 107;
+/** connections served at once; one more is told BUSY and closed */
+export const MAX_CONNECTIONS = 32;
+/** a connection with no request for this long is closed */
+export const IDLE_MS = 60_000;
+/** replies a client has not read, past which the daemon stops reading its requests */
+export const MAX_UNREAD_BYTES = 64 * 1024;
 
-export class ControlServer {
+export interface ControlServerOptions {
+  /** the socket's absolute path */
+  path: string;
+  /** the SQLite file: the socket may never be it (or its -wal, -shm, -journal) */
+  dbPath: string;
+  target: ControlTarget;
+  clock: Clock;
+  logger: Logger;
+  /** the socket's group (name or gid); null keeps the daemon's group */
+  group?: string | null;
+  /** users (names or uids) who may act on real doors, besides root and the daemon's own user */
+  operators?: readonly string[];
+  /** where user and group names come from; default /etc/passwd and /etc/group */
+  accounts?: SystemAccounts;
+}
+
+export interface ControlServerStats {
+  connections: number;
+  /** bytes held for all clients: unread replies and unparsed requests */
+  bufferedBytes: number;
+  /** connections refused with BUSY since start */
+  refusedBusy: number;
+}
+
+export class ControlServer extends EventEmitter<{ paused: [bufferedBytes: number]; busy: [] }> {
   private server: Server | null = null;
+  private bound: BoundSocket | null = null;
+  private readonly connections = new Set<ControlConnection>();
+  private refusedBusy = 0;
   private readonly log: Logger;
 
-  constructor(
-    private readonly path: string,
-    private readonly target: ControlTarget,
-    logger: Logger,
-  ) {
-    this.log = logger.child({ module: 'control' });
+  constructor(private readonly options: ControlServerOptions) {
+    super();
+    this.log = options.logger.child({ module: 'control' });
   }
 
   async start(): Promise<void> {
-    if (Buffer.byteLength(this.path) > MAX_SOCKET_PATH) {
-      throw new GatewayError('CONFIG_INVALID', `the control socket path ${this.path} is longer than a Unix socket allows (${MAX_SOCKET_PATH} bytes)`, {
-        field: 'control.socket', hint: 'set control.socket to a short absolute path, e.g. /run/lockgw/lockgw.sock',
-      });
+    const { path, dbPath, clock, target } = this.options;
+    const accounts = this.options.accounts ?? systemAccounts();
+    const group = this.options.group ?? null;
+    const gid = group === null ? null : accounts.gidOf(group);
+    if (gid === null && group !== null) throw new GatewayError('CONFIG_INVALID', `control.group ${group} is not a group of this system`, { field: 'control.group' });
+    const operatorUids = new Set<number>();
+    for (const [i, name] of (this.options.operators ?? []).entries()) {
+      const uid = accounts.uidOf(name);
+      if (uid === null) throw new GatewayError('CONFIG_INVALID', `control.operators[${i}]: ${name} is not a user of this system`, { field: `control.operators.${i}` });
+      operatorUids.add(uid);
     }
-    if (existsSync(this.path)) unlinkSync(this.path); // a stale socket from a previous run
-    const server = createServer((socket) => this.serve(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.path, () => resolve());
-    });
-    chmodSync(this.path, 0o660);
+    await clearSocketPath(path, dbPath);
+    const ctx: RequestContext = { target, clock, logger: this.log, accounts, proofDir: dirname(path), operatorUids };
+    const server = createServer((socket) => this.accept(socket, ctx));
+    this.bound = await listenAt(server, path, gid);
     this.server = server;
-    this.log.info({ path: this.path }, 'control socket listening');
+    this.log.info({ path, group, operators: operatorUids.size }, 'control socket listening');
   }
 
   async stop(): Promise<void> {
     const server = this.server;
+    const bound = this.bound;
     this.server = null;
-    if (!server) return;
+    this.bound = null;
+    if (!server || !bound) return;
+    for (const c of this.connections) c.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (existsSync(this.path)) unlinkSync(this.path);
+    releaseSocket(bound);
   }
 
-  private serve(socket: Socket): void {
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      if (buffer.length > MAX_REQUEST_BYTES && !buffer.includes('\n')) {
-        socket.end(`${JSON.stringify({ ok: false, code: 'INPUT_INVALID', error: `request longer than ${MAX_REQUEST_BYTES} bytes` })}\n`);
-        return;
-      }
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        socket.write(`${JSON.stringify(this.handleLine(line))}\n`);
-      }
+  stats(): ControlServerStats {
+    let bufferedBytes = 0;
+    for (const c of this.connections) bufferedBytes += c.bufferedBytes();
+    return { connections: this.connections.size, bufferedBytes, refusedBusy: this.refusedBusy };
+  }
+
+  private accept(socket: Socket, ctx: RequestContext): void {
+    if (this.connections.size >= MAX_CONNECTIONS) {
+      this.refusedBusy += 1;
+      socket.on('error', () => socket.destroy());
+      socket.write(`${JSON.stringify({ ok: false, code: 'BUSY', error: `the control socket serves ${MAX_CONNECTIONS} connections at once: try again` })}\n`);
+      socket.destroySoon();
+      if (this.refusedBusy === 1 || this.refusedBusy % 1000 === 0) this.log.warn({ refused: this.refusedBusy }, 'control socket busy: connection refused');
+      this.emit('busy');
+      return;
+    }
+    const connection: ControlConnection = new ControlConnection(socket, ctx, this.options.clock, { idleMs: IDLE_MS, maxUnreadBytes: MAX_UNREAD_BYTES }, {
+      paused: (bytes) => this.emit('paused', bytes),
+      closed: () => this.connections.delete(connection),
     });
+    this.connections.add(connection);
+    connection.start();
   }
-
-  handleLine(line: string): ControlResponse {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return { ok: false, code: 'INPUT_INVALID', error: 'a request is one line of JSON' };
-    }
-    const parsed = ControlRequestSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, code: 'INPUT_INVALID', error: `${issue.path.join('.') || 'request'}: ${issue.message}` };
-    }
-    try {
-      return this.handle(parsed.data);
-    } catch (err) {
-      if (isGatewayError(err)) return { ok: false, code: err.code, error: err.message };
-      this.log.error({ err }, 'control request failed');
-      return { ok: false, code: 'INTERNAL', error: (err as Error).message };
-    }
-  }
-
-  private handle(request: ControlRequest): ControlResponse {
-    const g = this.target;
-    if (request.command === 'status') return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses() };
-    const before = g.lastEventSeq();
-    const note = this.drive(request);
-    const events = g.eventsAfter(before, 100);
-    return { ok: true, timeZone: g.timeZone(), events, ...(note ? { note } : {}) };
-  }
-
-  /** Drives one simulated device; returns a note when nothing was delivered. */
-  private drive(request: Exclude<ControlRequest, { command: 'status' }>): string | undefined {
-    const g = this.target;
-    if (request.command === 'lockdown') {
-      g.setLockdown(request.door, request.on);
-      return undefined;
-    }
-    const sim = g.simulated;
-    if (request.command === 'fire') {
-      if (!sim?.fire) return 'this gateway has no simulated fire input';
-      return undelivered(sim.fire.set(request.active));
-    }
-    const door = sim?.doors.get(request.door);
-    if (!door) {
-      const known = sim ? [...sim.doors.keys()].join(', ') : 'none';
-      return `door ${request.door} has no simulated devices (simulated doors: ${known})`;
-    }
-    switch (request.command) {
-      case 'present':
-        return undelivered(door.cardReader.present(request.card));
-      case 'keys':
-        return undelivered(door.keypad.press(request.keys));
-      case 'finger':
-        return undelivered(door.fingerprintReader.touch(request.slot, request.confidence));
-      case 'phone':
-        return undelivered(door.mobileReader.tap(request.keyId));
-      case 'door':
-        return undelivered(door.contact.set(request.position === 'open'));
-      case 'rex':
-        return undelivered(door.rex.pulse());
-    }
-  }
-}
-
-function undelivered(result: { delivered: boolean; reason?: string }): string | undefined {
-  return result.delivered ? undefined : `not delivered: ${result.reason ?? 'unknown'}`;
 }

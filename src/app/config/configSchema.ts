@@ -67,9 +67,13 @@ export const ConfigSchema = z
   fire: FireConfigSchema.optional(),
   control: z
     .strictObject({
-      /** the local control socket (lockgw sim, lockgw status), relative to dataDir or absolute; mode 0660 */
+      /** the local control socket (lockgw status, sim, lockdown), relative to dataDir or absolute; mode 0660 (docs/control-socket.md) */
       socket: z.string().min(1).default('lockgw.sock'),
       enabled: z.boolean().default(true),
+      /** the socket's group (name or gid): its members may read the status and drive simulated devices; default the daemon's group */
+      group: z.string().min(1).nullable().default(null),
+      /** users (names or uids) who may act on real doors (lockgw lockdown) once they proved their uid; root and the daemon's user always may */
+      operators: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
   demo: z

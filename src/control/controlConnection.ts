@@ -1,0 +1,108 @@
+/**
+ * One client of the control socket: reads request lines, answers each in order, and stays
+ * bounded. A line longer than MAX_REQUEST_BYTES is refused and the connection closed. When the
+ * replies the client has not read exceed `maxUnreadBytes`, reading stops (the socket is paused)
+ * until they drain: a client that sends and never reads costs at most that, plus one read
+ * chunk of requests. A connection with no request for `idleMs` (on the injected Clock) is told so
+ * and closed; one whose replies are stuck is simply destroyed.
+ */
+import type { Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { MAX_REQUEST_BYTES } from '../wire/controlProtocol.js';
+import { handleLine, type RequestContext, type Session } from './controlRequests.js';
+
+export interface ConnectionLimits {
+  idleMs: number;
+  maxUnreadBytes: number;
+}
+
+export interface ConnectionEvents {
+  /** reading stopped: the client's unread replies reached this many bytes */
+  paused(bufferedBytes: number): void;
+  closed(): void;
+}
+
+export class ControlConnection {
+  private pending = '';
+  private paused = false;
+  private idle: TimerHandle | null = null;
+  private closing = false;
+  private readonly session: Session = { challenge: null, caller: null };
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: RequestContext,
+    private readonly clock: Clock,
+    private readonly limits: ConnectionLimits,
+    private readonly events: ConnectionEvents,
+  ) {}
+
+  start(): void {
+    const socket = this.socket;
+    socket.setEncoding('utf8');
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.clock.clearTimeout(this.idle);
+      this.idle = null;
+      this.events.closed();
+    });
+    socket.on('data', (chunk: string) => {
+      this.touch();
+      this.pending += chunk;
+      this.pump();
+    });
+    this.touch();
+  }
+
+  /** bytes held for this client: unread replies, unparsed requests, read but unconsumed input */
+  bufferedBytes(): number {
+    return this.socket.writableLength + Buffer.byteLength(this.pending) + this.socket.readableLength;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private touch(): void {
+    this.clock.clearTimeout(this.idle);
+    this.idle = this.clock.setTimeout(() => this.close('IDLE_TIMEOUT', `no request for ${this.limits.idleMs / 1000} s: closing`), this.limits.idleMs);
+  }
+
+  private pump(): void {
+    while (!this.paused && !this.closing) {
+      const newline = this.pending.indexOf('\n');
+      if (newline < 0) break;
+      if (newline > MAX_REQUEST_BYTES) return this.close('INPUT_INVALID', `request longer than ${MAX_REQUEST_BYTES} bytes`);
+      const line = this.pending.slice(0, newline);
+      this.pending = this.pending.slice(newline + 1);
+      const flowing = this.socket.write(`${JSON.stringify(handleLine(this.ctx, this.session, line))}\n`);
+      // 'drain' comes only after write() said false, so the bound is at least the socket's high-water mark
+      if (!flowing && this.socket.writableLength > this.limits.maxUnreadBytes) this.pause();
+    }
+    if (!this.paused && this.pending.length > MAX_REQUEST_BYTES) this.close('INPUT_INVALID', `request longer than ${MAX_REQUEST_BYTES} bytes`);
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.socket.pause();
+    this.events.paused(this.bufferedBytes());
+    this.socket.once('drain', () => {
+      this.paused = false;
+      this.pump();
+      if (!this.paused) this.socket.resume();
+    });
+  }
+
+  /** One last line, then the connection ends; a client that reads nothing is cut off at once. */
+  private close(code: string, error: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.pending = '';
+    if (this.socket.writableLength > 0) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(`${JSON.stringify({ ok: false, code, error })}\n`);
+    this.socket.destroySoon();
+  }
+}
