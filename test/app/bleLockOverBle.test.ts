@@ -186,7 +186,7 @@ async function pairedSite(t: Test, emulator: Parameters<typeof lockSimRig>[0] = 
   const { logger, logs } = watch;
   const withPoll = parseConfig({ ...configFor(rig, config.gateway.dataDir), doors: [{ id: DOOR, hardware: 'ble', ble: { lock: { address: rig.lockAddress, pollMs: 10_000 } } }] });
   const gateway = new Gateway(withPoll, { clock, logger });
-  const reconciled = rig.nextAction();
+  const reconciled = rig.nextAction(15_000);
   await gateway.start();
   later(() => gateway.stop());
   later(() => { if (!t.passing()) t.comment(logs.slice(-40).join('')); });
@@ -207,7 +207,7 @@ t.test('a gateway with a BLE door: online, a remote unlock unlatches and re-lock
   const site = await pairedSite(t);
   const { rig, gateway, clock, status } = site;
 
-  const unlatched = rig.nextAction();
+  const unlatched = rig.nextAction(15_000);
   const unlockedAt = clock.now();
   gateway.doors.get(DOOR)!.remoteUnlock(3000, 'e2e');
   t.equal((await unlatched).action, 'unlatch', 'the lock unlatched');
