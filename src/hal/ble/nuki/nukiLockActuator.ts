@@ -14,6 +14,14 @@
  *    answers, then `online`, `reconciled`, and a lock intended locked is locked again.
  *  - low battery: `lowBattery` on the critical flag or below `lowBatteryPercent`.
  * Logs name the lock and the action, never the credentials.
+ *
+ * Activity (a diagnostic): every change of what the actuator waits on is logged at debug level
+ * as `{activity}` with the message 'activity': 'connecting' (opening a link: the lock's answer or
+ * the connect deadline moves it), 'sending' (a write or a disconnect of ours is on its way: the
+ * radio stack always acknowledges it), 'awaiting' (an exchange whose writes were all acknowledged:
+ * only the lock's answer or a deadline moves it), 'idle' (nothing but timers: poll, re-lock,
+ * reconnect, backoff). The end-to-end test moves its clock only when nothing but a timer can
+ * move the lock (test/app/bleLockOverBle.test.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { TimerHandle } from '../../../kernel/clock.js';
@@ -27,6 +35,9 @@ import { NukiCommandError, performLockAction, requestKeyturnerStates } from './n
 import type { NukiKeyturnerStates } from './nukiMessages.js';
 import { actuatorState, backoff, reached, validated, type NukiLockActuatorOptions, type NukiLockEvents } from './nukiLockPolicy.js';
 import { NukiSession, type NukiCredentials } from './nukiSession.js';
+
+/** what the actuator waits on (see the class comment) */
+type NukiLockActivity = 'idle' | 'connecting' | 'sending' | 'awaiting';
 
 export class NukiLockActuator extends DeviceBase<ActuatorEvents> implements DoorActuator {
   readonly kind = 'actuator' as const;
@@ -48,6 +59,10 @@ export class NukiLockActuator extends DeviceBase<ActuatorEvents> implements Door
   private pollTimer: TimerHandle | null = null;
   private reconnectAttempt = 0;
   private dropped = 0;
+  private connecting = 0;
+  private sending = 0;
+  private sessions = 0;
+  private activity: NukiLockActivity = 'idle';
 
   constructor(options: NukiLockActuatorOptions) {
     super({ id: options.id, clock: options.clock, log: options.logger.child({ module: 'hal:nuki', device: options.id }) });
@@ -252,14 +267,55 @@ export class NukiLockActuator extends DeviceBase<ActuatorEvents> implements Door
   }
 
   private async withSession<T>(fn: (session: NukiSession) => Promise<T>): Promise<T> {
-    const link = this.link && !this.link.closed ? this.link : await this.connect();
-    const session = new NukiSession(link, this.credentials!, { clock: this.clock, random: this.o.random, onDrop: (reason) => { this.dropped++; this.log.debug({ reason }, 'dropped a value'); } });
+    this.busy('sessions', +1);
     try {
-      return await fn(session);
+      const link = this.link && !this.link.closed ? this.link : await this.during('connecting', () => this.connect());
+      const session = new NukiSession(this.observed(link), this.credentials!, { clock: this.clock, random: this.o.random, onDrop: (reason) => { this.dropped++; this.log.debug({ reason }, 'dropped a value'); } });
+      try {
+        return await fn(session);
+      } finally {
+        session.close();
+        if (this.o.link === 'on_demand') await this.closeLink();
+      }
     } finally {
-      session.close();
-      if (this.o.link === 'on_demand') await this.closeLink();
+      this.busy('sessions', -1);
     }
+  }
+
+  /** `link` with every send counted as activity (see the class comment) */
+  private observed(link: BleLink): BleLink {
+    return {
+      peer: link.peer,
+      get closed() { return link.closed; },
+      close: () => link.close(),
+      onClose: (listener) => link.onClose(listener),
+      channel: (uuid) => {
+        const channel = link.channel(uuid);
+        return {
+          uuid: channel.uuid,
+          maxValueLength: () => channel.maxValueLength(),
+          onReceive: (listener) => channel.onReceive(listener),
+          send: (value) => this.during('sending', () => channel.send(value)),
+        };
+      },
+    };
+  }
+
+  private async during<T>(what: 'connecting' | 'sending', fn: () => Promise<T>): Promise<T> {
+    this.busy(what, +1);
+    try {
+      return await fn();
+    } finally {
+      this.busy(what, -1);
+    }
+  }
+
+  private busy(counter: 'connecting' | 'sending' | 'sessions', by: 1 | -1): void {
+    this[counter] += by;
+    const now: NukiLockActivity = this.connecting > 0 ? 'connecting' : this.sending > 0 ? 'sending' : this.sessions > 0 ? 'awaiting' : 'idle';
+    if (now === this.activity) return;
+    this.activity = now;
+    this.log.debug({ activity: now }, 'activity');
   }
 
   private async connect(): Promise<BleLink> {
@@ -285,7 +341,7 @@ export class NukiLockActuator extends DeviceBase<ActuatorEvents> implements Door
   private async closeLink(): Promise<void> {
     const link = this.link;
     this.link = null;
-    if (link && !link.closed) await link.close().catch(() => undefined);
+    if (link && !link.closed) await this.during('sending', () => link.close()).catch(() => undefined);
   }
 
   private sleep(ms: number): Promise<void> {
