@@ -32,6 +32,7 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
       b.id,
       new WiegandBridge({
         id: b.id, link: link(b.path, b.baudRate), path: b.path, clock, logger, heartbeatTimeoutMs: b.heartbeatTimeoutMs,
+        rawLengths: b.rawLengths, formats: b.formats,
         ports: serialDoors.filter((d) => d.serial!.reader.bridge === b.id).map((d) => ({ port: d.serial!.reader.port, readerId: `${d.id}-reader`, indicatorId: `${d.id}-led` })),
       }),
     ]),
