@@ -1,4 +1,6 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { parseConfig } from '../../../src/app/config/loadConfig.js';
 
 const bridge = (extra: Record<string, unknown>) => ({ serial: { wiegandBridges: [{ id: 'b1', path: '/dev/serial/by-id/bridge-1' }, { id: 'b2', path: '/dev/serial/by-id/bridge-2', ...extra }] } });
@@ -93,4 +95,12 @@ t.test('every problem is reported at once: first the shapes of all entries, then
   t.notMatch(rules, /rawLengths\.2/);
   t.match(rules, /formats\.1: H10301 is already formats\.0/);
   t.match(rules, /formats\.2\.parity\.0\.bit: parity bit 14 is inside the number field/);
+});
+
+t.test('the custom-format example of docs/wiegand-bridge.md is a valid config', async (t) => {
+  const doc = readFileSync(new URL('../../../docs/wiegand-bridge.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('### Card formats decoded'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!.replace('usb-...', 'usb-bridge');
+  const c = parseConfig(parse(yaml));
+  t.same(c.serial.wiegandBridges[0]!.formats.map((f) => (typeof f === 'string' ? f : f.name)), ['H10301', 'corporate1000-35', 'simplex-36']);
 });
