@@ -50,7 +50,7 @@ const span = (f: CardField) => `bits ${f.from}-${f.to}`;
 const inside = (f: CardField | undefined, bit: number) => f !== undefined && f.from <= bit && bit <= f.to;
 
 /** The problems of one custom layout, paths relative to the layout. */
-export function layoutProblems(layout: CardLayout): FormatProblem[] {
+function layoutProblems(layout: CardLayout): FormatProblem[] {
   const problems: FormatProblem[] = [];
   const add = (path: (string | number)[], message: string) => problems.push({ path, message });
   const { bits, facility, number, parity } = layout;

@@ -3,11 +3,12 @@
  *
  * A frame is `count` bits, first bit received = most significant bit of `value`.
  * The decoders never throw: every frame gets `{ok: true, ...}` or `{ok: false, reason}`:
- *  - 'length'  the bit count is not a format we decode (and not configured as raw)
- *  - 'parity'  a parity bit (cards) or the complement nibble (8-bit keypad) is wrong
+ *  - 'length'  no format of the decode options has this bit count, and it is not configured raw
+ *  - 'parity'  a parity bit of the card's format or the complement nibble (8-bit keypad) is wrong
  *  - 'format'  the frame itself is malformed (bits above `count`, a count outside 1–128) or a
  *              keypad code that is no key (12–15)
- * Card values are the normalised form of src/kernel/cardNumber.ts (26:12:34567, raw:40:ab12).
+ * Card values are the normalised form of src/kernel/cardNumber.ts (26:12:34567, raw:40:ab12);
+ * the formats themselves are layouts (cardFormat*.ts).
  * The encoders are for the bridge emulator and tests; they throw GatewayError('INPUT_INVALID').
  */
 import { GatewayError } from '../../../kernel/gatewayError.js';
