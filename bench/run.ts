@@ -7,6 +7,7 @@
  *   npm run bench -- --only decision    one bench (or a comma-separated list)
  *   npm run bench -- --only sync_snapshot,sync_delta,event_drain   the cloud link (needs mosquitto)
  *   npm run bench -- --only phone_key,ble_lock   BLE over the virtual radio (needs socat)
+ *   npm run bench -- --only relay_restart   kill -9 of the daemon → strike re-locked (needs socat)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,13 +24,14 @@ import { runJournalBench } from './journalBench.js';
 import { runPhoneKeyBench } from './phoneKeyBench.js';
 import { runBleLockBench } from './bleLockBench.js';
 import { runDoorLatencyBench } from './doorLatencyBench.js';
+import { runRelayRestartBench } from './relayRestartBench.js';
 import { makePresentations } from './presentations.js';
 import { note, secondsSince } from './report.js';
 import { seedSite } from './seedSite.js';
 import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     if (only.has('journal')) await runJournalBench(dir, scale);
     if (only.has('phone_key')) await runPhoneKeyBench(scale);
     if (only.has('ble_lock')) await runBleLockBench(scale);
+    if (only.has('relay_restart')) await runRelayRestartBench(scale);
   } finally {
     cleanup();
   }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { R30xSensor } from '../hal/serial/fingerprint/r30xSensor.js';
+import { ModbusRelayBoard } from '../hal/serial/relay/modbusRelayBoard.js';
 import { RelayBoard } from '../hal/serial/relay/relayBoard.js';
 import { SerialLink, type SerialBinding } from '../hal/serial/serialLink.js';
 import { WiegandBridge } from '../hal/serial/wiegand/wiegandBridge.js';
@@ -38,7 +39,13 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
     ]),
   );
   const boards = new Map(
-    serial.relayBoards.map((r) => [r.id, new RelayBoard({ id: r.id, link: link(r.path, r.baudRate), clock, logger, channels: r.channels, refreshMs: r.refreshMs })]),
+    serial.relayBoards.map((r) => {
+      const common = { id: r.id, link: link(r.path, r.baudRate), clock, logger, channels: r.channels, refreshMs: r.refreshMs };
+      const board = r.protocol === 'waveshare-modbus'
+        ? new ModbusRelayBoard({ ...common, ...(r.unit !== undefined && { unit: r.unit }), ...(r.keepaliveMs !== undefined && { keepaliveMs: r.keepaliveMs }), ...(r.answerTimeoutMs !== undefined && { answerTimeoutMs: r.answerTimeoutMs }) })
+        : new RelayBoard(common);
+      return [r.id, board];
+    }),
   );
   const sensors = new Map<string, R30xSensor>();
   const sensorFor = (id: string): R30xSensor => {

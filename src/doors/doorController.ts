@@ -15,7 +15,7 @@ import type { Presentation, Verdict } from '../access/verdict.js';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { JournalEvent } from '../journal/journal.js';
-import type { DoorActuator, Health, IndicatorPattern, ReaderInput } from '../hal/types.js';
+import type { DoorActuator, Health, IndicatorPattern, ReaderInput, SensorFault } from '../hal/types.js';
 import { DeviceListeners } from './deviceListeners.js';
 import type { DoorBehaviour } from './doorConfig.js';
 import { doorHealth, type DoorDevices } from './doorDevices.js';
@@ -103,6 +103,9 @@ export class DoorController {
     for (const reader of readers) listeners.on(reader, 'input', (input: ReaderInput) => this.onInput(input));
     if (contact) listeners.on(contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
     if (rex) listeners.on(rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
+    for (const [sensor, name] of [[contact, 'contact'], [rex, 'rex']] as const) {
+      if (sensor) listeners.on(sensor, 'wiringFault', (fault: SensorFault | null) => this.onWiringFault(name, fault));
+    }
     listeners.on(actuator, 'health', (h: Health) => h.state === 'online' && this.reconcile('actuator back online'));
     this.passage.start();
     this.reconcile('start');
@@ -290,6 +293,16 @@ export class DoorController {
     this.authorisedUntil = Math.max(this.authorisedUntil, this.ctx.clock.now() + ms);
     if (this.behaviour.rexUnlocks && this.mode() !== 'lockdown') this.release(ms, 'request to exit');
     this.safeRecord({ type: 'access', doorId: this.doorId, grant: true, reason: 'request_to_exit' });
+  }
+
+  /** A supervised contact or REX loop cut or shorted: the door cannot see its position (or exit requests). */
+  private onWiringFault(input: 'contact' | 'rex', fault: SensorFault | null): void {
+    if (fault) {
+      this.log.warn({ input, fault }, `the ${input === 'contact' ? 'door contact' : 'request-to-exit'} loop is ${fault === 'cut' ? 'cut' : 'shorted'}`);
+      this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: `${input}_fault`, data: { fault } });
+    } else {
+      this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: `${input}_fault_cleared` });
+    }
   }
 
   private onDoorPosition(open: boolean): void {

@@ -11,6 +11,7 @@ export type DeviceLifecycle = Pick<Device, 'id' | 'start' | 'stop'>;
 import { DoorController, type DoorContext, type DoorStatus } from './doorController.js';
 import type { DoorDevices } from './doorDevices.js';
 import type { DoorBehaviour } from './doorConfig.js';
+import { FireRelease } from './fireRelease.js';
 
 export interface DoorHardware {
   behaviour: DoorBehaviour;
@@ -22,12 +23,14 @@ export interface DoorHardware {
 export class SiteDoors {
   private readonly controllers = new Map<string, DoorController>();
   private readonly log: Logger;
-  private fireListener: ((input: string, active: boolean) => void) | null = null;
+  private fire: FireRelease | null = null;
 
   constructor(
     private readonly doors: readonly DoorHardware[],
     private readonly fireInput: DoorSensor | null,
     private readonly ctx: DoorContext,
+    /** what a cut or shorted fire loop does (config `fire.onFault`) */
+    private readonly fireOnFault: 'release' | 'hold' = 'release',
   ) {
     this.log = ctx.logger.child({ module: 'doors' });
   }
@@ -47,15 +50,19 @@ export class SiteDoors {
       await controller.start();
     }
     if (this.fireInput) {
-      await this.fireInput.start();
-      this.fireListener = (_input, active) => this.setFire(active);
-      this.fireInput.on('change', this.fireListener);
-      if (this.fireInput.value() === true) this.setFire(true);
+      try {
+        await this.fireInput.start();
+      } catch (err) {
+        this.log.error({ err, device: this.fireInput.id }, 'the fire input failed to start');
+      }
+      this.fire = new FireRelease({ input: this.fireInput, onFault: this.fireOnFault, setFire: (active) => this.setFire(active), record: (e) => this.ctx.record(e), logger: this.ctx.logger });
+      this.fire.start();
     }
   }
 
   async stop(): Promise<void> {
-    if (this.fireInput && this.fireListener) this.fireInput.off('change', this.fireListener);
+    this.fire?.stop();
+    this.fire = null;
     for (const controller of this.controllers.values()) await controller.stop();
     for (const door of this.doors) {
       for (const device of [...door.all].reverse()) {
@@ -76,6 +83,11 @@ export class SiteDoors {
 
   status(): DoorStatus[] {
     return [...this.controllers.values()].map((c) => c.status());
+  }
+
+  /** The fire input's state, when the site has one. */
+  fireState(): ReturnType<FireRelease['state']> | null {
+    return this.fire?.state() ?? null;
   }
 
   setFire(active: boolean): void {

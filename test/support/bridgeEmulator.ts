@@ -3,14 +3,16 @@
  * It produces protocol lines (docs/wiegand-bridge.md) as strings, or writes them to a SerialLink
  * (the other end of a PTY pair, or a mock port). Attached to a link with start(), it also obeys
  * the gateway's commands like the firmware would: answers Q with V, keeps the L pattern per port,
- * and records every command it was sent. State is per instance; time comes from the clock.
+ * answers S with every door input's I line, and records every command it was sent. Door inputs
+ * are set with setInput() (an edge: the I line is sent) or quietly (moved while nobody listens);
+ * `misbehave` makes it ignore S. State is per instance; time comes from the clock.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../src/kernel/clock.js';
 import { GatewayError } from '../../src/kernel/gatewayError.js';
 import type { IndicatorPattern } from '../../src/hal/types.js';
 import type { SerialLink } from '../../src/hal/serial/serialLink.js';
-import { LineFramer, encodeBridgeMessage, parseCommandLine, type BridgeCommand } from '../../src/hal/serial/wiegand/bridgeLine.js';
+import { LineFramer, encodeBridgeMessage, parseCommandLine, type BridgeCommand, type BridgeInputLine, type BridgeInputState } from '../../src/hal/serial/wiegand/bridgeLine.js';
 import { encodeCard, encodeKey, type CardFormat, type WiegandBits } from '../../src/hal/serial/wiegand/wiegandFrame.js';
 import { guardedEmit, ignoreListenerError } from '../../src/kernel/guardedEmit.js';
 
@@ -20,6 +22,14 @@ export interface BridgeEmulatorOptions {
   link?: SerialLink;
   /** answered to Q. Default 'emu-1.0.0' */
   firmware?: string;
+  /** the door inputs the emulated bridge has, with their state at power-up */
+  inputs?: readonly EmulatedInput[];
+}
+
+export interface EmulatedInput {
+  port: number;
+  line: BridgeInputLine;
+  state: BridgeInputState;
 }
 
 export type BridgeEmulatorEvents = {
@@ -37,10 +47,48 @@ export class BridgeEmulator extends EventEmitter<BridgeEmulatorEvents> {
   private rejected = 0;
   private failedWrites = 0;
   private attached = false;
+  private readonly inputs = new Map<string, EmulatedInput>();
+  /** set by a test: S is received and recorded but not answered */
+  misbehave: { ignoreInputQueries: boolean } = { ignoreInputQueries: false };
 
   constructor(private readonly options: BridgeEmulatorOptions) {
     super();
     this.bootAt = options.clock.now();
+    for (const input of options.inputs ?? []) this.inputs.set(`${input.port}:${input.line}`, { ...input });
+  }
+
+  /** An I line for any port, input and state (tests send wrong ones on purpose). */
+  inputLine(port: number, line: BridgeInputLine, state: BridgeInputState): string {
+    return encodeBridgeMessage({ type: 'input', port, line, state });
+  }
+
+  /** Every door input's I line, in the order they were declared: the answer to S. */
+  inputLines(): string {
+    return [...this.inputs.values()].map((i) => this.inputLine(i.port, i.line, i.state)).join('');
+  }
+
+  /** The state of an emulated input (undefined for one it does not have). */
+  inputState(port: number, line: BridgeInputLine): BridgeInputState | undefined {
+    return this.inputs.get(`${port}:${line}`)?.state;
+  }
+
+  /**
+   * Moves an input: the debounced edge the firmware reports. Returns its I line; `send` false
+   * only moves it (the gateway hears of it by S or at boot). Adds the input if it is new.
+   */
+  async setInput(port: number, line: BridgeInputLine, state: BridgeInputState, { send = true } = {}): Promise<string> {
+    const key = `${port}:${line}`;
+    const input = this.inputs.get(key);
+    if (input) input.state = state;
+    else this.inputs.set(key, { port, line, state });
+    const text = this.inputLine(port, line, state);
+    if (send) await this.send(text);
+    return text;
+  }
+
+  /** What the firmware sends after boot: R, every input's I line, the first H (uptime 0, seq 0). */
+  bootLines(reason = 'power'): string {
+    return this.reboot(reason) + this.inputLines() + this.heartbeatLine();
   }
 
   cardLine(port: number, format: CardFormat, facility: number, number: number): string {
@@ -147,7 +195,8 @@ export class BridgeEmulator extends EventEmitter<BridgeEmulatorEvents> {
       const command = parsed.message;
       this.received.push(command);
       if (command.type === 'indicator') this.patterns.set(command.port, command.pattern);
-      else this.send(this.versionLine()).catch(() => this.failedWrites++);
+      else if (command.type === 'query_version') this.send(this.versionLine()).catch(() => this.failedWrites++);
+      else if (!this.misbehave.ignoreInputQueries && this.inputs.size > 0) this.send(this.inputLines()).catch(() => this.failedWrites++);
       // a test's listener is the test's problem; the emulator carries on like firmware would
       guardedEmit(this, ignoreListenerError, 'command', command);
     }

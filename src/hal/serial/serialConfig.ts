@@ -26,14 +26,34 @@ export const WiegandBridgeConfigSchema = z
     for (const { path, message } of formatSetProblems(bridge.formats, bridge.rawLengths)) ctx.addIssue({ code: 'custom', path, message });
   });
 
-export const RelayBoardConfigSchema = z.strictObject({
-  id: IdSchema,
-  path: PathSchema,
-  baudRate: z.number().int().positive().default(9_600),
-  channels: z.number().int().min(1).max(16).default(4),
-  /** re-send every channel's state this often (boards forget on brown-out); 0 disables */
-  refreshMs: z.number().int().min(0).max(3_600_000).default(30_000),
-});
+export const RelayBoardConfigSchema = z
+  .strictObject({
+    id: IdSchema,
+    path: PathSchema,
+    /** lcus: the CH340 USB boards (no answer, no timer); waveshare-modbus: Modbus RTU boards with board-timed flashes (docs/relay-board.md) */
+    protocol: z.enum(['lcus', 'waveshare-modbus']).default('lcus'),
+    baudRate: z.number().int().positive().default(9_600),
+    channels: z.number().int().min(1).max(16).default(4),
+    /** re-send every channel's state this often (boards forget on brown-out); 0 disables */
+    refreshMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** waveshare-modbus only: the board's Modbus address (default 1) */
+    unit: z.number().int().min(1).max(247).optional(),
+    /** waveshare-modbus only: the longest board-timed flash; a crash releases a door for at most this long (default 5,000) */
+    keepaliveMs: z.number().int().min(1_000).max(60_000).optional(),
+    /** waveshare-modbus only: how long to wait for the board's echo (default 250) */
+    answerTimeoutMs: z.number().int().min(10).max(2_000).optional(),
+  })
+  .superRefine((board, ctx) => {
+    if (board.protocol === 'waveshare-modbus') {
+      if ((board.answerTimeoutMs ?? 250) * 4 > (board.keepaliveMs ?? 5_000)) {
+        ctx.addIssue({ code: 'custom', path: ['answerTimeoutMs'], message: 'must be at most keepaliveMs / 4, so a renewal is confirmed well before its flash ends' });
+      }
+      return;
+    }
+    for (const field of ['unit', 'keepaliveMs', 'answerTimeoutMs'] as const) {
+      if (board[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `only for protocol waveshare-modbus; an lcus board has no ${field === 'unit' ? 'address' : 'answer or timer'}` });
+    }
+  });
 
 export const FingerprintSensorConfigSchema = z.strictObject({
   /** also the reader id in fingerprint credentials (`<id>:<slot>`) */

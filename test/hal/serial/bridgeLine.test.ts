@@ -1,7 +1,10 @@
 import t from 'tap';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import {
   INDICATOR_PATTERNS,
+  INPUT_LINES,
+  INPUT_STATES,
   LineFramer,
   MAX_LINE_LENGTH,
   crc16,
@@ -29,9 +32,11 @@ const messageArb: fc.Arbitrary<BridgeMessage> = fc.oneof(
   fc.record({ type: fc.constant('heartbeat' as const), uptime: fc.integer({ min: 0, max: 0xffffffff }), seq: fc.integer({ min: 0, max: 0xffff }) }),
   fc.record({ type: fc.constant('version' as const), version: fc.stringMatching(/^[0-9A-Za-z._+-]{1,32}$/) }),
   fc.record({ type: fc.constant('reset' as const), reason: fc.stringMatching(/^[a-z0-9_]{1,16}$/) }),
+  fc.record({ type: fc.constant('input' as const), port: portArb, line: fc.constantFrom(...INPUT_LINES), state: fc.constantFrom(...INPUT_STATES) }),
 );
 const commandArb: fc.Arbitrary<BridgeCommand> = fc.oneof(
   fc.constant({ type: 'query_version' as const }),
+  fc.constant({ type: 'query_inputs' as const }),
   fc.record({ type: fc.constant('indicator' as const), port: portArb, pattern: fc.constantFrom(...INDICATOR_PATTERNS) }),
 );
 
@@ -57,6 +62,21 @@ t.test('the examples of docs/wiegand-bridge.md parse to what the page says', asy
   t.match(parse('W 1 26 2468ACE *5D21'), { ok: true }, 'a parity-bad frame is still a valid line: the decoder rejects it');
   const frame = parse('W 1 26 2468ACE *5D21');
   if (frame.ok && frame.message.type === 'wiegand') t.match(decodeCard(frame.message.frame), { ok: false, reason: 'parity' });
+  t.same(parse('I 1 contact closed *E0EE'), { ok: true, message: { type: 'input', port: 1, line: 'contact', state: 'closed' } });
+  t.same(parse('I 1 contact open *9F6B'), { ok: true, message: { type: 'input', port: 1, line: 'contact', state: 'open' } });
+  t.same(parse('I 1 rex open *17C2'), { ok: true, message: { type: 'input', port: 1, line: 'rex', state: 'open' } });
+  t.same(parse('I 1 aux closed *20BB'), { ok: true, message: { type: 'input', port: 1, line: 'aux', state: 'closed' } });
+  t.same(parse('I 2 contact normal *9FBD'), { ok: true, message: { type: 'input', port: 2, line: 'contact', state: 'normal' } });
+  t.same(parse('I 2 contact active *2101'), { ok: true, message: { type: 'input', port: 2, line: 'contact', state: 'active' } });
+  t.same(parse('I 2 contact cut *220F'), { ok: true, message: { type: 'input', port: 2, line: 'contact', state: 'cut' } });
+  t.same(parse('I 2 contact short *54AA'), { ok: true, message: { type: 'input', port: 2, line: 'contact', state: 'short' } });
+  t.same(parse('I 2 aux normal *B23A'), { ok: true, message: { type: 'input', port: 2, line: 'aux', state: 'normal' } });
+  t.same(parse('R power *299A'), { ok: true, message: { type: 'reset', reason: 'power' } });
+  t.same(parse('H 0 0 *C017'), { ok: true, message: { type: 'heartbeat', uptime: 0, seq: 0 } });
+  t.same(parseCommandLine('S *8B66'), { ok: true, message: { type: 'query_inputs' } });
+  for (const line of ['I 1 door open *AFEE', 'I 2 contact alarm *469B', 'I 1 contact OPEN *0C67', 'I 9 contact open *7400', 'I 1 contact *D41B']) {
+    t.match(parse(line), { ok: false, reason: 'syntax' }, line);
+  }
   t.match(parse('W 1 4 5 *DF91'), { ok: false, reason: 'syntax' });
   t.match(parse('X 1 *1B67'), { ok: false, reason: 'unknown_type' });
 });
@@ -96,6 +116,8 @@ t.test('checksum-valid lines that break the grammar are syntax', async (t) => {
     'W 1 26 2190e0f', 'W 1 26 190E0F', 'W 1 26 02190E0F', 'W 1 26 6190E0F', 'W 1 8 A5', 'W 1 4 5', 'K 1 26 2190E0F', 'K 1 8 5', 'K 1 4 G',
     'W  1 26 2190E0F', ' W 1 26 2190E0F', 'W 1 26 2190E0F ', 'W\t1 26 2190E0F', 'V caf\u00e9', 'H 1', 'H -1 0', 'H 1 65536', 'H 4294967296 0',
     'V', 'V ' + 'x'.repeat(33), 'V a b', 'R Power', 'R', 'R ' + 'a'.repeat(17),
+    'I', 'I 1', 'I 1 contact', 'I 0 contact open', 'I 9 contact open', 'I 01 contact open', 'I 1 Contact open', 'I 1 contact Open',
+    'I 1 door open', 'I 1 fire active', 'I 1 contact opened', 'I 1 contact open 1', 'I 1  contact open', 'I 1 contact open ',
   ];
   for (const body of bad) t.match(parse(sealLine(body)), { ok: false, reason: 'syntax' }, JSON.stringify(body));
 });
@@ -104,6 +126,8 @@ t.test('unknown message types are unknown_type; gateway commands are not bridge 
   t.match(parse(sealLine('X 1')), { ok: false, reason: 'unknown_type', detail: /X/ });
   t.match(parse(sealLine('Q')), { ok: false, reason: 'unknown_type' });
   t.match(parse(sealLine('L 1 granted')), { ok: false, reason: 'unknown_type' });
+  t.match(parse(sealLine('S')), { ok: false, reason: 'unknown_type' }, 'S echoed back is not a bridge message');
+  t.match(parseCommandLine(strip(sealLine('I 1 contact open'))), { ok: false, reason: 'unknown_type' });
   t.match(parseCommandLine(strip(sealLine('H 1 2'))), { ok: false, reason: 'unknown_type' });
   const long = parse(sealLine('2190E0F 1'));
   t.match(long, { ok: false, reason: 'unknown_type' });
@@ -111,7 +135,7 @@ t.test('unknown message types are unknown_type; gateway commands are not bridge 
 });
 
 t.test('malformed commands are syntax, rejected like the firmware must', async (t) => {
-  for (const body of ['Q 1', 'L 1', 'L 0 granted', 'L 9 granted', 'L 1 GRANTED', 'L 1 open', 'L 1 granted 2']) {
+  for (const body of ['Q 1', 'S 1', 'S inputs', 'L 1', 'L 0 granted', 'L 9 granted', 'L 1 GRANTED', 'L 1 open', 'L 1 granted 2']) {
     t.match(parseCommandLine(strip(sealLine(body))), { ok: false, reason: 'syntax' }, body);
   }
   t.match(parseCommandLine('Q *AB25'), { ok: false, reason: 'checksum' });
@@ -213,6 +237,48 @@ t.test('corrupted lines: 200,000 seeded trials, zero accepted with a changed mea
   t.equal(counts.acceptedChanged, 0, 'no corrupted line was accepted as a different message');
   t.equal(counts.inputChanged, 0, 'no corrupted line decoded to a different card or key');
   t.ok(counts.rejected > 190_000, 'almost every trial changed the line and was rejected');
+});
+
+t.test('corrupted I lines: 100,000 seeded trials, zero accepted as another input or state', async (t) => {
+  const rand = mulberry32(0x1e7e1);
+  const int = (n: number) => Math.floor(rand() * n);
+  const counts = { trials: 0, unchanged: 0, rejected: 0, passedChecksum: 0, acceptedSame: 0, acceptedChanged: 0 };
+  for (let trial = 0; trial < 100_000; trial++) {
+    const message: BridgeMessage = { type: 'input', port: 1 + int(8), line: INPUT_LINES[int(3)]!, state: INPUT_STATES[int(6)]! };
+    const original = strip(encodeBridgeMessage(message));
+    const bytes = [...original].map((c) => c.charCodeAt(0));
+    for (let ops = 1 + int(3); ops > 0; ops--) {
+      const op = int(3);
+      if (op === 0) bytes[int(bytes.length)]! ^= 1 + int(255);
+      else if (op === 1) bytes.splice(int(bytes.length + 1), 0, int(256));
+      else if (bytes.length > 0) bytes.splice(int(bytes.length), 1);
+    }
+    const corrupted = String.fromCharCode(...bytes);
+    counts.trials++;
+    if (corrupted === original) {
+      counts.unchanged++;
+      continue;
+    }
+    const r = parseBridgeLine(corrupted);
+    if (!r.ok) {
+      counts.rejected++;
+      if (r.reason === 'syntax' || r.reason === 'unknown_type') counts.passedChecksum++;
+      continue;
+    }
+    counts.passedChecksum++;
+    if (JSON.stringify(r.message) === JSON.stringify(message)) counts.acceptedSame++;
+    else counts.acceptedChanged++;
+  }
+  t.comment(JSON.stringify(counts));
+  t.equal(counts.acceptedChanged, 0, 'no corrupted I line was accepted as a different input or state');
+  t.ok(counts.rejected > 95_000);
+});
+
+t.test('every line example in docs/wiegand-bridge.md carries its correct checksum', async (t) => {
+  const doc = readFileSync(new URL('../../../docs/wiegand-bridge.md', import.meta.url), 'utf8');
+  const examples = [...doc.matchAll(/(?:^|`)([A-Z](?: [!-_a-~]+)*) \*([0-9A-F]{4})(?=`|\s|$)/gm)];
+  t.ok(examples.length >= 20, `${examples.length} examples found`);
+  for (const [, body, crc] of examples) t.equal(crc16(body!).toString(16).toUpperCase().padStart(4, '0'), crc, body!);
 });
 
 /** what a line would present at a reader, or null */

@@ -95,7 +95,7 @@ t.test('lines that fail checksum, syntax, parity or length never produce input; 
   feed(emulator.cardLine(7, 'H10301', 1, 1));                  // a port nobody configured
   feed('\n\r\n');                                              // empty lines: ignored
   t.same(inputs, []);
-  t.same(bridge.stats().dropped, { too_long: 1, checksum: 1, syntax: 1, unknown_type: 1, parity: 2, length: 1, format: 1, unconfigured_port: 1 });
+  t.same(bridge.stats().dropped, { too_long: 1, checksum: 1, syntax: 1, unknown_type: 1, parity: 2, length: 1, format: 1, unconfigured_port: 1, unconfigured_input: 0, input_mode: 0 });
   t.equal(bridge.stats().recentCorrupt, 3, 'only line corruption counts towards degraded');
   feed(good);
   t.same(inputs, [{ port: 1, input: { kind: 'card', value: '26:12:34567', bits: 26 } }], 'and the next clean line is decoded');

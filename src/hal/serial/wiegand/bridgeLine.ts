@@ -14,16 +14,24 @@ export const MAX_PORT = 8;
 
 export const INDICATOR_PATTERNS: readonly IndicatorPattern[] = ['idle', 'granted', 'denied', 'pin_entry', 'alarm', 'lockdown', 'passage'];
 
+/** the door inputs of a bridge port */
+export const INPUT_LINES = ['contact', 'rex', 'aux'] as const;
+export type BridgeInputLine = (typeof INPUT_LINES)[number];
+/** open/closed: an unsupervised circuit; normal/active/cut/short: a supervised (end-of-line) loop */
+export const INPUT_STATES = ['open', 'closed', 'normal', 'active', 'cut', 'short'] as const;
+export type BridgeInputState = (typeof INPUT_STATES)[number];
+
 /** bridge → gateway */
 export type BridgeMessage =
   | { type: 'wiegand'; port: number; frame: WiegandBits }
   | { type: 'keypad'; port: number; frame: WiegandBits }
   | { type: 'heartbeat'; uptime: number; seq: number }
   | { type: 'version'; version: string }
-  | { type: 'reset'; reason: string };
+  | { type: 'reset'; reason: string }
+  | { type: 'input'; port: number; line: BridgeInputLine; state: BridgeInputState };
 
 /** gateway → bridge */
-export type BridgeCommand = { type: 'query_version' } | { type: 'indicator'; port: number; pattern: IndicatorPattern };
+export type BridgeCommand = { type: 'query_version' } | { type: 'query_inputs' } | { type: 'indicator'; port: number; pattern: IndicatorPattern };
 
 export type LineRejection = 'empty' | 'too_long' | 'checksum' | 'syntax' | 'unknown_type';
 export type LineResult<T> = { ok: true; message: T } | { ok: false; reason: LineRejection; detail: string };
@@ -66,6 +74,13 @@ export function parseBridgeLine(line: string): LineResult<BridgeMessage> {
     case 'R':
       if (args.length !== 1 || !/^[a-z0-9_]{1,16}$/.test(args[0]!)) return syntax('R takes one reason of 1-16 characters [a-z0-9_]');
       return { ok: true, message: { type: 'reset', reason: args[0]! } };
+    case 'I': {
+      const port = args.length === 3 ? portOf(args[0]!) : null;
+      const line = INPUT_LINES.find((l) => l === args[1]);
+      const state = INPUT_STATES.find((s) => s === args[2]);
+      if (port === null || line === undefined || state === undefined) return syntax(`I takes a port 1-${MAX_PORT}, one of ${INPUT_LINES.join(', ')} and one of ${INPUT_STATES.join(', ')}`);
+      return { ok: true, message: { type: 'input', port, line, state } };
+    }
     default:
       return { ok: false, reason: 'unknown_type', detail: `unknown message type ${nameOf(type)}` };
   }
@@ -76,6 +91,7 @@ export function parseCommandLine(line: string): LineResult<BridgeCommand> {
   if (!split.ok) return split;
   const [type, ...args] = split.fields as [string, ...string[]];
   if (type === 'Q') return args.length === 0 ? { ok: true, message: { type: 'query_version' } } : syntax('Q takes no fields');
+  if (type === 'S') return args.length === 0 ? { ok: true, message: { type: 'query_inputs' } } : syntax('S takes no fields');
   if (type !== 'L') return { ok: false, reason: 'unknown_type', detail: `unknown command type ${nameOf(type)}` };
   const port = args.length === 2 ? portOf(args[0]!) : null;
   const pattern = INDICATOR_PATTERNS.find((p) => p === args[1]);
@@ -96,11 +112,20 @@ export function encodeBridgeMessage(message: BridgeMessage): string {
       return sealLine(`V ${message.version}`);
     case 'reset':
       return sealLine(`R ${message.reason}`);
+    case 'input':
+      return sealLine(`I ${message.port} ${message.line} ${message.state}`);
   }
 }
 
 export function encodeCommand(command: BridgeCommand): string {
-  return command.type === 'query_version' ? sealLine('Q') : sealLine(`L ${command.port} ${command.pattern}`);
+  switch (command.type) {
+    case 'query_version':
+      return sealLine('Q');
+    case 'query_inputs':
+      return sealLine('S');
+    case 'indicator':
+      return sealLine(`L ${command.port} ${command.pattern}`);
+  }
 }
 
 /** Length, checksum, character set and field separators: what every line shares. */

@@ -1,19 +1,27 @@
 /**
  * The devices of one Wiegand bridge port: the reader (CredentialReader) and its LED/buzzer
- * (Indicator). They hold no I/O of their own: the bridge (wiegandBridge.ts) runs the link and
- * hands them its health and the decoded inputs. A port device that is not started shows its own
- * health ('not started' / 'stopped') and emits no input; a started one shows the bridge's.
+ * (Indicator); its door inputs are bridgeSensor.ts. They hold no I/O of their own: the bridge
+ * (wiegandBridge.ts) runs the link and hands them its health and the decoded inputs. A port
+ * device that is not started shows its own health ('not started' / 'stopped') and emits no
+ * input; a started one shows the bridge's.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../../kernel/clock.js';
 import { DeviceBase, STOPPED } from '../../deviceBase.js';
 import type { CredentialReader, CredentialReaderEvents, DeviceEvents, Health, Indicator, IndicatorPattern, ReaderInput } from '../../types.js';
+import type { BridgeInputLine, BridgeInputState } from './bridgeLine.js';
 
 /** What a port device needs from its bridge. */
 export interface PortHost {
+  /** the bridge's id, for reasons */
+  bridgeId: string;
   clock: Clock;
   log: Logger;
   health(): Health;
+  /** the state of a door input last reported since the bridge last started talking, or undefined */
+  inputState(port: number, line: BridgeInputLine): BridgeInputState | undefined;
+  /** the bridge reported a state of the other mode for this input, and none of the configured mode since */
+  wrongMode(port: number, line: BridgeInputLine): boolean;
   /** start the bridge if this is its first user; rejects CONFIG_INVALID */
   acquire(holder: object): Promise<void>;
   /** stop the bridge if this was its last user */
@@ -23,7 +31,7 @@ export interface PortHost {
 }
 
 /** Started/stopped bookkeeping shared by both port devices; the bridge logs its health, they mirror it. */
-abstract class BridgePortDevice<E extends DeviceEvents & Record<keyof E, unknown[]>> extends DeviceBase<E> {
+export abstract class BridgePortDevice<E extends DeviceEvents & Record<keyof E, unknown[]>> extends DeviceBase<E> {
   protected started = false;
 
   constructor(

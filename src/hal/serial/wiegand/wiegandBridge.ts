@@ -5,6 +5,7 @@
  *                                      ports: [{ port: 1, readerId: 'front-in' }] });
  *   const reader = bridge.reader(1);       // CredentialReader
  *   const led = bridge.indicator(1);       // Indicator (LED/buzzer of the same reader)
+ *   const door = bridge.sensor(1, 'contact'); // DoorSensor, when ports[].inputs.contact is set
  *   await reader.start();                  // starts the bridge and its link on first use
  *
  * The bridge owns the link's lifecycle: it starts the link when the first port device (or
@@ -18,15 +19,19 @@
  * That health follows from one state value (bridgeState.ts) and the line quality
  * (lineQuality.ts). Only lines that passed length, checksum, syntax and Wiegand parity/length
  * reach a reader as `input`; everything else is counted in `stats().dropped` and logged without
- * its content.
+ * its content. Door inputs (`I` lines) are kept per input while the bridge talks (bridgeInputs.ts);
+ * the gateway asks for all of them with `S` when the link opens, after every `R` and when a silent
+ * bridge talks again.
  */
 import { maskCardValue } from '../../../kernel/cardNumber.js';
 import type { TimerHandle } from '../../../kernel/clock.js';
 import { GatewayError, isGatewayError } from '../../../kernel/gatewayError.js';
 import { DeviceBase } from '../../deviceBase.js';
 import type { DeviceEvents, Health, IndicatorPattern, ReaderInput } from '../../types.js';
-import { LineFramer, encodeCommand, parseBridgeLine, type BridgeMessage } from './bridgeLine.js';
+import { LineFramer, encodeCommand, parseBridgeLine, type BridgeCommand, type BridgeInputLine, type BridgeInputState, type BridgeMessage } from './bridgeLine.js';
+import { BridgeInputs } from './bridgeInputs.js';
 import { BridgeIndicator, BridgeReader, type PortHost } from './bridgePort.js';
+import type { BridgeSensor } from './bridgeSensor.js';
 import { bridgeHealth, type BridgeState, type PeerState } from './bridgeState.js';
 import { LineQuality } from './lineQuality.js';
 import { VersionRequests } from './versionRequests.js';
@@ -51,8 +56,10 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
   private heartbeatTimer: TimerHandle | null = null;
   private lastHeartbeat: { uptime: number; seq: number } | null = null;
   private readonly counters: WiegandBridgeStats;
-  private readonly warned = new Set<DropReason>();
+  /** drop reasons (and, for input_mode, port/input) already logged at warn */
+  private readonly warned = new Set<string>();
   private readonly host: PortHost;
+  private readonly inputs: BridgeInputs;
   private cards: CardDecodeOptions | null = null;
 
   constructor(private readonly options: WiegandBridgeOptions) {
@@ -61,13 +68,17 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     this.versions = new VersionRequests(options.clock);
     this.counters = emptyStats();
     this.host = {
+      bridgeId: options.id,
       clock: options.clock,
       log: this.log,
       health: () => this.health(),
       acquire: (holder) => this.acquire(holder),
       release: (holder) => this.release(holder),
       sendPattern: (port, pattern) => this.sendPattern(port, pattern),
+      inputState: (port, line) => this.inputs.state(port, line),
+      wrongMode: (port, line) => this.inputs.wrongMode(port, line),
     };
+    this.inputs = new BridgeInputs(options.id, options.ports, this.host);
   }
 
   /** The CredentialReader of a configured port (the same object on every call). */
@@ -84,6 +95,15 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     let indicator = this.indicators.get(port);
     if (!indicator) this.indicators.set(port, (indicator = new BridgeIndicator(config.indicatorId ?? `${config.readerId}:indicator`, port, this.host)));
     return indicator;
+  }
+
+  /**
+   * The DoorSensor of a door input wired to a configured port (`ports[].inputs[line]`), the same
+   * object on every call. Throws CONFIG_INVALID for a port or input that is not configured.
+   */
+  sensor(port: number, line: BridgeInputLine): BridgeSensor {
+    this.portConfig(port);
+    return this.inputs.sensor(port, line);
   }
 
   stats(): WiegandBridgeStats {
@@ -121,8 +141,8 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     return config;
   }
 
-  private portDevices(): (BridgeReader | BridgeIndicator)[] {
-    return [...this.readers.values(), ...this.indicators.values()];
+  private portDevices(): (BridgeReader | BridgeIndicator | BridgeSensor)[] {
+    return [...this.readers.values(), ...this.indicators.values(), ...this.inputs.devices()];
   }
 
   private async acquire(holder: object): Promise<void> {
@@ -171,6 +191,7 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.versions.failAll(new GatewayError('DEVICE_OFFLINE', 'the Wiegand bridge was stopped'));
+    this.inputs.reset();
     await link.stop();
     this.refresh();
   }
@@ -182,6 +203,7 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     this.armHeartbeat();
     this.refresh();
     this.resendPatterns();
+    this.queryInputs();
   };
 
   /** A link that went down must hear from the bridge again before its readers are online. */
@@ -204,10 +226,12 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
       return;
     }
     this.counters.lines++;
+    const wasSilent = this.state.kind === 'running' && this.state.peer.kind === 'silent';
     this.setPeer({ kind: 'talking' });
     this.armHeartbeat();
     this.quality.valid();
     this.refresh();
+    if (wasSilent) this.queryInputs();
     this.handleMessage(parsed.message);
   }
 
@@ -244,8 +268,21 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
         this.counters.resets++;
         this.lastHeartbeat = null;
         this.log.warn({ reason: message.reason }, 'the Wiegand bridge restarted');
-        return this.resendPatterns();
+        this.inputs.forget();
+        this.resendPatterns();
+        return this.queryInputs();
+      case 'input':
+        return this.input(message.port, message.line, message.state);
     }
+  }
+
+  private input(port: number, line: BridgeInputLine, state: BridgeInputState): void {
+    if (!this.configured(port)) return;
+    const outcome = this.inputs.apply(port, line, state);
+    if (outcome === 'unconfigured_input') return this.drop(outcome, `the ${line} input is not configured`, port, line);
+    if (outcome === 'input_mode') return this.drop(outcome, `a ${state} state for the ${line} input, which is configured in the other mode`, port, line);
+    this.counters.inputs++;
+    this.log.debug({ port, input: line, state }, 'door input');
   }
 
   private heartbeat(uptime: number, seq: number): void {
@@ -268,11 +305,12 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     this.readers.get(port)?.deliver(input);
   }
 
-  private drop(reason: DropReason, detail: string, port?: number): void {
+  private drop(reason: DropReason, detail: string, port?: number, input?: BridgeInputLine): void {
     this.counters.dropped[reason]++;
-    const first = !this.warned.has(reason);
-    this.warned.add(reason);
-    this.log[first ? 'warn' : 'debug']({ reason, detail, port }, 'dropped a line from the Wiegand bridge');
+    const once = reason === 'input_mode' ? `${reason}:${port}:${input}` : reason;
+    const first = !this.warned.has(once);
+    this.warned.add(once);
+    this.log[first ? 'warn' : 'debug']({ reason, detail, port, input }, 'dropped a line from the Wiegand bridge');
     if (!CORRUPT.has(reason)) return;
     this.quality.corrupt();
     this.refresh();
@@ -290,8 +328,10 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     }, heartbeatTimeoutMs);
   }
 
+  /** A bridge that is not talking may have missed edges: its inputs are unknown until it reports them. */
   private setPeer(peer: PeerState): void {
     if (this.state.kind === 'running') this.state = { ...this.state, peer };
+    if (peer.kind !== 'talking') this.inputs.forget();
   }
 
   private setLink(link: Health): void {
@@ -306,13 +346,24 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     for (const device of this.portDevices()) device.sync();
   }
 
-  private async sendPattern(port: number, pattern: IndicatorPattern): Promise<void> {
+  private sendPattern(port: number, pattern: IndicatorPattern): Promise<void> {
+    return this.sendCommand({ type: 'indicator', port, pattern });
+  }
+
+  /** resolves without sending when the link is closed */
+  private async sendCommand(command: BridgeCommand): Promise<void> {
     if (this.state.kind !== 'running' || !this.options.link.isOpen) return;
     try {
-      await this.options.link.write(encodeCommand({ type: 'indicator', port, pattern }));
+      await this.options.link.write(encodeCommand(command));
     } catch (err) {
       if (!isGatewayError(err, 'DEVICE_OFFLINE')) throw err;
     }
+  }
+
+  /** S: the bridge answers with every input's I line (sent only when inputs are configured) */
+  private queryInputs(): void {
+    if (!this.inputs.any()) return;
+    this.sendCommand({ type: 'query_inputs' }).catch((err: unknown) => this.log.warn({ err }, 'could not ask the Wiegand bridge for its inputs'));
   }
 
   private resendPatterns(): void {
