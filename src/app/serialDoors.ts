@@ -95,6 +95,7 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
       b.id,
       new WiegandBridge({
         id: b.id, link: link(b.path, b.baudRate), path: b.path, clock, logger, heartbeatTimeoutMs: b.heartbeatTimeoutMs,
+        rawLengths: b.rawLengths, formats: b.formats,
         ports: portsOf(b.id, serialDoors, inputs),
       }),
     ]),

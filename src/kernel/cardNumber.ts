@@ -3,18 +3,25 @@
  * one lookup value.
  *
  *   "<bits>:<facility>:<number>"  a format with a facility code: 26:12:34567 (H10301),
- *                                  34:1200:40001 (H10306), 37:4000:300000 (H10304)
+ *                                  34:1200:40001 (H10306), 37:4000:300000 (H10304),
+ *                                  35:4090:7473 (Corporate 1000: company, card), 48:… likewise;
+ *                                  a format without a facility field has facility 0
  *   "raw:<bits>:<hex>"             any other frame, by its raw payload bits (hex, lower case)
  *
  * Leading zeros are dropped so 26:012:034567 and 26:12:34567 are the same card.
  */
 export type CardParse = { ok: true; value: string } | { ok: false; reason: string };
 
-/** Facility and number ranges of the formats we know; other bit lengths accept any width. */
+/**
+ * Facility and number ranges of the built-in formats' lengths; other lengths (custom formats,
+ * whose widths the bridge config checks) accept any width.
+ */
 const KNOWN_FORMATS: Readonly<Record<number, { facilityMax: number; numberMax: number; name: string }>> = {
   26: { facilityMax: 0xff, numberMax: 0xffff, name: 'H10301' },
   34: { facilityMax: 0xffff, numberMax: 0xffff, name: 'H10306' },
+  35: { facilityMax: 0xfff, numberMax: 0xfffff, name: 'corporate1000-35' },
   37: { facilityMax: 0xffff, numberMax: 0x7ffff, name: 'H10304' },
+  48: { facilityMax: 0x3fffff, numberMax: 0x7fffff, name: 'corporate1000-48' },
 };
 
 const FC_FORMAT = /^(\d{1,3}):(\d{1,10}):(\d{1,12})$/;

@@ -35,3 +35,19 @@ t.test('a masked card keeps the facility and the last two digits', async (t) => 
   t.equal(maskCardValue('26:12:34567'), '26:12:***67');
   t.equal(maskCardValue('raw:40:ab12'), 'raw:40:**12');
 });
+
+t.test('Corporate 1000 card numbers: company and card within their widths, normalised like the others', async (t) => {
+  t.same(parseCardNumber('35:04090:0007473'), { ok: true, value: '35:4090:7473' });
+  t.same(parseCardNumber('35:4095:1048575'), { ok: true, value: '35:4095:1048575' });
+  t.match(parseCardNumber('35:4096:1'), { ok: false, reason: /corporate1000-35 \(35-bit, max 4095\)/ });
+  t.match(parseCardNumber('35:1:1048576'), { ok: false, reason: /card number 1048576 does not fit corporate1000-35/ });
+  t.same(parseCardNumber('48:4194303:8388607'), { ok: true, value: '48:4194303:8388607' });
+  t.match(parseCardNumber('48:4194304:1'), { ok: false, reason: /corporate1000-48/ });
+  t.match(parseCardNumber('48:1:8388608'), { ok: false, reason: /corporate1000-48/ });
+});
+
+t.test('lengths of custom formats accept any facility and number width, facility 0 for formats without one', async (t) => {
+  t.same(parseCardNumber('36:012:0345678'), { ok: true, value: '36:12:345678' });
+  t.same(parseCardNumber('30:0:9876543'), { ok: true, value: '30:0:9876543' });
+  t.same(parseCardNumber('40:4294967295:549755813887'), { ok: true, value: '40:4294967295:549755813887' }, 'the widest fields a custom format may have (32 and 39 bits)');
+});

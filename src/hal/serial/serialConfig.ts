@@ -5,15 +5,26 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../../kernel/idSchema.js';
+import { DEFAULT_FORMATS } from './wiegand/cardFormatBuiltins.js';
+import { CardFormatEntrySchema, formatSetProblems } from './wiegand/cardFormatCheck.js';
+import { MAX_FRAME_BITS } from './wiegand/cardFormatSchema.js';
 
 const PathSchema = z.string().min(1).regex(/^\//, 'must be an absolute device path, e.g. /dev/serial/by-id/usb-...');
 
-export const WiegandBridgeConfigSchema = z.strictObject({
-  id: IdSchema,
-  path: PathSchema,
-  baudRate: z.number().int().positive().default(115_200),
-  heartbeatTimeoutMs: z.number().int().min(500).max(60_000).default(3_000),
-});
+export const WiegandBridgeConfigSchema = z
+  .strictObject({
+    id: IdSchema,
+    path: PathSchema,
+    baudRate: z.number().int().positive().default(115_200),
+    heartbeatTimeoutMs: z.number().int().min(500).max(60_000).default(3_000),
+    /** frame lengths presented as raw:<bits>:<hex>, without any parity check */
+    rawLengths: z.array(z.number().int().min(1).max(MAX_FRAME_BITS)).max(16).default([]),
+    /** the card formats decoded: built-in names or custom layouts; listing them replaces the defaults */
+    formats: z.array(CardFormatEntrySchema).max(16).default([...DEFAULT_FORMATS]),
+  })
+  .superRefine((bridge, ctx) => {
+    for (const { path, message } of formatSetProblems(bridge.formats, bridge.rawLengths)) ctx.addIssue({ code: 'custom', path, message });
+  });
 
 export const RelayBoardConfigSchema = z
   .strictObject({

@@ -36,7 +36,9 @@ import { bridgeHealth, type BridgeState, type PeerState } from './bridgeState.js
 import { LineQuality } from './lineQuality.js';
 import { VersionRequests } from './versionRequests.js';
 import { CORRUPT, checkBridgeOptions, emptyStats, type DropReason, type WiegandBridgeOptions, type WiegandBridgeStats, type WiegandPortConfig } from './wiegandBridgeOptions.js';
-import { decodeCard, decodeKeypad } from './wiegandFrame.js';
+import { compileFormats } from './cardFormat.js';
+import { DEFAULT_FORMATS } from './cardFormatBuiltins.js';
+import { decodeCard, decodeKeypad, type CardDecodeOptions } from './wiegandFrame.js';
 
 
 export type WiegandBridgeEvents = DeviceEvents;
@@ -58,6 +60,7 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
   private readonly warned = new Set<string>();
   private readonly host: PortHost;
   private readonly inputs: BridgeInputs;
+  private cards: CardDecodeOptions | null = null;
 
   constructor(private readonly options: WiegandBridgeOptions) {
     super({ id: options.id, clock: options.clock, log: options.logger.child({ module: 'hal:wiegand', bridge: options.id, path: options.path }) });
@@ -232,11 +235,16 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     this.handleMessage(parsed.message);
   }
 
+  /** How this bridge decodes cards (its formats compiled on the first frame, after start checked them). */
+  private cardOptions(): CardDecodeOptions {
+    return (this.cards ??= { rawLengths: this.options.rawLengths ?? [], formats: compileFormats(this.options.formats ?? DEFAULT_FORMATS) });
+  }
+
   private handleMessage(message: BridgeMessage): void {
     switch (message.type) {
       case 'wiegand': {
         if (!this.configured(message.port)) return;
-        const decoded = decodeCard(message.frame, { rawLengths: this.options.rawLengths ?? [] });
+        const decoded = decodeCard(message.frame, this.cardOptions());
         if (!decoded.ok) return this.drop(decoded.reason, `${message.frame.count}-bit frame rejected`, message.port);
         this.counters.cards++;
         this.log.debug({ port: message.port, masked: maskCardValue(decoded.card.value), format: decoded.card.format }, 'card presented');

@@ -5,7 +5,10 @@ import { GatewayError } from '../../../kernel/gatewayError.js';
 import type { SerialLink } from '../serialLink.js';
 import type { SensorInput } from '../../types.js';
 import { INPUT_LINES, MAX_PORT, type LineRejection } from './bridgeLine.js';
-import { MAX_FRAME_BITS, RESERVED_LENGTHS, type FrameRejection } from './wiegandFrame.js';
+import { DEFAULT_FORMATS } from './cardFormatBuiltins.js';
+import type { CardFormatEntry } from './cardFormat.js';
+import { formatSetProblems } from './cardFormatCheck.js';
+import type { FrameRejection } from './wiegandFrame.js';
 
 /** One door input wired to a bridge port (docs/wiegand-bridge.md, "Door inputs"). */
 export interface BridgeInputOptions {
@@ -46,6 +49,8 @@ export interface WiegandBridgeOptions {
   heartbeatTimeoutMs?: number;
   /** unknown bit lengths presented as raw:<bits>:<hex> (no parity check). Default none */
   rawLengths?: readonly number[];
+  /** card formats decoded (built-in names or custom layouts), at most one per length. Default H10301, H10306, H10304 */
+  formats?: readonly CardFormatEntry[];
   /** lines looked at for the degraded rule. Default 100 */
   degradedWindow?: number;
   /** corrupt lines in the window that make the bridge degraded. Default 10 */
@@ -85,17 +90,21 @@ export function emptyStats(): WiegandBridgeStats {
 
 /** Throws CONFIG_INVALID naming the first problem with the options. */
 export function checkBridgeOptions(options: WiegandBridgeOptions): void {
-  const { ports, heartbeatTimeoutMs = 3000, rawLengths = [], degradedWindow = 100, degradedThreshold = 10 } = options;
+  const { ports, heartbeatTimeoutMs = 3000, rawLengths = [], formats = DEFAULT_FORMATS, degradedWindow = 100, degradedThreshold = 10 } = options;
   const problem =
     ports.length === 0 ? 'at least one port is needed'
     : ports.some((p) => !Number.isInteger(p.port) || p.port < 1 || p.port > MAX_PORT) ? `ports are numbered 1-${MAX_PORT}`
     : new Set(ports.map((p) => p.port)).size !== ports.length ? 'a port is listed twice'
     : ports.some((p) => !p.readerId) ? 'every port needs a readerId'
     : !Number.isInteger(heartbeatTimeoutMs) || heartbeatTimeoutMs < 100 ? 'heartbeatTimeoutMs is an integer ≥ 100'
-    : rawLengths.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_FRAME_BITS || RESERVED_LENGTHS.includes(n)) ? `rawLengths are 1-${MAX_FRAME_BITS} bits other than ${RESERVED_LENGTHS.join(', ')}`
     : !Number.isInteger(degradedWindow) || degradedWindow < 1 || !Number.isInteger(degradedThreshold) || degradedThreshold < 1 || degradedThreshold > degradedWindow ? 'degradedThreshold is 1..degradedWindow'
     : inputProblem(ports);
   if (problem) throw new GatewayError('CONFIG_INVALID', `Wiegand bridge ${options.id}: ${problem}`, { field: 'ports', hint: 'see docs/wiegand-bridge.md' });
+  const format = formatSetProblems(formats, rawLengths)[0];
+  if (format) {
+    const field = format.path.join('.');
+    throw new GatewayError('CONFIG_INVALID', `Wiegand bridge ${options.id}: ${field}: ${format.message}`, { field, hint: 'see "Card formats decoded" in docs/wiegand-bridge.md' });
+  }
 }
 
 const SENSOR_INPUTS: readonly SensorInput[] = ['door', 'rex', 'fire'];

@@ -3,14 +3,23 @@
  *
  * A frame is `count` bits, first bit received = most significant bit of `value`.
  * The decoders never throw: every frame gets `{ok: true, ...}` or `{ok: false, reason}`:
- *  - 'length'  the bit count is not a format we decode (and not configured as raw)
- *  - 'parity'  a parity bit (cards) or the complement nibble (8-bit keypad) is wrong
+ *  - 'length'  no format of the decode options has this bit count, and it is not configured raw
+ *  - 'parity'  a parity bit of the card's format or the complement nibble (8-bit keypad) is wrong
  *  - 'format'  the frame itself is malformed (bits above `count`, a count outside 1–128) or a
  *              keypad code that is no key (12–15)
- * Card values are the normalised form of src/kernel/cardNumber.ts (26:12:34567, raw:40:ab12).
+ * Card values are the normalised form of src/kernel/cardNumber.ts (26:12:34567, raw:40:ab12);
+ * the formats themselves are layouts (cardFormat*.ts).
  * The encoders are for the bridge emulator and tests; they throw GatewayError('INPUT_INVALID').
  */
 import { GatewayError } from '../../../kernel/gatewayError.js';
+import { BUILTIN_LAYOUTS, DEFAULT_FORMATS, type BuiltinFormat, type DefaultFormat } from './cardFormatBuiltins.js';
+import { compileFormats, compileLayout, fitsField, readCard, writeCard, type CardFormatSet } from './cardFormat.js';
+import { MAX_FRAME_BITS } from './cardFormatSchema.js';
+import type { CardLayout } from './cardFormatSchema.js';
+
+export { MAX_FRAME_BITS };
+/** The formats decoded by default, which the bridge emulator sends; encodeCard takes every built-in. */
+export type CardFormat = DefaultFormat;
 
 export interface WiegandBits {
   /** number of bits in the frame, 1–128 */
@@ -19,13 +28,11 @@ export interface WiegandBits {
   value: bigint;
 }
 
-export const MAX_FRAME_BITS = 128;
-
-export type CardFormat = 'H10301' | 'H10306' | 'H10304';
 export type FrameRejection = 'parity' | 'length' | 'format';
 
+/** `format` is a built-in name (cardFormatBuiltins.ts) or the name of a custom layout; a format without a facility field reads facility 0. */
 export type WiegandCard =
-  | { format: CardFormat; bits: number; facility: number; number: number; value: string }
+  | { format: string; bits: number; facility: number; number: number; value: string }
   | { format: 'raw'; bits: number; facility: null; number: null; value: string };
 
 export type CardDecode = { ok: true; card: WiegandCard } | { ok: false; reason: FrameRejection };
@@ -33,54 +40,34 @@ export type KeyDecode = { ok: true; key: string } | { ok: false; reason: FrameRe
 
 export interface CardDecodeOptions {
   /**
-   * Bit lengths (other than 4, 8, 26, 34, 37) presented as `raw:<bits>:<hex>` without any
-   * parity check. Default none: frames of unknown length are rejected with 'length'.
+   * Bit lengths (other than 4, 8, 26, 34, 37 and the lengths of `formats`) presented as
+   * `raw:<bits>:<hex>` without any parity check. Default none: frames of a length no format
+   * decodes are rejected with 'length'.
    */
   rawLengths?: readonly number[];
+  /** the formats decoded, by length (compileFormats). Default H10301, H10306 and H10304 */
+  formats?: CardFormatSet;
 }
 
-interface FormatSpec {
-  format: CardFormat;
-  bits: number;
-  facilityBits: number;
-  numberBits: number;
-  /** the leading parity bit makes itself + the first `evenBits` data bits even */
-  evenBits: number;
-  /** the trailing parity bit makes itself + the last `oddBits` data bits odd */
-  oddBits: number;
-}
-
-const FORMATS: ReadonlyMap<number, FormatSpec> = new Map([
-  [26, { format: 'H10301', bits: 26, facilityBits: 8, numberBits: 16, evenBits: 12, oddBits: 12 }],
-  [34, { format: 'H10306', bits: 34, facilityBits: 16, numberBits: 16, evenBits: 16, oddBits: 16 }],
-  [37, { format: 'H10304', bits: 37, facilityBits: 16, numberBits: 19, evenBits: 18, oddBits: 18 }],
-]);
-
-const FORMAT_BY_NAME: ReadonlyMap<CardFormat, FormatSpec> = new Map([...FORMATS.values()].map((f) => [f.format, f]));
+const DEFAULT_SET: CardFormatSet = compileFormats(DEFAULT_FORMATS);
 
 /** keypad codes 0–11; 10 = '*', 11 = '#' */
 const KEYS = '0123456789*#';
 
-/** Bit lengths that are never raw cards: keypad bursts and the decoded formats. */
-export const RESERVED_LENGTHS: readonly number[] = [4, 8, ...FORMATS.keys()];
+/** Bit lengths that are never raw cards: keypad bursts and the default formats. */
+const RESERVED_LENGTHS: readonly number[] = [4, 8, ...DEFAULT_SET.keys()];
 
 export function decodeCard(frame: WiegandBits, options: CardDecodeOptions = {}): CardDecode {
   if (!wellFormed(frame)) return { ok: false, reason: 'format' };
-  const spec = FORMATS.get(frame.count);
+  const spec = (options.formats ?? DEFAULT_SET).get(frame.count);
   if (!spec) {
     if (RESERVED_LENGTHS.includes(frame.count) || !options.rawLengths?.includes(frame.count)) return { ok: false, reason: 'length' };
     return { ok: true, card: { format: 'raw', bits: frame.count, facility: null, number: null, value: `raw:${frame.count}:${frame.value.toString(16)}` } };
   }
-  const dataBits = spec.bits - 2;
-  const data = (frame.value >> 1n) & mask(dataBits);
-  const leading = frame.value >> BigInt(spec.bits - 1);
-  const trailing = frame.value & 1n;
-  const evenOk = (popcount(data >> BigInt(dataBits - spec.evenBits)) + Number(leading)) % 2 === 0;
-  const oddOk = (popcount(data & mask(spec.oddBits)) + Number(trailing)) % 2 === 1;
-  if (!evenOk || !oddOk) return { ok: false, reason: 'parity' };
-  const facility = Number(data >> BigInt(spec.numberBits));
-  const number = Number(data & mask(spec.numberBits));
-  return { ok: true, card: { format: spec.format, bits: spec.bits, facility, number, value: `${spec.bits}:${facility}:${number}` } };
+  const card = readCard(spec, frame.value);
+  if (!card) return { ok: false, reason: 'parity' };
+  const { facility, number } = card;
+  return { ok: true, card: { format: spec.name, bits: spec.bits, facility, number, value: `${spec.bits}:${facility}:${number}` } };
 }
 
 /**
@@ -103,17 +90,13 @@ export function decodeKeypad(frame: WiegandBits): KeyDecode {
 }
 
 /** The frame a reader sends for a card. Throws INPUT_INVALID when the numbers do not fit. */
-export function encodeCard(format: CardFormat, facility: number, number: number): WiegandBits {
-  const spec = FORMAT_BY_NAME.get(format);
-  if (!spec) throw new GatewayError('INPUT_INVALID', `unknown card format ${String(format)}`);
-  if (!fits(facility, spec.facilityBits) || !fits(number, spec.numberBits)) {
-    throw new GatewayError('INPUT_INVALID', `facility ${facility} / number ${number} do not fit ${format} (${spec.facilityBits}+${spec.numberBits} bits)`);
+export function encodeCard(format: BuiltinFormat | CardLayout, facility: number, number: number): WiegandBits {
+  if (typeof format === 'string' && !Object.hasOwn(BUILTIN_LAYOUTS, format)) throw new GatewayError('INPUT_INVALID', `unknown card format ${String(format)}`);
+  const spec = compileLayout(typeof format === 'string' ? BUILTIN_LAYOUTS[format] : format);
+  if (!fitsField(spec, 'facility', facility) || !fitsField(spec, 'number', number)) {
+    throw new GatewayError('INPUT_INVALID', `facility ${facility} / number ${number} do not fit ${spec.name}`);
   }
-  const dataBits = spec.bits - 2;
-  const data = (BigInt(facility) << BigInt(spec.numberBits)) | BigInt(number);
-  const even = BigInt(popcount(data >> BigInt(dataBits - spec.evenBits)) % 2);
-  const odd = BigInt(1 - (popcount(data & mask(spec.oddBits)) % 2));
-  return { count: spec.bits, value: (even << BigInt(spec.bits - 1)) | (data << 1n) | odd };
+  return { count: spec.bits, value: writeCard(spec, facility, number) };
 }
 
 /** The burst a keypad sends for one key ('0'–'9', '*', '#'). Throws INPUT_INVALID otherwise. */
@@ -133,18 +116,4 @@ function wellFormed(frame: WiegandBits): boolean {
     frame.value >= 0n &&
     frame.value >> BigInt(frame.count) === 0n
   );
-}
-
-function fits(n: number, bits: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n < 2 ** bits;
-}
-
-function mask(bits: number): bigint {
-  return (1n << BigInt(bits)) - 1n;
-}
-
-function popcount(v: bigint): number {
-  let n = 0;
-  for (let x = v; x > 0n; x >>= 1n) n += Number(x & 1n);
-  return n;
 }
