@@ -28,7 +28,7 @@ t.test('a bridge configured with formats and rawLengths decodes them end to end 
     },
     doors: [{ id: 'lobby', hardware: 'serial', serial: { reader: { bridge: 'b1', port: 1 }, actuator: { board: 'r1', channel: 1 } } }],
   });
-  const [lobby] = buildSerialDoors(config.serial, config.doors, { clock, logger: silent });
+  const [lobby] = buildSerialDoors(config.serial, config.doors, { clock, logger: silent }).doors;
   const reader = lobby!.devices.readers[0]!;
   const peer = new SerialLink({ path: pty.b, baudRate: 115200, clock, logger: silent });
   const emulator = new BridgeEmulator({ clock, link: peer });
