@@ -72,7 +72,7 @@ function rulesLoading(engine: AccessEngine): Service {
 /** What the gateway tells about its database file being lost under it (tests, diagnostics). */
 export interface GatewayEvents {
   /** the file was deleted or replaced while running; the live database was written back and the gateway restarted */
-  storeRecovered: [{ loss: FileLoss } & WriteBack];
+  storeRecovered: [{ loss: FileLoss; setAside: string[] } & WriteBack];
   storeRecoveryFailed: [unknown];
 }
 
@@ -255,7 +255,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       // the rules worker is ready before the first snapshot arrives; the cloud link never waits for the broker
       const cloudService: Service[] = cloud ? [{ name: 'cloud link', start: () => cloud.start(), stop: () => cloud.stop() }] : [];
       // the file watch runs last: it may restart everything before it
-      const watch: Service[] = dbPath === null || deps.rulesOnly ? [] : [new FileWatch(dbPath, deps.clock, FILE_CHECK_INTERVAL_MS, (loss) => void this.recoverLostFile(dbPath, loss))];
+      const fileWatch = dbPath === null || deps.rulesOnly ? null : new FileWatch(dbPath, deps.clock, FILE_CHECK_INTERVAL_MS, (loss) => void this.recoverLostFile(dbPath, loss, fileWatch!));
+      const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
       const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
@@ -295,7 +296,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * live database back from the open handle (to the path if it is free, else beside it), and
    * start again on what is at the path then. Emits `storeRecovered` (or `storeRecoveryFailed`).
    */
-  private async recoverLostFile(dbPath: string, loss: FileLoss): Promise<void> {
+  private async recoverLostFile(dbPath: string, loss: FileLoss, watch: FileWatch): Promise<void> {
     const r = this.running;
     if (!r) return;
     const now = this.deps.clock.now();
@@ -307,7 +308,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     try {
       const copy = await this.shutdown((db) => saveCopy(db, dbPath, now));
-      const back = putBack(copy!, dbPath);
+      const back = putBack(copy!, dbPath, watch.ownCompanions(), now);
       if (back.restored) this.log.warn({ file: dbPath }, 'the database was written back to its path');
       else this.log.error({ file: dbPath, savedAs: back.file }, `another file took ${dbPath}: the running database was saved as ${back.file}; lockgw now runs on the file at ${dbPath}`);
       await this.start();

@@ -2,10 +2,12 @@
  * Notices the database file disappearing or being replaced under a running gateway: SQLite keeps
  * writing to the open (now nameless) inode, and everything written since would be lost at the
  * next start. Compares the path's device and inode with those of the file opened, every
- * `intervalMs` on the injected Clock, and calls `onLost` once (then stops checking).
+ * `intervalMs` on the injected Clock, and calls `onLost` once (then stops checking). It also
+ * remembers the -wal and -shm the handle had open, so they can be told from files put there since.
  */
 import { statSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { companions } from './storeFiles.js';
 
 export interface FileIdentity {
   dev: number;
@@ -29,6 +31,7 @@ export class FileWatch {
   readonly name = 'database file watch';
   private timer: TimerHandle | null = null;
   private opened: FileIdentity | null = null;
+  private companionsOpened: Array<[string, FileIdentity]> = [];
 
   constructor(
     private readonly path: string,
@@ -40,12 +43,25 @@ export class FileWatch {
   /** Takes the identity of the file now at the path (the one just opened) and starts checking. */
   async start(): Promise<void> {
     this.opened = fileIdentity(this.path);
+    this.companionsOpened = [];
+    for (const file of companions(this.path).slice(1)) {
+      const id = fileIdentity(file);
+      if (id !== null) this.companionsOpened.push([file, id]);
+    }
     this.arm();
   }
 
   async stop(): Promise<void> {
     this.clock.clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** The -wal and -shm files that were there at start(), the open handle's own, still under their names now. */
+  ownCompanions(): string[] {
+    return this.companionsOpened.filter(([file, id]) => {
+      const now = fileIdentity(file);
+      return now !== null && now.dev === id.dev && now.ino === id.ino;
+    }).map(([file]) => file);
   }
 
   /** One check now; returns what it found. */
