@@ -23,10 +23,10 @@ import { Gateway } from '../app/gateway.js';
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { createLogger } from '../kernel/logger.js';
 import { runDaemon } from '../app/daemon.js';
-import { formatDoorStatus, formatEvent, integrityCheckReport, listReport } from './reports.js';
+import { formatDoorStatus, formatEvent, integrityCheckReport, listReport, storeReport } from './reports.js';
 import { sendControl } from './controlClient.js';
 import type { ControlRequest } from '../wire/controlProtocol.js';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
 
 const USAGE = `usage: lockgw <command> [options]
@@ -218,11 +218,31 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
         for (const e of g.journal.read(after, limit)) out(JSON.stringify(e));
         return 0;
       });
-    case 'status':
+    case 'status': {
+      // the doors from the daemon; the database's state (and a safety-only mode) from the files
+      const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+      const socket = resolvePath(config.gateway.dataDir, config.control.socket);
+      const dataDir = resolvePath(config.gateway.dataDir);
+      const store = storeReport(join(dataDir, config.store.file), dataDir, config.cloud.enabled);
+      let response: Awaited<ReturnType<typeof sendControl>>;
+      try {
+        response = await sendControl(socket, { command: 'status' });
+      } catch (err) {
+        if (!isGatewayError(err, 'NOT_STARTED')) throw err;
+        out(`daemon       not running: ${err.message}`);
+        for (const line of store.lines) out(line);
+        return 1;
+      }
+      if (!response.ok) throw new GatewayError('DEVICE_ERROR', response.error);
+      if (values.json) out(JSON.stringify(response));
+      for (const d of (response.doors ?? []) as Parameters<typeof formatDoorStatus>[0][]) out(formatDoorStatus(d));
+      for (const line of store.lines) out(line);
+      return store.usable ? 0 : 2;
+    }
     case 'sim': {
       const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
       const socket = resolvePath(config.gateway.dataDir, config.control.socket);
-      const request = command === 'status' ? ({ command: 'status' } as const) : simRequest(positionals, values);
+      const request = simRequest(positionals, values);
       const response = await sendControl(socket, request);
       if (!response.ok) throw new GatewayError(response.code === 'INPUT_INVALID' ? 'INPUT_INVALID' : 'DEVICE_ERROR', response.error);
       if (values.json) out(JSON.stringify(response));
@@ -237,12 +257,19 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
       const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
       return runBle(positionals[0], config, { door: values.door, address: values.address, timeout: values.timeout, json: values.json }, out);
     }
-    case 'doctor':
+    case 'doctor': {
+      // the database first, read-only: a bad file gets its cause and its recovery, not a stack trace
+      const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+      const dataDir = resolvePath(config.gateway.dataDir);
+      const store = storeReport(join(dataDir, config.store.file), dataDir, config.cloud.enabled);
+      for (const line of store.lines) out(line);
+      if (!store.usable) return 2;
       return withGateway(values.config, (g) => {
         const lines = integrityCheckReport(g);
         for (const line of lines.lines) out(line);
         return lines.ok ? 0 : 2;
       });
+    }
     default:
       out(`unknown command "${command}"\n${USAGE}`);
       return 1;

@@ -2,7 +2,7 @@
  * A gateway's data directory made by a real first start (demo site seeded, marker written), then
  * broken on purpose, and a second gateway started on it with a manual clock and captured logs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,6 +20,8 @@ export interface BrokenSite {
   dbPath: string;
   clock: ManualClock;
   logs: string[];
+  /** a config file for the CLI (--config) naming this data dir */
+  configFile: string;
   /** a gateway on the data dir (not started) */
   gateway(deps?: Omit<GatewayDeps, 'clock' | 'logger'>): Gateway;
 }
@@ -38,12 +40,14 @@ export async function siteAfterFirstStart(t: { teardown(fn: () => unknown): void
     dbPath: join(dataDir, full.store.file),
     clock,
     logs,
+    configFile: join(dataDir, 'lockgw.yaml'),
     gateway: (deps = {}) => {
       const g = new Gateway(full, { ...deps, clock, logger });
       made.push(g);
       return g;
     },
   };
+  writeFileSync(site.configFile, `gateway:\n  dataDir: ${JSON.stringify(dataDir)}\n`);
   const first = site.gateway();
   await first.start();
   await first.stop();
