@@ -35,7 +35,7 @@ const USAGE = `usage: lockgw <command> [options]
          [--pin 1234 together with --card at card+PIN doors] [--at 2026-12-25T09:00]
   list people|keys|credentials|doors|schedules [--at DATE-TIME]
   journal [--after SEQ] [--limit N]
-  doctor                   integrity check, schema version, counts, journal health
+  doctor                   the database's state (and safety-only mode), integrity check, schema version, counts, journal health
   ble scan [--timeout S]   BLE devices in range: signal, pairing mode, which door each is paired to
   ble pair --door ID [--address A]   pair the door's BLE lock (in pairing mode); restart the daemon after
   ble unpair --door ID     forget the door's pairing
@@ -228,10 +228,9 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
       try {
         response = await sendControl(socket, { command: 'status' });
       } catch (err) {
-        if (!isGatewayError(err, 'NOT_STARTED')) throw err;
-        out(`daemon       not running: ${err.message}`);
-        for (const line of store.lines) out(line);
-        return 1;
+        // offline: what is wrong with the database, then the usual error (no daemon, how to start it)
+        if (isGatewayError(err, 'NOT_STARTED')) for (const line of store.lines) out(line);
+        throw err;
       }
       if (!response.ok) throw new GatewayError('DEVICE_ERROR', response.error);
       if (values.json) out(JSON.stringify(response));
