@@ -183,9 +183,19 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    */
   private async startSafetyOnly(problem: StoreProblem, dbPath: string, secret: Buffer, pendingDb: Db | null, pending: RulesUnavailableMark | null): Promise<void> {
     const now = this.deps.clock.now();
-    const setAsideAs = pending?.setAside ?? (problem.cause === 'corrupt' ? setAside(dbPath, 'corrupt', now) : []);
+    let setAsideAs = pending?.setAside ?? [];
+    let movable = problem.cause === 'missing' || problem.cause === 'corrupt';
+    if (pending === null && problem.cause === 'corrupt') {
+      try {
+        setAsideAs = setAside(dbPath, 'corrupt', now);
+      } catch (err) {
+        // the doors must not wait on the file system: leave the file, keep the journal in memory
+        movable = false;
+        this.log.error({ code: (err as { code?: string }).code }, `cannot set the corrupt ${dbPath} aside (${(err as Error).message}): it is left where it is`);
+      }
+    }
     let db = pendingDb;
-    if (db === null && (problem.cause === 'corrupt' || problem.cause === 'missing')) {
+    if (db === null && movable) {
       try {
         db = openDatabase(dbPath);
         writeMarker(dbPath, now, 'created');

@@ -37,7 +37,8 @@ export function recoveryAdvice(problem: StoreProblem, setAside: readonly string[
   const fromBackup = `stop lockgw, copy a backup of the database to ${file}, start lockgw (there is no lockgw restore command yet)`;
   switch (problem.cause) {
     case 'corrupt':
-      return `The corrupt file was set aside as ${setAside[0] ?? '(nothing to move)'} and is kept. ${refill} ${fromBackup}.`;
+      if (setAside.length === 0) return `The corrupt file could not be set aside and is left at ${file}; this mode's events are kept in memory only. Stop lockgw, move ${file} away (keep it), then ${fromBackup.replace('stop lockgw, ', '')}, or start lockgw without it: it then runs safety-only on a new database until rules arrive.`;
+      return `The corrupt file was set aside as ${setAside[0]} and is kept. ${refill} ${fromBackup}.`;
     case 'missing':
       return `${refill} ${fromBackup}. To start afresh on purpose instead, stop lockgw and remove ${markerPath(file)} and ${file}.`;
     case 'locked':

@@ -176,3 +176,29 @@ t.test('an unreadable database (mode 000): left alone, safety-only', async (t) =
   t.equal(statSync(site.dbPath).mode & 0o777, 0, 'the file is untouched');
   await safetyDoorsWork(t, site, g);
 });
+
+t.test('a corrupt file that cannot be set aside (its directory is not writable): left alone, safety-only with a volatile journal', async (t) => {
+  const site = await siteAfterFirstStart(t);
+  scribble(site.dbPath, 0, 100);
+  const root = process.getuid?.() === 0;
+  if (root) {
+    // root ignores modes: start as nobody, who may read the files but not write the directory
+    const nobody = 65534;
+    chmodSync(site.dataDir, 0o755);
+    for (const f of readdirSync(site.dataDir)) chmodSync(join(site.dataDir, f), 0o644);
+    process.seteuid!(nobody);
+  } else {
+    chmodSync(site.dataDir, 0o555);
+    t.teardown(() => chmodSync(site.dataDir, 0o755));
+  }
+  const g = site.gateway();
+  try {
+    await g.start();
+  } finally {
+    if (root) process.seteuid!(0);
+  }
+  t.match(g.safetyOnly, { cause: 'corrupt', journal: 'volatile', setAside: [], recovery: /could not be set aside and is left at/ });
+  t.ok(existsSync(site.dbPath), 'the file is where it was');
+  t.match(site.logs.join(''), /cannot set the corrupt .*lockgw\.db aside/);
+  await safetyDoorsWork(t, site, g);
+});
