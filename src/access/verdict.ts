@@ -45,6 +45,8 @@ export const REASONS = [
   'document_invalid',
   'document_superseded',
   'schedule_unknown',
+  /** safety-only mode: the database or its rules cannot be used, so no credential opens */
+  'rules_unavailable',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
@@ -66,4 +68,12 @@ export interface Verdict {
   staff: boolean;
   /** set when a phone's access document decided instead of the gateway's rules */
   via?: 'document';
+}
+
+/**
+ * The answer to every credential while the rules cannot be loaded (the gateway's safety-only
+ * mode, docs/door-path.md): denied, with no person, key or revision.
+ */
+export function rulesUnavailableVerdict(doorId: string): Verdict {
+  return { grant: false, reason: 'rules_unavailable', doorId, personId: null, keyId: null, credentialId: null, revision: 0, alarm: false, extendedUnlock: false, staff: false };
 }

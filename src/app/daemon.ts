@@ -44,17 +44,30 @@ export async function runDaemon(argv: string[]): Promise<void> {
 
   const index = gateway.index;
   const counts = gateway.store.counts();
-  logger.info(
-    { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
-    `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
-      `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}. ` +
-      'Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
-  );
+  const safety = gateway.safetyOnly;
+  // safety-only mode (docs/door-path.md): the daemon runs its doors rather than exit on a bad database
+  if (safety !== null) {
+    logger.error(
+      { gatewayId: config.gateway.id, mode: 'safety-only', cause: safety.cause, file: safety.file, journal: safety.journal, doors: gateway.doors.status().length },
+      `lockgw ready in SAFETY-ONLY mode: ${gateway.doors.status().length} doors run; fire release and request-to-exit work; every credential is denied (rules_unavailable) ` +
+        `because the database ${safety.file} is ${safety.cause}. lockgw status and lockgw doctor say how to recover.`,
+    );
+  } else {
+    logger.info(
+      { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
+      `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
+        `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}. ` +
+        'Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
+    );
+  }
 
-  // the daemon's own heartbeat: journal health every minute (also keeps the process alive)
+  // the daemon's own heartbeat: journal health every minute (also keeps the process alive), and
+  // the safety-only mode repeated while it lasts
   const heartbeat = setInterval(() => {
     const s = gateway.journal.stats();
     logger.debug({ journal: s }, 'heartbeat');
+    const still = gateway.safetyOnly;
+    if (still !== null) logger.error({ cause: still.cause, file: still.file, since: still.since }, `still in SAFETY-ONLY mode: every credential is denied (rules_unavailable). ${still.recovery}`);
   }, 60_000);
 
   let stopping = false;

@@ -12,13 +12,20 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessIndex } from '../access/accessIndex.js';
 import { createPinHasher } from '../access/pinDigest.js';
-import type { Presentation, Verdict } from '../access/verdict.js';
+import { rulesUnavailableVerdict, type Presentation, type Verdict } from '../access/verdict.js';
+import { EventEmitter } from 'node:events';
 import type { Clock } from '../kernel/clock.js';
-import { GatewayError } from '../kernel/gatewayError.js';
+import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { ServiceList, type Service } from '../kernel/serviceList.js';
 import { Journal, type JournalEvent } from '../journal/journal.js';
 import { AccessStore, type ApplyOptions } from '../store/accessStore.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { FileWatch, type FileLoss } from '../store/fileWatch.js';
+import { clearRulesUnavailable, markRulesUnavailable, type RulesUnavailableMark } from '../store/rulesUnavailableMark.js';
+import { setAside, writeMarker } from '../store/storeFiles.js';
+import { openStore } from '../store/storeOpening.js';
+import { storeFailure, type StoreProblem } from '../store/storeProblem.js';
+import { putBack, saveCopy, type WriteBack } from '../store/writeBack.js';
 import { PinLockoutStore } from '../store/pinLockoutStore.js';
 import type { RulesChange } from '../wire/rulesChange.js';
 import { AccessEngine, type AppliedState } from '../engine/accessEngine.js';
@@ -46,6 +53,29 @@ import { buildBleDoor } from './bleDoors.js';
 import { LockRadio } from './lockRadio.js';
 import type { GpioLineSource } from '../hal/gpio/gpioLineSource.js';
 import { PAIRING_FILE, PairingVault } from './pairingVault.js';
+import { announceSafetyOnly, clearSafetyStatus, recoveryAdvice, writeSafetyStatus, type SafetyOnlyState } from './safetyOnly.js';
+
+/** How often a running gateway checks that its database file is still the one it opened. */
+const FILE_CHECK_INTERVAL_MS = 5_000;
+
+/** The engine's start (compiling the rules) as a service whose failure is the store's: STORE_CORRUPT. */
+function rulesLoading(engine: AccessEngine): Service {
+  return {
+    name: engine.name,
+    start: () => engine.start().catch((err: unknown) => {
+      if (isGatewayError(err, 'STORE_CORRUPT')) throw err;
+      throw new GatewayError('STORE_CORRUPT', `the rules in the database cannot be loaded: ${(err as Error).message}`, {}, { cause: err });
+    }),
+    stop: () => engine.stop(),
+  };
+}
+
+/** What the gateway tells about its database file being lost under it (tests, diagnostics). */
+export interface GatewayEvents {
+  /** the file was deleted or replaced while running; the live database was written back and the gateway restarted */
+  storeRecovered: [{ loss: FileLoss; setAside: string[] } & WriteBack];
+  storeRecoveryFailed: [unknown];
+}
 
 /** Doors that take phone keys list the radio's reader among their readers (for their health). */
 function withPhoneKeyReader(doors: DoorHardware[], radio: PhoneKeyRadio | null): DoorHardware[] {
@@ -64,6 +94,8 @@ export interface GatewayDeps {
   phoneLinks?: PhoneLinkSource;
   /** how GPIO inputs are watched; default libgpiod's tools. Tests pass an emulated line source */
   gpioLines?: GpioLineSource;
+  /** how long opening the database waits for another process's lock (default 5000 ms) */
+  storeBusyTimeoutMs?: number;
 }
 
 interface Running {
@@ -80,17 +112,25 @@ interface Running {
   services: ServiceList;
 }
 
-export class Gateway {
+export class Gateway extends EventEmitter<GatewayEvents> {
   /** The simulated devices, when the doors run on them (demo, tests, `lockgw sim`). */
   simulated: SimulatedDevices | null = null;
   private running: Running | null = null;
+  /** set while the gateway runs in safety-only mode */
+  private safety: SafetyOnlyState | null = null;
   private readonly log: Logger;
 
   constructor(
     readonly config: GatewayConfig,
     private readonly deps: GatewayDeps,
   ) {
+    super();
     this.log = deps.logger.child({ module: 'gateway' });
+  }
+
+  /** Safety-only mode (docs/door-path.md): why, since when, and how to recover; null when the rules are in use. */
+  get safetyOnly(): SafetyOnlyState | null {
+    return this.safety;
   }
 
   get dataDir(): string {
@@ -108,12 +148,94 @@ export class Gateway {
     const secret = loadDeviceSecret(join(this.dataDir, config.secrets.deviceSecretFile), config.secrets.createIfMissing);
     if (secret.created) this.log.info({ file: config.secrets.deviceSecretFile }, 'created a new device secret');
     if (secret.warning) this.log.warn(secret.warning);
-    const pinHasher = createPinHasher(secret.secret);
     const dbPath = join(this.dataDir, config.store.file);
-    const db = openDatabase(dbPath);
+    const opening = openStore(dbPath, { now: deps.clock.now(), busyTimeoutMs: deps.storeBusyTimeoutMs });
+    let problem: StoreProblem;
+    if (opening.ok && opening.pending === null) {
+      this.log.debug({ ms: Math.round(opening.checkMs), created: opening.created }, 'database opened and quick_check passed');
+      try {
+        await this.compose(opening.db, dbPath, secret.secret, null);
+        if (!deps.rulesOnly) clearSafetyStatus(this.dataDir);
+        return;
+      } catch (err) {
+        const failure = storeFailure(dbPath, err);
+        if (failure === null) throw err;
+        problem = failure;
+      }
+    } else if (opening.ok) {
+      // a database made in place of a lost or corrupt one, still without rules
+      problem = opening.pending!;
+      if (deps.rulesOnly) opening.db.close();
+      else return this.startSafetyOnly(problem, dbPath, secret.secret, opening.db, opening.pending!);
+    } else {
+      problem = opening.problem;
+    }
+    if (deps.rulesOnly) {
+      throw new GatewayError(problem.cause === 'corrupt' ? 'STORE_CORRUPT' : 'UNAVAILABLE', `the database ${problem.file} is ${problem.cause}: ${problem.detail}`, {
+        hint: recoveryAdvice(problem, [], this.cloudManaged),
+      });
+    }
+    await this.startSafetyOnly(problem, dbPath, secret.secret, null, null);
+  }
+
+  /**
+   * Starts the doors without rules (safety-only mode, docs/door-path.md). A corrupt file is set
+   * aside and a new database at its path holds the journal (durable) and takes the rules when
+   * they arrive; a missing one is recreated the same way; a locked, unreadable or too new file is
+   * left alone and the journal is in memory (volatile).
+   */
+  private async startSafetyOnly(problem: StoreProblem, dbPath: string, secret: Buffer, pendingDb: Db | null, pending: RulesUnavailableMark | null): Promise<void> {
+    const now = this.deps.clock.now();
+    let setAsideAs = pending?.setAside ?? [];
+    let movable = problem.cause === 'missing' || problem.cause === 'corrupt';
+    if (pending === null && problem.cause === 'corrupt') {
+      try {
+        setAsideAs = setAside(dbPath, 'corrupt', now);
+      } catch (err) {
+        // the doors must not wait on the file system: leave the file, keep the journal in memory
+        movable = false;
+        this.log.error({ code: (err as { code?: string }).code }, `cannot set the corrupt ${dbPath} aside (${(err as Error).message}): it is left where it is`);
+      }
+    }
+    let db = pendingDb;
+    if (db === null && movable) {
+      try {
+        db = openDatabase(dbPath);
+        writeMarker(dbPath, now, 'created');
+        markRulesUnavailable(db, { ...problem, since: new Date(now).toISOString(), setAside: setAsideAs });
+      } catch (err) {
+        db?.close();
+        db = null;
+        this.log.error({ code: (err as { code?: string }).code }, `cannot create a new database at ${dbPath} (${(err as Error).message}): the journal is kept in memory`);
+      }
+    }
+    const journal = db === null ? 'volatile' : 'durable';
+    const state: SafetyOnlyState = {
+      ...problem, since: pending?.since ?? new Date(now).toISOString(), setAside: setAsideAs, journal,
+      recovery: recoveryAdvice(problem, setAsideAs, this.cloudManaged),
+    };
+    this.safety = state;
+    announceSafetyOnly(this.log, state);
+    writeSafetyStatus(this.dataDir, state, this.log);
+    await this.compose(db ?? openDatabase(':memory:'), journal === 'durable' ? dbPath : null, secret, state);
+    try {
+      this.r.journal.append({ type: 'alarm', at: now, reason: 'rules_unavailable', data: { cause: state.cause, file: state.file, setAside: state.setAside, journal } });
+    } catch (err) {
+      this.log.error({ err }, 'could not journal the rules_unavailable alarm');
+    }
+  }
+
+  /**
+   * Builds and starts the services on an open database (closed again if the start fails).
+   * `dbPath` is null for an in-memory database; `safety` is set in safety-only mode.
+   */
+  private async compose(db: Db, dbPath: string | null, secretKey: Buffer, safety: SafetyOnlyState | null): Promise<void> {
+    const { config, deps } = this;
+    const pinHasher = createPinHasher(secretKey);
+    this.safety = safety;
     try {
       const store = new AccessStore(db, pinHasher);
-      if (config.demo.seed && store.isEmpty()) {
+      if (safety === null && config.demo.seed && store.isEmpty()) {
         // revision 0 on a cloud-managed gateway: never synced, the cloud's first snapshot replaces it
         store.applyBatch(demoSiteBatch(deps.clock.now()), { source: 'cloud', revision: this.cloudManaged ? 0 : 1 });
         this.log.info('seeded the demo site');
@@ -124,17 +246,20 @@ export class Gateway {
       const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust() });
       const behaviours = deps.rulesOnly ? [] : doorBehaviours(config);
       const lockRadio = config.ble.locks && behaviours.some((b) => b.hardware === 'ble') ? new LockRadio({ config: config.ble.locks, clock: deps.clock, logger: deps.logger }) : null;
-      const vault = new PairingVault(join(this.dataDir, PAIRING_FILE), secret.secret);
+      const vault = new PairingVault(join(this.dataDir, PAIRING_FILE), secretKey);
       const bleDoor = lockRadio ? (b: DoorBehaviour) => buildBleDoor(b, { radio: lockRadio, vault, clock: deps.clock, logger: deps.logger, record: (e) => journal.append({ ...e, at: deps.clock.now() } as JournalEvent) }) : undefined;
       const hardware = buildSiteHardware(config, behaviours, { clock: deps.clock, logger: deps.logger, binding: deps.serialBinding, bleDoor, gpioLines: deps.gpioLines });
       this.simulated = hardware.simulated;
       let doors: SiteDoors | null = null;
       const phoneKeys = this.phoneKeyRadio(behaviours, { store, engine, door: (id) => doors?.get(id), record: (event) => journal.append(event), clock: deps.clock, log: this.log });
       doors = new SiteDoors(withPhoneKeyReader(hardware.doors, phoneKeys), hardware.fire, this.doorContext(engine, journal, writes), config.fire?.onFault);
-      engine.on('swapped', () => doors.refreshRules());
-      const cloudLinked = config.cloud.enabled && !deps.rulesOnly;
+      engine.on('swapped', () => {
+        this.rulesArrived(db, engine);
+        doors.refreshRules();
+      });
+      const cloudLinked = config.cloud.enabled && !deps.rulesOnly && dbPath !== null;
       const onMainThread = new MainThreadRulesApplier(engine, store);
-      const worker = cloudLinked && config.cloud.sync.worker ? new RulesWorker({ dbPath, secret: secret.secret, logger: deps.logger }) : null;
+      const worker = cloudLinked && config.cloud.sync.worker ? new RulesWorker({ dbPath: dbPath!, secret: secretKey, logger: deps.logger }) : null;
       const rules = worker === null ? onMainThread : new RulesApplierWithFallback(new WorkerRulesApplier({ engine, store, db, journal, writes, worker, logger: deps.logger }), onMainThread, this.log);
       const cloud = cloudLinked ? this.cloudLink(journal, engine, rules) : null;
       const site = doors;
@@ -142,8 +267,11 @@ export class Gateway {
       const journalService: Service = { name: 'journal', start: () => journal.start(), stop: () => journal.stop() };
       // the rules worker is ready before the first snapshot arrives; the cloud link never waits for the broker
       const cloudService: Service[] = cloud ? [{ name: 'cloud link', start: () => cloud.start(), stop: () => cloud.stop() }] : [];
+      // the file watch runs last: it may restart everything before it
+      const fileWatch = dbPath === null || deps.rulesOnly ? null : new FileWatch(dbPath, deps.clock, FILE_CHECK_INTERVAL_MS, (loss) => void this.recoverLostFile(dbPath, loss, fileWatch!));
+      const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
-      const services = new ServiceList([journalService, engine, ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService], this.log);
+      const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
       await services.start();
     } catch (err) {
@@ -154,15 +282,69 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    await this.shutdown();
+  }
+
+  /** Stops the services in reverse and closes the database; `beforeClose` runs on the handle in between. */
+  private async shutdown<T>(beforeClose?: (db: Db) => T): Promise<T | undefined> {
     const r = this.running;
-    if (!r) return;
+    if (!r) return undefined;
+    let result: T | undefined;
     try {
       await r.services.stop();
     } finally {
       this.running = null;
-      r.db.close();
+      try {
+        if (beforeClose) result = beforeClose(r.db);
+      } finally {
+        r.db.close();
+      }
     }
     this.log.info('stopped');
+    return result;
+  }
+
+  /**
+   * The database file was deleted or replaced under the running gateway: alarm, stop, write the
+   * live database back from the open handle (to the path if it is free, else beside it), and
+   * start again on what is at the path then. Emits `storeRecovered` (or `storeRecoveryFailed`).
+   */
+  private async recoverLostFile(dbPath: string, loss: FileLoss, watch: FileWatch): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    const now = this.deps.clock.now();
+    this.log.error({ file: dbPath, loss }, `the database ${dbPath} was ${loss === 'missing' ? 'deleted' : 'replaced'} while lockgw runs: writing it back from the open handle and restarting on it`);
+    try {
+      r.journal.append({ type: 'alarm', at: now, reason: loss === 'missing' ? 'database_deleted' : 'database_replaced', data: { file: dbPath } });
+    } catch (err) {
+      this.log.error({ err }, 'could not journal the database alarm');
+    }
+    try {
+      const copy = await this.shutdown((db) => saveCopy(db, dbPath, now));
+      const back = putBack(copy!, dbPath, watch.ownCompanions(), now);
+      if (back.restored) this.log.warn({ file: dbPath }, 'the database was written back to its path');
+      else this.log.error({ file: dbPath, savedAs: back.file }, `another file took ${dbPath}: the running database was saved as ${back.file}; lockgw now runs on the file at ${dbPath}`);
+      await this.start();
+      this.emit('storeRecovered', { loss, ...back });
+    } catch (err) {
+      this.log.error({ err, file: dbPath }, 'could not write the database back and restart');
+      this.emit('storeRecoveryFailed', err);
+    }
+  }
+
+  /** In safety-only mode on a durable database, rules that arrive (revision > 0) end the mode. */
+  private rulesArrived(db: Db, engine: AccessEngine): void {
+    const safety = this.safety;
+    if (safety === null || safety.journal !== 'durable' || engine.index.revision === 0) return;
+    clearRulesUnavailable(db);
+    this.safety = null;
+    clearSafetyStatus(this.dataDir);
+    this.log.warn({ revision: engine.index.revision, file: safety.file }, 'rules arrived: safety-only mode ended, credentials are decided again');
+    try {
+      this.r.journal.append({ type: 'alarm', at: this.deps.clock.now(), reason: 'rules_restored', data: { revision: engine.index.revision, cause: safety.cause } });
+    } catch {
+      // the running check: this runs only while started
+    }
   }
 
   /** The phone-key radio, when doors take phone keys and a radio is configured (or links are injected). */
@@ -189,7 +371,8 @@ export class Gateway {
     return {
       clock,
       logger,
-      decide: (p) => engine.evaluate(p),
+      // safety-only mode: no rules, no decision (fire release and REX do not ask)
+      decide: (p) => (this.safety === null ? engine.evaluate(p) : rulesUnavailableVerdict(p.doorId)),
       recordDecision: (p, v) => engine.recordDecision(p, v),
       record: (event) => journal.append({ ...event, at: clock.now() } as JournalEvent),
       hashPin: (digits) => engine.hashPin(digits),
@@ -311,7 +494,10 @@ export class Gateway {
 
   /** The decision and its record, for callers that do not act (tests, tools). */
   decide(presentation: Presentation): Verdict {
-    return this.r.engine.decide(presentation);
+    if (this.safety === null) return this.r.engine.decide(presentation);
+    const verdict = rulesUnavailableVerdict(presentation.doorId);
+    this.r.engine.recordDecision(presentation, verdict);
+    return verdict;
   }
 
   setLockdown(doorId: string | null, on: boolean): void {

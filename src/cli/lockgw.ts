@@ -24,9 +24,9 @@ import { Gateway } from '../app/gateway.js';
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { createLogger } from '../kernel/logger.js';
 import { runDaemon } from '../app/daemon.js';
-import { integrityCheckReport, listReport } from './reports.js';
+import { integrityCheckReport, listReport, storeReport } from './reports.js';
 import { runControlCommand } from './controlCommand.js';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
 
 const USAGE = `usage: lockgw <command> [options]
@@ -35,7 +35,7 @@ const USAGE = `usage: lockgw <command> [options]
          [--pin 1234 together with --card at card+PIN doors] [--at 2026-12-25T09:00]
   list people|keys|credentials|doors|schedules [--at DATE-TIME]
   journal [--after SEQ] [--limit N]
-  doctor                   integrity check, schema version, counts, journal health
+  doctor                   the database's state (and safety-only mode), integrity check, schema version, counts, journal health
   ble scan [--timeout S]   BLE devices in range: signal, pairing mode, which door each is paired to
   ble pair --door ID [--address A]   pair the door's BLE lock (in pairing mode); restart the daemon after
   ble unpair --door ID     forget the door's pairing
@@ -185,19 +185,35 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     case 'lockdown': {
       const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
       const socket = resolvePath(config.gateway.dataDir, config.control.socket);
-      return runControlCommand(command, positionals, values, socket, out, err);
+      if (command !== 'status') return runControlCommand(command, positionals, values, socket, out, err);
+      // the doors from the daemon; the database's state (and a safety-only mode) from the files
+      const dataDir = resolvePath(config.gateway.dataDir);
+      const store = storeReport(join(dataDir, config.store.file), dataDir, config.cloud.enabled);
+      let told = false;
+      const tell = () => { if (!told) for (const line of store.lines) out(line); told = true; };
+      // offline: what is wrong with the database first, then the error (no daemon, how to start it)
+      const code = await runControlCommand('status', positionals, values, socket, out, (line) => { tell(); err(line); });
+      tell();
+      return code !== 0 ? code : store.usable ? 0 : 2;
     }
     case 'ble': {
       const { runBle } = await import('./bleCommand.js');
       const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
       return runBle(positionals[0], config, { door: values.door, address: values.address, timeout: values.timeout, json: values.json }, out);
     }
-    case 'doctor':
+    case 'doctor': {
+      // the database first, read-only: a bad file gets its cause and its recovery, not a stack trace
+      const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+      const dataDir = resolvePath(config.gateway.dataDir);
+      const store = storeReport(join(dataDir, config.store.file), dataDir, config.cloud.enabled);
+      for (const line of store.lines) out(line);
+      if (!store.usable) return 2;
       return withGateway(values.config, (g) => {
         const lines = integrityCheckReport(g);
         for (const line of lines.lines) out(line);
         return lines.ok ? 0 : 2;
       });
+    }
     default:
       out(`unknown command "${command}"\n${USAGE}`);
       return 1;

@@ -1,10 +1,12 @@
-/** Plain-text reports for the CLI: lists with ACTIVE/UPCOMING/EXPIRED, and the doctor's checks. */
+/** Plain-text reports for the CLI: lists with ACTIVE/UPCOMING/EXPIRED, the doctor's checks, the database's state. */
 import { maskCardValue } from '../kernel/cardNumber.js';
 import { validityStatus } from '../access/validityStatus.js';
 import type { Gateway } from '../app/gateway.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { AccessStore } from '../store/accessStore.js';
 import { integrityCheck, schemaVersion } from '../store/database.js';
+import { diagnoseStore } from '../store/storeDiagnosis.js';
+import { readSafetyStatus, recoveryAdvice, safetyOnlyLines } from '../app/safetyOnly.js';
 
 /** An instant as wall-clock time in the site's zone, to the minute. */
 function dateIn(timeZone: string): (ms: number | undefined) => string {
@@ -106,4 +108,29 @@ export function formatDoorStatus(d: { doorId: string; mode: string; actuator: st
   const position = d.open === undefined ? 'position unknown' : d.open ? 'OPEN' : 'closed';
   const alarms = d.alarms.length ? `  ALARMS: ${d.alarms.join(', ')}` : '';
   return `${d.doorId.padEnd(12)} ${d.mode.padEnd(8)} ${d.actuator.padEnd(8)} ${position.padEnd(16)} ${d.health.state}${d.health.state === 'online' ? '' : ` (${d.health.reason})`}${alarms}`;
+}
+
+/**
+ * The database's state, read without changing anything, and the daemon's safety-only status
+ * file if it wrote one: for `lockgw doctor` and `lockgw status`. `usable` is false when the CLI
+ * cannot open the rules (then the lines say why and what to do, never a stack trace).
+ */
+export function storeReport(dbPath: string, dataDir: string, cloudManaged: boolean): { usable: boolean; lines: string[] } {
+  const d = diagnoseStore(dbPath);
+  const daemon = readSafetyStatus(dataDir);
+  const lines: string[] = [];
+  let usable = true;
+  if (d.state === 'absent') {
+    lines.push(`database     ${dbPath} does not exist yet: the first start creates it`);
+  } else if (d.state === 'problem') {
+    usable = false;
+    lines.push(`database     PROBLEM: ${d.problem.file} is ${d.problem.cause}: ${d.problem.detail}`);
+    if (daemon === null) lines.push(`recovery     ${recoveryAdvice(d.problem, [], cloudManaged)}`);
+  } else if (d.pending !== null) {
+    usable = false;
+    lines.push(`database     ${dbPath} was made in place of a ${d.pending.cause} one and has no rules yet (since ${d.pending.since})`);
+    if (daemon === null) lines.push(`recovery     ${recoveryAdvice(d.pending, d.pending.setAside, cloudManaged)}`);
+  }
+  if (daemon !== null) lines.push(...safetyOnlyLines(daemon).map((l) => (l.startsWith('  ') ? `  ${l}` : `daemon       ${l}`)));
+  return { usable, lines };
 }

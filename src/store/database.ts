@@ -10,6 +10,8 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 export interface OpenOptions {
   readonly?: boolean;
   migrations?: readonly Migration[];
@@ -18,13 +20,15 @@ export interface OpenOptions {
    * rollback journal, no fsync.
    */
   scratch?: boolean;
+  /** how long a statement waits for another connection's lock before SQLITE_BUSY (default 5000) */
+  busyTimeoutMs?: number;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Db;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new GatewayError('STORE_CORRUPT', `cannot open the database ${path}: ${(err as Error).message}`, { hint: 'check the path and its permissions' }, { cause: err });
   }
@@ -38,7 +42,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS);
   } catch (err) {
     db.close();
@@ -96,4 +100,9 @@ export function durableTransaction<T>(db: Db, work: () => T): T {
 /** PRAGMA integrity_check: 'ok' or the list of problems. */
 export function integrityCheck(db: Db): string[] {
   return (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+}
+
+/** PRAGMA quick_check (integrity_check without the index cross-checks): 'ok' or the list of problems. */
+export function quickCheck(db: Db): string[] {
+  return (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
 }
