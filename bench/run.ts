@@ -8,6 +8,8 @@
  *   npm run bench -- --only sync_snapshot,sync_delta,event_drain   the cloud link (needs mosquitto)
  *   npm run bench -- --only phone_key,ble_lock   BLE over the virtual radio (needs socat)
  *   npm run bench -- --only relay_restart   kill -9 of the daemon → strike re-locked (needs socat)
+ *   npm run bench -- --only fire_release    fire input → strike released, on a corrupt database (needs socat)
+ *   npm run bench -- --only safety_only     quick_check cost; fire release in-process on a corrupt database
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +20,8 @@ import { createPinHasher } from '../src/access/pinDigest.js';
 import { AccessStore } from '../src/store/accessStore.js';
 import { openDatabase } from '../src/store/database.js';
 import { runCompileBench } from './compileBench.js';
+import { runFireReleaseBench } from './fireReleaseBench.js';
+import { runSafetyOnlyBench } from './safetyOnlyBench.js';
 import { runDecisionBench, type DecisionRun } from './decisionBench.js';
 import { runDecisionSqlBench } from './decisionSqlBench.js';
 import { runJournalBench } from './journalBench.js';
@@ -31,7 +35,7 @@ import { seedSite } from './seedSite.js';
 import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -107,6 +111,8 @@ async function main(): Promise<void> {
     if (only.has('phone_key')) await runPhoneKeyBench(scale);
     if (only.has('ble_lock')) await runBleLockBench(scale);
     if (only.has('relay_restart')) await runRelayRestartBench(scale);
+    if (only.has('fire_release')) await runFireReleaseBench(scale);
+    if (only.has('safety_only')) await runSafetyOnlyBench(scale);
   } finally {
     cleanup();
   }

@@ -7,12 +7,11 @@
  *    (safety-only mode); time from the fire input going active to the last fire-release door's
  *    actuator reporting `unlocked`, over 500 fire on/off cycles (wall time, performance.now).
  *
- *   node --import tsx bench/safetyOnlyBench.ts [--scale 1]
+ *   npm run bench -- --only safety_only [--scale 1]
  */
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parseConfig } from '../src/app/config/loadConfig.js';
 import { Gateway } from '../src/app/gateway.js';
@@ -97,12 +96,14 @@ async function fireRelease(dir: string): Promise<void> {
   }
 }
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' } } });
-const dir = mkdtempSync(join(tmpdir(), 'lockgw-safety-bench-'));
-writeFileSync(join(dir, 'README'), 'lockgw safety_only bench scratch\n');
-try {
-  await fireRelease(dir);
-  await checkCost(dir, Number(values.scale));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+/** Registered in bench/run.ts as `safety_only`. */
+export async function runSafetyOnlyBench(scale: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lockgw-safety-bench-'));
+  writeFileSync(join(dir, 'README'), 'lockgw safety_only bench scratch\n');
+  try {
+    await fireRelease(dir);
+    await checkCost(dir, scale);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -3,7 +3,9 @@
  * LCUS relay board are emulated in this process on the far ends of two socat PTY pairs, which
  * outlive the daemon (a PTY's far end stays open when the process holding the near end dies).
  * For the kill -9 → re-locked measurement (bench/relayRestartBench.ts) and its test
- * (test/hal/serial/relayRestart.test.ts). The emulators run on the system clock: the daemon does.
+ * (test/hal/serial/relayRestart.test.ts), and with a fire input on the bridge for the fire
+ * release on a corrupt database (bench/fireReleaseBench.ts). The emulators run on the system
+ * clock: the daemon does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { SerialLink } from '../../src/hal/serial/serialLink.js';
 import { SystemClock } from '../../src/kernel/clock.js';
-import { BridgeEmulator } from './bridgeEmulator.js';
+import { BridgeEmulator, type EmulatedInput } from './bridgeEmulator.js';
 import { childEnv } from './childEnv.js';
 import { ptyPair } from './ptyPair.js';
 import { RelayBoardEmulator } from './relayBoardEmulator.js';
@@ -31,8 +33,16 @@ export interface Daemon {
   output(): string;
 }
 
+export interface RestartRigOptions {
+  /** the site's fire input on this bridge port's aux terminal (supervised), at rest `normal` */
+  firePort?: number;
+}
+
 export interface RestartRig {
   relays: RelayBoardEmulator;
+  bridge: BridgeEmulator;
+  /** the daemon's data directory (its SQLite file is `lockgw.db` there) */
+  dataDir: string;
   channel: number;
   start(): Daemon;
   /** presents alice's card at the lobby reader; resolves when the relay board energised the strike */
@@ -42,7 +52,7 @@ export interface RestartRig {
   close(): Promise<void>;
 }
 
-export async function relayRestartRig(owner: { teardown(fn: () => unknown): void }): Promise<RestartRig> {
+export async function relayRestartRig(owner: { teardown(fn: () => unknown): void }, options: RestartRigOptions = {}): Promise<RestartRig> {
   const clock = new SystemClock();
   const logger = pino({ level: 'silent' });
   const bridgePty = await ptyPair(owner);
@@ -59,12 +69,14 @@ export async function relayRestartRig(owner: { teardown(fn: () => unknown): void
     },
     // the longest unlock: the strike is still released when the daemon is killed
     doors: [{ id: DOOR, hardware: 'serial', unlockMs: 120_000, serial: { reader: { bridge: 'b1', port: 1 }, actuator: { board: 'r1', channel: CHANNEL } } }],
+    ...(options.firePort !== undefined && { fire: { input: { bridge: 'b1', port: options.firePort, supervised: true } } }),
   }));
+  const inputs: EmulatedInput[] = options.firePort !== undefined ? [{ port: options.firePort, line: 'aux', state: 'normal' }] : [];
   const bridgeEnd = new SerialLink({ path: bridgePty.b, baudRate: 115_200, clock, logger });
   const relayEnd = new SerialLink({ path: relayPty.b, baudRate: 9_600, clock, logger });
   await bridgeEnd.start();
   await relayEnd.start();
-  const bridge = new BridgeEmulator({ clock, link: bridgeEnd });
+  const bridge = new BridgeEmulator({ clock, link: bridgeEnd, inputs });
   await bridge.start();
   const relays = new RelayBoardEmulator({ channels: 4 });
   relays.attach(relayEnd);
@@ -121,5 +133,5 @@ export async function relayRestartRig(owner: { teardown(fn: () => unknown): void
     rmSync(dir, { recursive: true, force: true });
   };
   owner.teardown(close);
-  return { relays, channel: CHANNEL, start, grant, nextFrame, close };
+  return { relays, bridge, dataDir: join(dir, 'data'), channel: CHANNEL, start, grant, nextFrame, close };
 }
