@@ -102,7 +102,16 @@ export class DoorController {
     const listeners = this.listeners;
     for (const reader of readers) listeners.on(reader, 'input', (input: ReaderInput) => this.onInput(input));
     if (contact) listeners.on(contact, 'change', (_: string, open: boolean) => this.onDoorPosition(open));
-    if (rex) listeners.on(rex, 'change', (_: string, pressed: boolean) => pressed && this.onRequestToExit());
+    if (rex) {
+      // a level first learnt after start is a reading, not a press: a REX stuck pressed at boot opens nothing
+      let known = rex.value() !== undefined;
+      listeners.on(rex, 'change', (_: string, pressed: boolean) => {
+        const first = !known;
+        known = true;
+        if (first && pressed) this.log.warn('the request-to-exit input reads pressed at start: not taken as an exit request (a stuck button?)');
+        else if (pressed) this.onRequestToExit();
+      });
+    }
     for (const [sensor, name] of [[contact, 'contact'], [rex, 'rex']] as const) {
       if (sensor) listeners.on(sensor, 'wiringFault', (fault: SensorFault | null) => this.onWiringFault(name, fault));
     }

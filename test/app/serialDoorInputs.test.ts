@@ -19,7 +19,7 @@ import { ptyPair, socatAvailable } from '../support/ptyPair.js';
 const noSocat = !socatAvailable() && 'socat is not installed (apt-get install socat)';
 const WAIT_MS = 10_000;
 
-async function site(t: Test, onFault: 'release' | 'hold' = 'release') {
+async function site(t: Test, onFault: 'release' | 'hold' = 'release', { rexAtBoot = 'open' as BridgeInputState } = {}) {
   const bridgePty = await ptyPair(t);
   const relayPty = await ptyPair(t);
   const gpio = new EmulatedGpioLines();
@@ -38,7 +38,7 @@ async function site(t: Test, onFault: 'release' | 'hold' = 'release') {
     clock: emulatorClock, link: bridgeEnd,
     inputs: [
       { port: 1, line: 'contact', state: 'normal' },
-      { port: 1, line: 'rex', state: 'open' },
+      { port: 1, line: 'rex', state: rexAtBoot },
       { port: 3, line: 'aux', state: 'normal' },
     ],
   });
@@ -245,4 +245,58 @@ t.test('GPIO contact and REX: debounced, forced open is an alarm, a REX press ma
   await opened;
   t.notOk(s.status('server-room').alarms.includes('forced_open'), 'masked by the REX window');
   t.equal(s.relays.energised(2), false, 'rexUnlocks: false — the strike never moved');
+});
+
+t.test('a REX reading pressed when the bridge first reports is not an exit request; its next press is', { skip: noSocat }, async (t) => {
+  const s = await site(t, 'release', { rexAtBoot: 'closed' });
+  await s.reported();
+  // lines are handled in order: once a card after the inputs has opened the door, the REX level was read
+  const granted = s.frame(1, true);
+  await s.bridge.sendCard(1, 'H10301', 12, 34567);
+  await granted;
+  t.notOk(s.seen.some((e) => e.reason === 'request_to_exit'), 'the stuck button opened nothing');
+  await s.input(1, 'rex', 'open');
+  const rex = s.event({ doorId: 'lobby', reason: 'request_to_exit' });
+  await s.input(1, 'rex', 'closed');
+  await rex;
+});
+
+t.test('in lockdown a REX press does not release; the fire input still does', { skip: noSocat }, async (t) => {
+  const s = await site(t);
+  await s.reported();
+  s.f.gateway.setLockdown('lobby', true);
+  const rex = s.event({ doorId: 'lobby', reason: 'request_to_exit' });
+  await s.input(1, 'rex', 'closed');
+  await rex;
+  t.equal(s.relays.energised(1), false, 'locked down: the REX did not release');
+  const released = s.frame(1, true);
+  await s.input(3, 'aux', 'active');
+  await released;
+});
+
+t.test('random bytes and corrupted input lines into the bridge never move a door', { skip: noSocat }, async (t) => {
+  const s = await site(t);
+  await s.reported();
+  const moved: number[] = [];
+  s.relays.on('frame', (fr) => fr.energised && moved.push(fr.channel));
+  const before = s.seen.length;
+  let seed = 0x1234_5678;
+  const next = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) >>> 8);
+  const lines = [s.bridge.inputLine(1, 'contact', 'active'), s.bridge.inputLine(3, 'aux', 'active'), s.bridge.inputLine(1, 'rex', 'closed')];
+  for (let i = 0; i < 300; i++) {
+    const line = Buffer.from(lines[i % lines.length]!);
+    const kind = next() % 3;
+    if (kind === 0) line[next() % (line.length - 1)]! ^= 1 << (next() % 7); // a flipped bit
+    else if (kind === 1) { const at = next() % (line.length - 1); line[at] = (line[at]! + 1 + (next() % 126)) & 0x7f; } // a replaced byte, never by itself
+    const noise = Buffer.from(Array.from({ length: next() % 20 }, () => next() & 0xff));
+    const bytes = kind === 2 ? Buffer.concat([noise, line.subarray(0, line.length - 2 - (next() % 8)), Buffer.from('\n')]) : line;
+    await s.bridge.send(bytes.toString('latin1'));
+  }
+  // a clean line after the noise is still decoded: the bridge resynchronised
+  const opened = s.event({ doorId: 'lobby', reason: 'forced_open' });
+  await s.input(1, 'contact', 'active');
+  await opened;
+  const events = s.seen.slice(before).map((e) => e.reason);
+  t.same(events.filter((r) => r !== 'forced_open' && r !== 'door_opened'), [], `no door event from the corrupted bytes (${events.join(', ')})`);
+  t.same(moved, [], 'no relay was energised');
 });
