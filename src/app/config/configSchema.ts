@@ -10,6 +10,7 @@ import { BleConfigSchema } from '../../hal/ble/bleConfig.js';
 import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
 import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
 import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inputWiringConfig.js';
+import { chipPath } from '../../hal/gpio/gpioConfig.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -98,7 +99,7 @@ export const ConfigSchema = z
     const used = new Set<string>();
     const wired = (wiring: InputWiring, role: 'contact' | 'rex' | 'fire', path: (string | number)[]) => {
       if (wiring.bridge !== undefined && !bridges.has(wiring.bridge)) ctx.addIssue({ code: 'custom', path: [...path, 'bridge'], message: `no Wiegand bridge ${wiring.bridge} under serial.wiegandBridges` });
-      const key = wiring.gpio ? `GPIO ${wiring.gpio.chip} line ${wiring.gpio.line}` : `bridge ${wiring.bridge} port ${wiring.port} input ${bridgeLine(wiring, role)}`;
+      const key = wiring.gpio ? `GPIO ${chipPath(wiring.gpio.chip)} line ${wiring.gpio.line}` : `bridge ${wiring.bridge} port ${wiring.port} input ${bridgeLine(wiring, role)}`;
       if (used.has(key)) ctx.addIssue({ code: 'custom', path, message: `${key} is already wired to another input` });
       used.add(key);
     };
