@@ -12,6 +12,7 @@ if (isEntry) {
     } else {
       process.stderr.write(`lockgw: ${(err as Error).stack ?? String(err)}\n`);
     }
-    process.exit(1);
+    // 2: a usage error (a wrong option), 1: anything else
+    process.exit(isGatewayError(err, 'INPUT_INVALID') ? 2 : 1);
   });
 }

@@ -10,9 +10,29 @@ import { Gateway } from './gateway.js';
 import { createLogger } from '../kernel/logger.js';
 import { ControlServer } from '../control/controlServer.js';
 import { join, resolve } from 'node:path';
+import { GatewayError } from '../kernel/gatewayError.js';
+import { lockgwVersion } from './version.js';
 
-export async function runDaemon(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+export const DAEMON_USAGE = `usage: npm start -- [options]   (or: lockgw run [options], node dist/src/main.js [options])
+  --config, -c FILE   the configuration (default: $LOCKGW_CONFIG, else the embedded defaults:
+                      simulated doors, SQLite under ./data, no cloud)
+  --version           print lockgw's version
+  --help, -h          this help`;
+
+/** The daemon's options; a wrong one is INPUT_INVALID naming it (exit 2), never a stack trace. */
+function daemonOptions(argv: string[]): { config?: string; help?: boolean; version?: boolean } {
+  try {
+    return parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }, strict: true }).values;
+  } catch (err) {
+    throw new GatewayError('INPUT_INVALID', (err as Error).message, { hint: DAEMON_USAGE });
+  }
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; with --help or --version prints and returns. */
+export async function runDaemon(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
+  const values = daemonOptions(argv);
+  if (values.help) return out(DAEMON_USAGE);
+  if (values.version) return out(`lockgw ${lockgwVersion()}`);
   const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
   const rootLogger = await createLogger(config.log.level, config.log.pretty);
   const logger = rootLogger.child({ module: 'main' });
@@ -56,8 +76,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
     logger.info(
       { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
       `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
-        `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}. ` +
-        'Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
+        `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}.` +
+        // the hint drives simulated devices: only where there are some (the demo)
+        (gateway.simulated?.doors.has('lobby') ? ' Try: npm run lockgw -- sim present --door lobby --card 26:12:34567' : ''),
     );
   }
 

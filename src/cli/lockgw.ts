@@ -28,9 +28,11 @@ import { integrityCheckReport, listReport, storeReport } from './reports.js';
 import { runControlCommand } from './controlCommand.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseInstant } from './parseInstant.js';
+import { lockgwVersion } from '../app/version.js';
 
 const USAGE = `usage: lockgw <command> [options]
-  run                      run the gateway daemon
+  run                      run the gateway daemon (run --help: its options)
+  --version                lockgw's version
   decide --door ID (--card 26:12:34567 | --pin 1234 | --fingerprint lobby-fp:3 | --mobile erin-phone)
          [--pin 1234 together with --card at card+PIN doors] [--at 2026-12-25T09:00]
   list people|keys|credentials|doors|schedules [--at DATE-TIME]
@@ -121,8 +123,12 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     out(USAGE);
     return command === undefined ? 1 : 0;
   }
+  if (command === '--version' || command === 'version') {
+    out(`lockgw ${lockgwVersion()}`);
+    return 0;
+  }
   if (command === 'run') {
-    await runDaemon(rest);
+    await runDaemon(rest, out);
     return 0;
   }
   if (command === 'cloud-sim') {
@@ -222,14 +228,24 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry) {
+  // `lockgw list people | head -2`: a reader that went away ends the output quietly, not with a stack
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   runCli(process.argv.slice(2)).then(
     (code) => {
       if (process.argv[2] !== 'run') process.exitCode = code;
     },
     (err: unknown) => {
       if (isGatewayError(err)) process.stderr.write(`lockgw: ${err.message}${err.details.hint ? `\nhint: ${err.details.hint}` : ''}\n`);
-      else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`lockgw: ${(err as Error).message}\n${USAGE}\n`);
-      else process.stderr.write(`lockgw: ${(err as Error).stack ?? String(err)}\n`);
+      else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+        process.stderr.write(`lockgw: ${(err as Error).message}\n${USAGE}\n`);
+        process.exitCode = 2; // usage
+        return;
+      } else process.stderr.write(`lockgw: ${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;
     },
   );
