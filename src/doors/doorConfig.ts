@@ -62,6 +62,8 @@ export const DoorBehaviourSchema = z
     if (d.hardware === 'ble' && !d.ble?.lock) ctx.addIssue({ code: 'custom', path: ['ble', 'lock'], message: 'a door with hardware: ble needs ble: {lock: {address}}' });
     if (d.hardware !== 'ble' && d.ble?.lock) ctx.addIssue({ code: 'custom', path: ['ble', 'lock'], message: 'only a door with hardware: ble has a BLE lock' });
     if (d.hardware === 'sim' && d.inputs) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'a simulated door has simulated inputs: inputs are for doors with hardware: serial or ble' });
+    if (d.extendedUnlockMs < d.unlockMs) ctx.addIssue({ code: 'custom', path: ['extendedUnlockMs'], message: `must be at least unlockMs (${d.unlockMs})` });
+    if (d.unlockMs > d.heldOpenMs) ctx.addIssue({ code: 'custom', path: ['unlockMs'], message: `must be at most heldOpenMs (${d.heldOpenMs})` });
     if (d.pin.maxLockoutMs < d.pin.lockoutMs) ctx.addIssue({ code: 'custom', path: ['pin', 'maxLockoutMs'], message: 'must be at least pin.lockoutMs' });
   });
 

@@ -68,7 +68,7 @@ export async function relayRestartRig(owner: { teardown(fn: () => unknown): void
       relayBoards: [{ id: 'r1', path: relayPty.a, channels: 4, refreshMs: 0 }],
     },
     // the longest unlock: the strike is still released when the daemon is killed
-    doors: [{ id: DOOR, hardware: 'serial', unlockMs: 120_000, serial: { reader: { bridge: 'b1', port: 1 }, actuator: { board: 'r1', channel: CHANNEL } } }],
+    doors: [{ id: DOOR, hardware: 'serial', unlockMs: 120_000, extendedUnlockMs: 120_000, heldOpenMs: 120_000, serial: { reader: { bridge: 'b1', port: 1 }, actuator: { board: 'r1', channel: CHANNEL } } }],
     ...(options.firePort !== undefined && { fire: { input: { bridge: 'b1', port: options.firePort, supervised: true } } }),
   }));
   const inputs: EmulatedInput[] = options.firePort !== undefined ? [{ port: options.firePort, line: 'aux', state: 'normal' }] : [];

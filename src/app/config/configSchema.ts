@@ -11,6 +11,7 @@ import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
 import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
 import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inputWiringConfig.js';
 import { chipPath } from '../../hal/gpio/gpioConfig.js';
+import { pathProblems, STANDARD_BAUD_RATES } from './pathAndRateChecks.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -20,13 +21,13 @@ export const ConfigSchema = z
     .strictObject({
       /** the gateway's id: its MQTT client id and topic segment */
       id: IdSchema.default('gw-local'),
-      /** where state lives; relative paths are relative to the working directory */
+      /** where state lives; relative paths are relative to the working directory; no `..`, nothing under /proc, /sys or /dev */
       dataDir: z.string().min(1).default('./data'),
     })
     .prefault({}),
   store: z
     .strictObject({
-      /** the SQLite file, relative to dataDir */
+      /** the SQLite file, relative to dataDir; an absolute path is refused (it would not be honoured) */
       file: z.string().min(1).default('lockgw.db'),
     })
     .prefault({}),
@@ -92,6 +93,14 @@ export const ConfigSchema = z
     .prefault({}),
   })
   .superRefine((c, ctx) => {
+    for (const { path, message } of pathProblems(c.gateway.dataDir, c.store.file)) ctx.addIssue({ code: 'custom', path, message });
+    if (c.journal.batchSize > c.journal.maxEvents) ctx.addIssue({ code: 'custom', path: ['journal', 'batchSize'], message: `must be at most journal.maxEvents (${c.journal.maxEvents})` });
+    const buses = [['wiegandBridges', c.serial.wiegandBridges], ['relayBoards', c.serial.relayBoards], ['fingerprintSensors', c.serial.fingerprintSensors]] as const;
+    for (const [kind, list] of buses) {
+      list.forEach((bus, i) => {
+        if (!STANDARD_BAUD_RATES.has(bus.baudRate)) ctx.addIssue({ code: 'custom', path: ['serial', kind, i, 'baudRate'], message: `${bus.baudRate} is not a standard serial baud rate` });
+      });
+    }
     const ids = (list: readonly { id: string }[]) => new Set(list.map((x) => x.id));
     const bridges = ids(c.serial.wiegandBridges);
     const boards = ids(c.serial.relayBoards);
@@ -126,10 +135,20 @@ export const ConfigSchema = z
 export type GatewayConfig = z.output<typeof ConfigSchema>;
 export type GatewayConfigInput = z.input<typeof ConfigSchema>;
 
-/** Hints shown next to a config error at this path. */
+const BAUD_HINT = 'one of 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600 … 4000000 (the standard termios rates)';
+
+/** Hints shown next to a config error at this path (`*` stands for an index in a list). */
 export const CONFIG_HINTS: Readonly<Record<string, string>> = {
   'gateway.id': 'letters, digits and . _ : @ - ; it becomes the MQTT client id',
   'journal.maxEvents': 'between 1000 and 100000000; about 200 bytes of disk per event',
   'journal.durableIntervalMs': 'milliseconds between fsyncs; 0 fsyncs every batch',
   'log.level': `one of ${LOG_LEVELS.join(', ')}`,
+  'gateway.dataDir': 'an absolute directory such as /var/lib/lockgw, or a path below the working directory without ..',
+  'store.file': 'a file name relative to gateway.dataDir, e.g. lockgw.db; to move the database, move gateway.dataDir',
+  'journal.batchSize': 'events written per transaction; no larger than journal.maxEvents',
+  'serial.wiegandBridges.*.baudRate': BAUD_HINT,
+  'serial.relayBoards.*.baudRate': BAUD_HINT,
+  'serial.fingerprintSensors.*.baudRate': BAUD_HINT,
+  'doors.*.extendedUnlockMs': 'the accessibility unlock time is at least unlockMs',
+  'doors.*.unlockMs': 'the door unlocks for at most heldOpenMs, or the held-open alarm would sound while it is still released',
 };

@@ -7,7 +7,7 @@ import { CONFIG_HINTS, ConfigSchema, type GatewayConfig } from './configSchema.j
 
 function issueLine(issue: z.core.$ZodIssue, source: string): string {
   const path = issue.path.map(String).join('.');
-  const hint = CONFIG_HINTS[path];
+  const hint = CONFIG_HINTS[path] ?? CONFIG_HINTS[issue.path.map((p) => (typeof p === 'number' ? '*' : String(p))).join('.')];
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const allowed = knownKeys(issue.path.map(String));
@@ -40,9 +40,39 @@ export function parseConfig(raw: unknown, source = 'config'): GatewayConfig {
   });
 }
 
-/** Loads a YAML file; no path means the embedded defaults. */
-export function loadConfig(path?: string): GatewayConfig {
-  if (path === undefined) return parseConfig({}, 'embedded defaults');
+/** Aliases a config file may expand; far above any real file, far below a "billion laughs" bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/** Settings that are allowed (test rigs use them) but unsafe in production, each naming its key. */
+export function configWarnings(config: GatewayConfig): string[] {
+  const warnings: string[] = [];
+  const { cloud } = config;
+  if (cloud.password !== undefined && cloud.url.startsWith('mqtt://')) {
+    warnings.push(`cloud.password: sent in clear text over ${cloud.url} (plain mqtt://); use mqtts:// in production`);
+  }
+  if (cloud.tls?.rejectUnauthorized === false) {
+    warnings.push('cloud.tls.rejectUnauthorized: false — the broker\'s certificate is not verified; anyone on the path can impersonate the cloud broker');
+  }
+  return warnings;
+}
+
+export interface LoadConfigOptions {
+  /** told each warning of configWarnings(); default: a line on stderr */
+  readonly warn?: (message: string) => void;
+}
+
+const warnOnStderr = (message: string): void => {
+  process.stderr.write(`lockgw: config warning: ${message}\n`);
+};
+
+/** Loads a YAML file; no path means the embedded defaults. Unsafe but allowed settings are warned about. */
+export function loadConfig(path?: string, options: LoadConfigOptions = {}): GatewayConfig {
+  const config = path === undefined ? parseConfig({}, 'embedded defaults') : loadFile(path);
+  for (const message of configWarnings(config)) (options.warn ?? warnOnStderr)(path === undefined ? message : `${path}: ${message}`);
+  return config;
+}
+
+function loadFile(path: string): GatewayConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -56,5 +86,14 @@ export function loadConfig(path?: string): GatewayConfig {
       hint: 'fix the YAML syntax (indentation, colons, quotes)',
     });
   }
-  return parseConfig(doc.toJS(), path);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // the yaml package throws a ReferenceError for an alias expansion beyond maxAliasCount
+    throw new GatewayError('CONFIG_INVALID', `${path}: YAML aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (${(err as Error).message})`, {
+      hint: 'write the values out instead of nesting *aliases of aliases',
+    }, { cause: err });
+  }
+  return parseConfig(raw, path);
 }
