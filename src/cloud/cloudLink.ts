@@ -22,12 +22,13 @@ import { EventUploader, type UploaderEvents, type UploaderStatus } from './event
 import { HeartbeatMonitor, type HeartbeatStatus } from './heartbeatMonitor.js';
 import { loadCloudKeys, type CloudKeySet } from '../wire/keys.js';
 import { MessageInbox } from './messageInbox.js';
+import { readOversizeCorrelationId, tooLargeResponse } from './oversizeCommand.js';
 import type { ApplyAck, CommandResponse, SyncRequest } from '../wire/messages.js';
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
 import { StateSync } from './stateSync.js';
 import type { SyncTarget } from './syncTarget.js';
-import { GatewayTopics } from '../wire/topics.js';
+import { GatewayTopics, TOPIC_SPECS } from '../wire/topics.js';
 
 export type { SecurityCounters };
 
@@ -68,6 +69,8 @@ export interface CloudLinkStatus {
   security: SecurityCounters;
   sync: ReturnType<StateSync['status']> | null;
   heartbeat: HeartbeatStatus | null;
+  /** commands over their size limit whose correlationId could not be read: not answered */
+  unansweredCommands: number;
 }
 
 interface Running {
@@ -102,6 +105,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
   });
   /** what the chunk decoder needs to verify as this link does; null before start() */
   private decodeContext: ChunkDecodeContext | null = null;
+  private unansweredCommands = 0;
 
   constructor(options: CloudLinkOptions) {
     super();
@@ -199,6 +203,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       security: this.running?.security.counters() ?? { total: 0, byReason: {} },
       sync: this.running?.sync?.status() ?? null,
       heartbeat: this.running?.heartbeat.status() ?? null,
+      unansweredCommands: this.unansweredCommands,
     };
   }
 
@@ -290,6 +295,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       if (!decoded.ok) {
         const { kid, jti, correlationId } = peekUnverified(payload);
         this.reject({ reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) });
+        if (decoded.type === 'command' && decoded.reason === 'too_large') return this.tooLarge(payload);
         if (decoded.type === 'command') {
           const response = running.commands?.rejected(decoded.reason, decoded.detail, correlationId ?? null, decoded.path)
             ?? { correlationId: correlationId ?? null, result: 'unauthorized' as const, message: decoded.detail.slice(0, 1000) };
@@ -328,6 +334,19 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
         return;
       }
     }
+  }
+
+  /** An oversize command is answered once if its correlationId can be read from its start, else dropped and counted. */
+  private tooLarge(payload: Buffer): void {
+    const correlationId = readOversizeCorrelationId(payload);
+    const maxBytes = TOPIC_SPECS.command.maxBytes;
+    if (correlationId === null) {
+      this.unansweredCommands += 1;
+      this.log.warn({ bytes: payload.length, maxBytes, unanswered: this.unansweredCommands }, 'an oversize command without a readable correlationId was dropped unanswered');
+      return;
+    }
+    this.log.warn({ correlationId, bytes: payload.length, maxBytes }, 'command rejected: too large');
+    this.respond(tooLargeResponse(correlationId, payload.length, maxBytes));
   }
 
   private respond(response: CommandResponse): void {

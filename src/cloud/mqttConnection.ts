@@ -15,6 +15,12 @@
  *   up (or not) in the background. Publishing while disconnected is refused (never queued in
  *   mqtt.js's unbounded offline queue): durability lives in the SQLite journal.
  * - An `error` listener is always attached; errors are logged and reported in status().
+ * - Packet size (packetLimit.ts): MQTT 5 asks the broker for at most MAX_PACKET_BYTES per packet
+ *   (CONNECT `maximumPacketSize`). Under both versions every socket mqtt.js opens is watched: a
+ *   packet whose fixed header announces more than that closes the connection before its body is
+ *   read (status().oversizePackets counts them). A broker that honours the property never sends
+ *   one; over 3.1.1 only the broker's own `max_packet_size` keeps one from coming back on every
+ *   reconnect of a persistent session (docs/mqtt.md).
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -23,6 +29,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { CloudConfig } from './cloudConfig.js';
+import { MAX_PACKET_BYTES, PacketSizeGuard } from './packetLimit.js';
 import { encodeGatewayMessage } from '../wire/cloudMessageCodec.js';
 import type { GatewayMessage, GatewayMessageType } from '../wire/messages.js';
 import type { GatewayTopics } from '../wire/topics.js';
@@ -41,12 +48,16 @@ export interface ConnectionStatus {
   attempt: number;
   /** the pending reconnect's delay, if one is scheduled */
   nextReconnectInMs: number | null;
+  /** connections closed because the broker started a packet over MAX_PACKET_BYTES */
+  oversizePackets: number;
 }
 
 export interface ConnectionEvents {
   connected: [{ sessionPresent: boolean }];
   disconnected: [{ reason: string }];
   message: [{ topic: string; payload: Buffer; retain: boolean }];
+  /** the broker started a packet of `bytes` (over `maxBytes`); the connection is being closed */
+  oversize: [{ bytes: number; maxBytes: number }];
   /** a reconnect is scheduled after delayMs (attempt counts from 1 since the last connect) */
   reconnecting: [{ delayMs: number; attempt: number }];
 }
@@ -77,6 +88,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private attempt = 0;
   private reconnectTimer: TimerHandle | null = null;
   private nextDelay: number | null = null;
+  private oversizePackets = 0;
 
   constructor(options: MqttConnectionOptions) {
     super();
@@ -88,7 +100,8 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   async start(): Promise<void> {
     if (this.client !== null) return;
     const clientOptions = await this.clientOptions();
-    const client = mqtt.connect(this.options.config.url, clientOptions);
+    const client = mqtt.connect(this.options.config.url, { ...clientOptions, manualConnect: true });
+    this.guardPacketSize(client);
     this.client = client;
     this.setState('connecting', 'connecting');
     client.on('error', (err) => this.onError(err));
@@ -97,6 +110,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     client.on('message', (topic, payload, packet) => {
       this.emit('message', { topic, payload, retain: packet.retain === true });
     });
+    client.connect();
   }
 
   /** Publishes the retained offline/shutdown state if connected, then disconnects cleanly (no last will). */
@@ -139,6 +153,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       disconnects: this.disconnects,
       attempt: this.attempt,
       nextReconnectInMs: this.nextDelay,
+      oversizePackets: this.oversizePackets,
     };
   }
 
@@ -175,7 +190,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       queueQoSZero: false,
       will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain },
     };
-    if (config.protocolVersion === 5) options.properties = { sessionExpiryInterval: config.sessionExpirySeconds };
+    if (config.protocolVersion === 5) options.properties = { sessionExpiryInterval: config.sessionExpirySeconds, maximumPacketSize: MAX_PACKET_BYTES };
     if (config.username !== undefined) options.username = config.username;
     if (config.password !== undefined) options.password = config.password;
     if (config.tls !== undefined) {
@@ -195,6 +210,34 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       options.rejectUnauthorized = tls.rejectUnauthorized;
     }
     return options;
+  }
+
+  /**
+   * Every stream mqtt.js builds (the first connect and each reconnect) gets a PacketSizeGuard on
+   * its incoming bytes. mqtt.js keeps its stream builder in a private field; without one this
+   * version of mqtt.js cannot be guarded, which is a bug to fix here, not a runtime condition.
+   */
+  private guardPacketSize(client: MqttClient): void {
+    const internals = client as unknown as { streamBuilder?: unknown };
+    const build = internals.streamBuilder;
+    if (typeof build !== 'function') {
+      throw new GatewayError('INTERNAL', 'mqtt.js has no streamBuilder to guard the packet size with', { entity: 'cloud' });
+    }
+    internals.streamBuilder = (c: MqttClient) => {
+      const stream = (build as (c: MqttClient) => NodeJS.ReadWriteStream & { destroy(err?: Error): void })(c);
+      const guard = new PacketSizeGuard(MAX_PACKET_BYTES);
+      const watch = (chunk: Buffer) => {
+        const bytes = guard.push(chunk);
+        if (bytes === null) return;
+        stream.off('data', watch);
+        this.oversizePackets += 1;
+        this.log.warn({ bytes, maxBytes: MAX_PACKET_BYTES }, 'the broker sent a packet over the maximum packet size; closing the connection before its body is read');
+        this.emit('oversize', { bytes, maxBytes: MAX_PACKET_BYTES });
+        stream.destroy(Object.assign(new Error(`packet of ${bytes} bytes is over the maximum packet size of ${MAX_PACKET_BYTES}`), { code: 'PACKET_TOO_LARGE' }));
+      };
+      stream.on('data', watch);
+      return stream;
+    };
   }
 
   private onConnect(client: MqttClient, sessionPresent: boolean): void {

@@ -101,7 +101,7 @@ t.test('a disabled link does nothing', async (t) => {
   const { pino } = await import('pino');
   const link = new CloudLink({ config: CloudConfigSchema.parse({}), gatewayId: 'gw-1', journal: null as never, clock: new ManualClock(0), logger: pino({ level: 'silent' }) });
   await link.start();
-  t.same(link.status(), { enabled: false, connection: null, upload: null, security: { total: 0, byReason: {} }, sync: null, heartbeat: null });
+  t.same(link.status(), { enabled: false, connection: null, upload: null, security: { total: 0, byReason: {} }, sync: null, heartbeat: null, unansweredCommands: 0 });
   await link.stop();
   t.notOk(CloudConfigSchema.safeParse({ enabled: true }).success, 'enabled needs a key');
   t.notOk(CloudConfigSchema.safeParse({ url: 'http://x' }).success, 'mqtt:// or mqtts:// only');
