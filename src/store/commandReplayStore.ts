@@ -1,11 +1,18 @@
 /**
  * The commands the cloud link handled, kept in the gateway's database so that a captured command
- * replayed after a restart is recognised (cloud/replayLedger.ts is the contract). Each write is
+ * replayed after a restart is recognised (cloud/replayLedger.ts is the contract; the cloud layer
+ * is above this one, so the class fits it structurally and app/gateway.ts hands it over). Each write is
  * one transaction committed with synchronous=FULL: the command it records has already acted.
  */
-import type { ReplayEntry, ReplayLedger } from '../cloud/replayLedger.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import { durableTransaction, type Db } from './database.js';
+
+/** one remembered command key (the same shape as cloud/replayLedger.ts's ReplayRow, which this class fits) */
+export interface ReplayRow {
+  key: string;
+  value: string;
+  expiresAt: number;
+}
 
 const MAX_KEY = 300;
 const VALUE = /^[a-z_]{1,40}$/;
@@ -16,10 +23,10 @@ interface Row {
   expires_at: unknown;
 }
 
-export class CommandReplayStore implements ReplayLedger {
+export class CommandReplayStore {
   constructor(private readonly db: Db) {}
 
-  load(now: number, limit: number): { entries: ReplayEntry[]; skipped: number } {
+  load(now: number, limit: number): { entries: ReplayRow[]; skipped: number } {
     let rows: Row[];
     try {
       // the newest `limit` live rows, returned oldest first
@@ -29,7 +36,7 @@ export class CommandReplayStore implements ReplayLedger {
     } catch (err) {
       throw new GatewayError('STORE_CORRUPT', `the remembered commands (table command_replays) cannot be read: ${(err as Error).message}`, {}, { cause: err });
     }
-    const entries: ReplayEntry[] = [];
+    const entries: ReplayRow[] = [];
     let skipped = 0;
     for (const row of rows) {
       const entry = readable(row);
@@ -39,7 +46,7 @@ export class CommandReplayStore implements ReplayLedger {
     return { entries, skipped };
   }
 
-  remember(entries: readonly ReplayEntry[], forget: readonly string[]): void {
+  remember(entries: readonly ReplayRow[], forget: readonly string[]): void {
     const insert = this.db.prepare('INSERT OR REPLACE INTO command_replays(key, value, expires_at) VALUES (?, ?, ?)');
     const remove = this.db.prepare('DELETE FROM command_replays WHERE key = ?');
     durableTransaction(this.db, () => {
@@ -57,7 +64,7 @@ export class CommandReplayStore implements ReplayLedger {
   }
 }
 
-function readable(row: Row): ReplayEntry | null {
+function readable(row: Row): ReplayRow | null {
   const { key, value, expires_at: expiresAt } = row;
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY) return null;
   if (typeof value !== 'string' || !VALUE.test(value)) return null;
