@@ -27,6 +27,7 @@ import { openStore } from '../store/storeOpening.js';
 import { storeFailure, type StoreProblem } from '../store/storeProblem.js';
 import { putBack, saveCopy, type WriteBack } from '../store/writeBack.js';
 import { PinLockoutStore } from '../store/pinLockoutStore.js';
+import { CommandReplayStore } from '../store/commandReplayStore.js';
 import type { RulesChange } from '../wire/rulesChange.js';
 import { AccessEngine, type AppliedState } from '../engine/accessEngine.js';
 import { MainThreadRulesApplier } from '../engine/mainThreadRulesApplier.js';
@@ -261,7 +262,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const onMainThread = new MainThreadRulesApplier(engine, store);
       const worker = cloudLinked && config.cloud.sync.worker ? new RulesWorker({ dbPath: dbPath!, secret: secretKey, logger: deps.logger }) : null;
       const rules = worker === null ? onMainThread : new RulesApplierWithFallback(new WorkerRulesApplier({ engine, store, db, journal, writes, worker, logger: deps.logger }), onMainThread, this.log);
-      const cloud = cloudLinked ? this.cloudLink(journal, engine, rules) : null;
+      const cloud = cloudLinked ? this.cloudLink(db, journal, engine, rules) : null;
       const site = doors;
       const doorService: Service = { name: 'doors', start: () => site.start(), stop: () => site.stop() };
       const journalService: Service = { name: 'journal', start: () => journal.start(), stop: () => journal.stop() };
@@ -383,7 +384,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
   }
 
-  private cloudLink(journal: Journal, engine: AccessEngine, rules: RulesApplier): CloudLink {
+  private cloudLink(db: Db, journal: Journal, engine: AccessEngine, rules: RulesApplier): CloudLink {
     const { config, deps } = this;
     return new CloudLink({
       config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
@@ -397,6 +398,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       control: this.cloudControl(),
       // chunks are verified where they are kept, once the worker runs
       chunkDecoder: () => rules.chunkDecoder(),
+      // handled commands are written down: a replay after a restart is still refused
+      replayLedger: new CommandReplayStore(db),
     });
   }
 

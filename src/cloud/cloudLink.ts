@@ -26,6 +26,7 @@ import { readOversizeCorrelationId, tooLargeResponse } from './oversizeCommand.j
 import type { ApplyAck, CommandResponse, SyncRequest } from '../wire/messages.js';
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
+import type { ReplayLedger } from './replayLedger.js';
 import { StateSync } from './stateSync.js';
 import type { SyncTarget } from './syncTarget.js';
 import { GatewayTopics, TOPIC_SPECS } from '../wire/topics.js';
@@ -52,6 +53,8 @@ export interface CloudLinkOptions {
   random?: () => number;
   /** where snapshot chunks are verified and validated instead of here (the rules worker); null: here */
   chunkDecoder?: () => ChunkDecoder | null;
+  /** where handled commands are written down, so that a replay after a restart is recognised; without it, memory only */
+  replayLedger?: ReplayLedger;
 }
 
 /** A received message; `offloaded`: its decoding by the chunk decoder, null when decoded here. */
@@ -142,6 +145,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const commands = control === undefined ? null : new CommandHandler({
       target: { ...bindControl(control), requestResync: () => sync?.requestSnapshot('resync_command') ?? '' },
       clock, logger,
+      ...(this.options.replayLedger === undefined ? {} : { ledger: this.options.replayLedger }),
     });
     const doorStatus = control === undefined ? null : new DoorStatusPublisher({
       clock, logger, read: () => control.doorStatuses(), publish: (m) => connection.publish('door_status', m),
@@ -177,6 +181,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     await uploader.start();
     await sync?.start();
     await heartbeat.start();
+    await commands?.start();
     await doorStatus?.start();
     this.pollDoors();
     await connection.start();
@@ -189,6 +194,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     if (running.doorPoll !== null) this.options.clock.clearTimeout(running.doorPoll);
     running.security.flush();
     await running.doorStatus?.stop();
+    await running.commands?.stop();
     await running.heartbeat.stop();
     await running.sync?.stop();
     await running.uploader.stop();

@@ -9,6 +9,9 @@
  *   `replayWindowMs` (default 5 minutes; the token is refused as expired after that anyway), at
  *   most `maxRemembered` (default 10,000; expired entries go first, then the oldest). Every
  *   outcome is remembered, refusals too: a retry is a new command with a new correlationId.
+ *   With a `ledger` the memory survives a restart (replayMemory.ts): a command handled before the
+ *   restart gets the same 'duplicate' answer after it. A remembered answer that cannot be read
+ *   back still refuses the command, with `originalResult: 'unknown'`.
  * - A target that throws GatewayError('UNAVAILABLE') gives 'unavailable', any other throw
  *   'failed'; the response carries the error's message, never a stack.
  * - handle() and rejected() never throw, and what they return passes CommandResponseSchema.
@@ -18,7 +21,8 @@ import type { Clock } from '../kernel/clock.js';
 import { isGatewayError } from '../kernel/gatewayError.js';
 import type { IssuePath } from '../wire/cloudMessageCodec.js';
 import { rejectionResult } from './commandRejection.js';
-import type { Command, CommandResponse, CommandResult } from '../wire/messages.js';
+import { COMMAND_RESULTS, type Command, type CommandResponse, type CommandResult } from '../wire/messages.js';
+import type { ReplayLedger } from './replayLedger.js';
 import { ReplayMemory } from './replayMemory.js';
 
 /** What commands act on: the doors and the sync engine, as the composition root wires them. */
@@ -49,6 +53,8 @@ export interface CommandHandlerOptions {
   replayWindowMs?: number;
   /** the most commands remembered (each by correlationId and jti); default 10,000 */
   maxRemembered?: number;
+  /** where handled commands are written down to be recognised after a restart; without it, memory only */
+  ledger?: ReplayLedger;
 }
 
 const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;
@@ -60,13 +66,25 @@ type Outcome = { result: CommandResult; message: string; data?: Record<string, u
 export class CommandHandler {
   private readonly options: CommandHandlerOptions;
   private readonly log: Logger;
-  private readonly seen: ReplayMemory<CommandResult>;
+  private readonly seen: ReplayMemory;
 
   constructor(options: CommandHandlerOptions) {
     this.options = options;
     this.log = options.logger.child({ module: 'cloud:commands' });
     // each command is remembered twice: by its correlationId and by its token's jti
-    this.seen = new ReplayMemory<CommandResult>(2 * (options.maxRemembered ?? DEFAULT_MAX_REMEMBERED));
+    this.seen = new ReplayMemory({
+      maxEntries: 2 * (options.maxRemembered ?? DEFAULT_MAX_REMEMBERED), clock: options.clock, logger: options.logger,
+      ...(options.ledger === undefined ? {} : { ledger: options.ledger }),
+    });
+  }
+
+  /** Reads back the commands handled before a restart (see ReplayMemory.start). */
+  async start(): Promise<void> {
+    await this.seen.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.seen.stop();
   }
 
   /** Executes a verified command (unless retained or a replay) and returns its response. */
@@ -77,15 +95,15 @@ export class CommandHandler {
       return this.respond(command, { result: 'invalid', message: 'retained commands are ignored: a command must be published without the retain flag' }, { jti: claims.jti });
     }
     const memory = this.seen;
-    const original = memory.get(`c:${correlationId}`, now) ?? memory.get(`j:${claims.jti}`, now);
-    if (original !== undefined) {
+    const remembered = memory.get(`c:${correlationId}`, now) ?? memory.get(`j:${claims.jti}`, now);
+    if (remembered !== undefined) {
+      const original = knownResult(remembered) ? remembered : 'unknown';
       const outcome: Outcome = { result: 'duplicate', message: `command ${correlationId} was already handled; not executed again`, data: { originalResult: original } };
       return this.respond(command, outcome, { jti: claims.jti, originalResult: original });
     }
     const outcome = this.execute(command);
     const expiresAt = Math.max(claims.exp * 1000, now) + (this.options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS);
-    memory.set(`c:${correlationId}`, outcome.result, expiresAt, now);
-    memory.set(`j:${claims.jti}`, outcome.result, expiresAt, now);
+    memory.set([`c:${correlationId}`, `j:${claims.jti}`], outcome.result, expiresAt, now);
     return this.respond(command, outcome, { jti: claims.jti, ...(name === 'unlock' ? { doorId: command.doorId } : {}) });
   }
 
@@ -138,6 +156,10 @@ export class CommandHandler {
     if (outcome.data !== undefined) response.data = outcome.data;
     return response;
   }
+}
+
+function knownResult(value: string): value is CommandResult {
+  return (COMMAND_RESULTS as readonly string[]).includes(value);
 }
 
 function unknownDoor(doorId: string): Outcome {

@@ -160,4 +160,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credentials_by_person ON credentials(person_id);
     `,
   },
+  {
+    version: 4,
+    name: 'commands remembered against replays',
+    // rowid order is the order they were remembered in (INSERT OR REPLACE gives a replaced key a
+    // new rowid): the bound drops the lowest rowids first. See commandReplayStore.ts.
+    sql: `
+      CREATE TABLE command_replays (
+        key        TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 300),
+        value      TEXT NOT NULL CHECK (length(value) BETWEEN 1 AND 40),
+        expires_at INTEGER NOT NULL CHECK (expires_at > 0)
+      ) STRICT;
+    `,
+  },
 ];
