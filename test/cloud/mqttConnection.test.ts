@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createServer } from 'node:net';
 import { ManualClock } from '../../src/kernel/clock.js';
 import type { EventBatch } from '../../src/wire/messages.js';
 import { testBrokerSupport } from '../support/mosquitto.js';
@@ -11,6 +12,11 @@ const skip = support.available ? false : support.reason;
 t.test('start() returns at once without a broker; reconnects back off exponentially with full jitter on the clock', { skip, timeout: 60_000 }, async (t) => {
   const b = await broker(t);
   await b.stop();
+  // hold the stopped broker's port, refusing every connection, so that no other test's broker
+  // (the suite runs files in parallel) can take the freed port and answer for it
+  const holder = createServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((resolve, reject) => holder.once('error', reject).listen(b.port, '127.0.0.1', () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => holder.close(() => resolve())));
   const key = testKey();
   const clock = new ManualClock(Date.now());
   const randoms = [0.5, 0.5, 0.5, 0.5, 0.5, 0.25];
@@ -25,8 +31,9 @@ t.test('start() returns at once without a broker; reconnects back off exponentia
   }
   t.same(delays, [500, 1000, 2000, 4000, 4000, 2000], 'random × min(max, min × 2^n)');
   t.equal(gw.link.status().connection?.state, 'disconnected');
-  t.match(gw.link.status().connection?.reason, /ECONNREFUSED/);
+  t.match(gw.link.status().connection?.reason, /ECONNRESET|ECONNREFUSED|closed/);
   // the broker comes back: the next attempt connects, and the attempt counter resets
+  await new Promise<void>((resolve) => holder.close(() => resolve()));
   await b.start();
   const connected = until(gw.link, 'connected');
   // on a loaded machine an attempt to the restarted broker may still fail; each failure schedules
