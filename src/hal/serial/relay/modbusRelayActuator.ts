@@ -16,97 +16,37 @@
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../../kernel/clock.js';
-import { GatewayError } from '../../../kernel/gatewayError.js';
-import { DeviceBase, STOPPED } from '../../deviceBase.js';
-import type { ActuatorEvents, ActuatorState, DoorActuator, Health } from '../../types.js';
+import type { ActuatorState, Health } from '../../types.js';
+import { RelayChannel, type RelayChannelBoard, type RelayChannelOptions } from './relayChannel.js';
 import { flashUnits, type RelayCommand } from './waveshareCommand.js';
 
-export interface ModbusRelayActuatorOptions {
-  id: string;
-  /** true: a maglock that is released when unpowered */
-  failSafe: boolean;
-}
+export type ModbusRelayActuatorOptions = RelayChannelOptions;
 
 /** What the actuator needs of its board (ModbusRelayBoard). */
-export interface LeaseBoard {
+export interface LeaseBoard extends RelayChannelBoard {
   readonly keepaliveMs: number;
-  readonly isOpen: boolean;
-  health(): Health;
   send(command: RelayCommand): Promise<void>;
-  offlineError(): GatewayError;
-  attach(actuator: ModbusRelayActuator): Promise<void>;
-  detach(): Promise<void>;
 }
 
-export class ModbusRelayActuator extends DeviceBase<ActuatorEvents> implements DoorActuator {
-  readonly kind = 'actuator' as const;
-  readonly failSafe: boolean;
-  private started = false;
-  private released = false;
-  private holding = false;
-  /** end of a timed release (null while holding or locked) */
-  private relockAt: number | null = null;
-  private relockTimer: TimerHandle | null = null;
+export class ModbusRelayActuator extends RelayChannel {
   private keepaliveTimer: TimerHandle | null = null;
   /** the released/locked state the board last confirmed; null = unknown */
   private confirmedReleased: boolean | null = null;
-  private lastState: ActuatorState = 'unknown';
+  protected readonly relockFailedNote = 're-lock not confirmed; the board ends its flash by itself and the state is re-sent when the link returns';
 
   constructor(
     private readonly board: LeaseBoard,
-    readonly channel: number,
+    channel: number,
     options: ModbusRelayActuatorOptions,
     clock: Clock,
     logger: Logger,
   ) {
-    super({ id: options.id, clock, log: logger.child({ actuator: options.id, channel }), logHealth: false });
-    this.failSafe = options.failSafe;
+    super(board, channel, options, clock, logger);
   }
 
   state(): ActuatorState {
     if (!this.started || this.health().state !== 'online' || this.confirmedReleased === null) return 'unknown';
     return this.confirmedReleased ? 'unlocked' : 'locked';
-  }
-
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.confirmedReleased = null;
-    await this.board.attach(this);
-    this.boardHealth(this.board.health());
-  }
-
-  async stop(): Promise<void> {
-    if (!this.started) return;
-    this.rest();
-    if (this.board.isOpen) await this.board.send(this.intendedCommand()).catch((err: unknown) => this.log.error({ err }, 'could not re-lock on stop'));
-    this.started = false;
-    this.setHealth('offline', STOPPED);
-    this.emitState();
-    await this.board.detach();
-  }
-
-  async unlock(ms: number): Promise<void> {
-    if (!Number.isFinite(ms) || ms <= 0) throw new GatewayError('INPUT_INVALID', `unlock needs a positive duration, got ${ms}`, { id: this.id, field: 'ms' });
-    this.assertReady();
-    this.released = true;
-    if (!this.holding) this.armRelock(Math.max(this.relockAt ?? 0, this.clock.now() + ms));
-    await this.renew();
-  }
-
-  async lock(): Promise<void> {
-    this.rest();
-    this.assertReady();
-    await this.board.send(this.intendedCommand());
-  }
-
-  async hold(released: boolean): Promise<void> {
-    if (!released) return this.lock();
-    this.assertReady();
-    this.cancelRelock();
-    this.holding = true;
-    this.released = true;
-    await this.renew();
   }
 
   /** @internal the command for what this door should be now: a flash while released, else the latched rest */
@@ -118,12 +58,9 @@ export class ModbusRelayActuator extends DeviceBase<ActuatorEvents> implements D
   }
 
   /** @internal back to locked: no timers, no hold */
-  rest(): void {
-    this.cancelRelock();
-    this.clock.clearTimeout(this.keepaliveTimer);
-    this.keepaliveTimer = null;
-    this.holding = false;
-    this.released = false;
+  override rest(): void {
+    super.rest();
+    this.clearKeepalive();
   }
 
   /** @internal the board confirmed `command` for this channel (null: a command failed) */
@@ -141,64 +78,33 @@ export class ModbusRelayActuator extends DeviceBase<ActuatorEvents> implements D
     this.emitState();
   }
 
-  /** @internal */
-  boardStopped(): void {
-    if (!this.started) return;
-    this.started = false;
-    this.rest();
-    this.setHealth('offline', STOPPED);
-    this.emitState();
+  /** Sends the release's next flash (or the rest); the keepalive is armed when the board confirmed it. */
+  protected apply(): Promise<void> {
+    this.clearKeepalive();
+    return this.board.send(this.intendedCommand());
   }
 
-  private assertReady(): void {
-    if (!this.started) throw new GatewayError('DEVICE_OFFLINE', `actuator ${this.id} is not started`, { id: this.id });
-    if (!this.board.isOpen) throw this.board.offlineError();
+  protected forgetApplied(): void {
+    this.confirmedReleased = null;
   }
 
-  /** Sends the release's next flash; the keepalive is armed when the board confirmed it. */
-  private renew(): Promise<void> {
+  private clearKeepalive(): void {
     this.clock.clearTimeout(this.keepaliveTimer);
     this.keepaliveTimer = null;
-    return this.board.send(this.intendedCommand());
   }
 
   /** Re-sends the flash at half its length while the release outlasts it. */
   private armKeepalive(): void {
-    this.clock.clearTimeout(this.keepaliveTimer);
-    this.keepaliveTimer = null;
+    this.clearKeepalive();
     const keepalive = this.board.keepaliveMs;
     if (!this.released) return;
     if (!this.holding && this.relockAt !== null && this.relockAt - this.clock.now() <= keepalive) return; // this flash covers the rest
     this.keepaliveTimer = this.clock.setTimeout(() => {
       this.keepaliveTimer = null;
-      this.renew().catch((err: unknown) => {
+      this.apply().catch((err: unknown) => {
         this.log.warn({ err }, 'keepalive flash not confirmed; the board ends the release by itself, the next keepalive tries again');
         this.armKeepalive();
       });
     }, keepalive / 2);
-  }
-
-  private armRelock(at: number): void {
-    this.clock.clearTimeout(this.relockTimer);
-    this.relockAt = at;
-    this.relockTimer = this.clock.setTimeout(() => {
-      this.relockTimer = null;
-      this.relockAt = null;
-      this.rest();
-      this.board.send(this.intendedCommand()).catch((err: unknown) => this.log.warn({ err }, 're-lock not confirmed; the board ends its flash by itself and the state is re-sent when the link returns'));
-    }, at - this.clock.now());
-  }
-
-  private cancelRelock(): void {
-    this.clock.clearTimeout(this.relockTimer);
-    this.relockTimer = null;
-    this.relockAt = null;
-  }
-
-  private emitState(): void {
-    const state = this.state();
-    if (state === this.lastState) return;
-    this.lastState = state;
-    this.emitGuarded('state', state);
   }
 }

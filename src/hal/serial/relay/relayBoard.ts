@@ -24,10 +24,10 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../../kernel/clock.js';
 import { GatewayError } from '../../../kernel/gatewayError.js';
-import { DeviceBase, STOPPED } from '../../deviceBase.js';
-import type { ActuatorEvents, ActuatorState, DoorActuator, Health } from '../../types.js';
+import type { ActuatorState, DoorActuator, Health } from '../../types.js';
 import type { SerialLink } from '../serialLink.js';
 import { encodeRelayFrame, RELAY_MAX_CHANNELS, type RelayFrame } from './relayFrame.js';
+import { RelayChannel, type RelayChannelOptions } from './relayChannel.js';
 
 export const RELAY_BAUD_RATE = 9600;
 
@@ -44,12 +44,7 @@ export interface RelayBoardOptions {
   refreshMs?: number;
 }
 
-export interface RelayActuatorOptions {
-  /** the actuator's device id from the config */
-  id: string;
-  /** true: a maglock that is released when unpowered */
-  failSafe: boolean;
-}
+export type RelayActuatorOptions = RelayChannelOptions;
 
 export class RelayBoard {
   private readonly actuators = new Map<number, RelayActuator>();
@@ -172,7 +167,7 @@ export class RelayBoard {
   };
 
   private readonly onHealth = (health: Health): void => {
-    for (const actuator of this.actuators.values()) actuator.linkHealth(health);
+    for (const actuator of this.actuators.values()) actuator.boardHealth(health);
   };
 
   private reconcile(why: string): Promise<void> {
@@ -217,28 +212,19 @@ export class RelayBoard {
 }
 
 /** One relay channel as a DoorActuator, showing the link's health (the link logs it). Created by RelayBoard.actuator(). */
-export class RelayActuator extends DeviceBase<ActuatorEvents> implements DoorActuator {
-  readonly kind = 'actuator' as const;
-  readonly failSafe: boolean;
-  private started = false;
-  /** what the door controller wants: released or not */
-  private released = false;
-  private holding = false;
-  private relockTimer: TimerHandle | null = null;
-  private relockAt: number | null = null;
+export class RelayActuator extends RelayChannel {
   /** the energised level last written; null = unknown */
   private appliedEnergised: boolean | null = null;
-  private lastState: ActuatorState = 'unknown';
+  protected readonly relockFailedNote = 're-lock not written; the intended state is re-sent when the link returns';
 
   constructor(
     private readonly board: RelayBoard,
-    readonly channel: number,
+    channel: number,
     options: RelayActuatorOptions,
     clock: Clock,
     logger: Logger,
   ) {
-    super({ id: options.id, clock, log: logger.child({ actuator: options.id, channel }), logHealth: false });
-    this.failSafe = options.failSafe;
+    super(board, channel, options, clock, logger);
   }
 
   state(): ActuatorState {
@@ -246,58 +232,9 @@ export class RelayActuator extends DeviceBase<ActuatorEvents> implements DoorAct
     return this.appliedEnergised === this.energisedWhen(true) ? 'unlocked' : 'locked';
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.appliedEnergised = null;
-    await this.board.attach(this);
-    this.linkHealth(this.board.health());
-  }
-
-  /** Re-locks this door (a fail-secure relay is de-energised) and releases the board. */
-  async stop(): Promise<void> {
-    if (!this.started) return;
-    this.rest();
-    if (this.board.isOpen) await this.board.send(this.intendedFrame()).catch((err: unknown) => this.log.error({ err }, 'could not re-lock on stop'));
-    this.started = false;
-    this.setHealth('offline', STOPPED);
-    this.emitState();
-    await this.board.detach();
-  }
-
-  async unlock(ms: number): Promise<void> {
-    if (!Number.isFinite(ms) || ms <= 0) throw new GatewayError('INPUT_INVALID', `unlock needs a positive duration, got ${ms}`, { id: this.id, field: 'ms' });
-    this.assertReady();
-    this.released = true;
-    if (!this.holding) this.armRelock(Math.max(this.relockAt ?? 0, this.clock.now() + ms));
-    await this.send();
-  }
-
-  async lock(): Promise<void> {
-    this.rest();
-    this.assertReady();
-    await this.send();
-  }
-
-  async hold(released: boolean): Promise<void> {
-    if (!released) return this.lock();
-    this.assertReady();
-    this.cancelRelock();
-    this.holding = true;
-    this.released = true;
-    await this.send();
-  }
-
   /** @internal the frame for what this door should be now */
   intendedFrame(): RelayFrame {
     return { channel: this.channel, energised: this.energisedWhen(this.released) };
-  }
-
-  /** @internal back to locked, no timer, no hold */
-  rest(): void {
-    this.cancelRelock();
-    this.holding = false;
-    this.released = false;
   }
 
   /** @internal a write of this channel finished (null: it failed) */
@@ -307,55 +244,22 @@ export class RelayActuator extends DeviceBase<ActuatorEvents> implements DoorAct
   }
 
   /** @internal */
-  linkHealth(health: Health): void {
+  boardHealth(health: Health): void {
     if (!this.started) return;
     if (health.state !== 'online') this.appliedEnergised = null;
     this.setHealth(health.state, health.reason);
     this.emitState();
   }
 
-  /** @internal the board closed under us */
-  boardStopped(): void {
-    if (!this.started) return;
-    this.started = false;
-    this.setHealth('offline', STOPPED);
-    this.emitState();
+  protected apply(): Promise<void> {
+    return this.board.send(this.intendedFrame());
+  }
+
+  protected forgetApplied(): void {
+    this.appliedEnergised = null;
   }
 
   private energisedWhen(released: boolean): boolean {
     return this.failSafe ? !released : released;
-  }
-
-  private assertReady(): void {
-    if (!this.started) throw new GatewayError('DEVICE_OFFLINE', `actuator ${this.id} is not started`, { id: this.id });
-    if (!this.board.isOpen) throw this.board.offlineError();
-  }
-
-  private send(): Promise<void> {
-    return this.board.send(this.intendedFrame());
-  }
-
-  private armRelock(at: number): void {
-    this.clock.clearTimeout(this.relockTimer);
-    this.relockAt = at;
-    this.relockTimer = this.clock.setTimeout(() => {
-      this.relockTimer = null;
-      this.relockAt = null;
-      this.released = false;
-      this.send().catch((err: unknown) => this.log.warn({ err }, 're-lock not written; the intended state is re-sent when the link returns'));
-    }, at - this.clock.now());
-  }
-
-  private cancelRelock(): void {
-    this.clock.clearTimeout(this.relockTimer);
-    this.relockTimer = null;
-    this.relockAt = null;
-  }
-
-  private emitState(): void {
-    const state = this.state();
-    if (state === this.lastState) return;
-    this.lastState = state;
-    this.emitGuarded('state', state);
   }
 }
