@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { openPeripheral, type PeripheralAdapter } from '../../src/hal/ble/bleAdapter.js';
-import type { BleLink } from '../../src/hal/ble/bleLink.js';
+import { aroundSends, type BleLink } from '../../src/hal/ble/bleLink.js';
 import { SystemClock, type TimerHandle } from '../../src/kernel/clock.js';
 import { startVirtualBle, type VirtualBle } from '../../tools/virtual-ble/index.js';
 import { NukiLockEmulator, type NukiLockActionRecord, type NukiLockEmulatorOptions } from '../../tools/lock-sim/nukiLockEmulator.js';
@@ -63,24 +63,10 @@ class ObservedLock extends NukiLockEmulator {
   unsettled = 0;
   constructor(options: NukiLockEmulatorOptions, private readonly changed: () => void) { super(options); }
   override attach(link: BleLink): () => void {
-    return super.attach({
-      peer: link.peer,
-      get closed() { return link.closed; },
-      close: () => link.close(),
-      onClose: (listener) => link.onClose(listener),
-      channel: (uuid) => {
-        const channel = link.channel(uuid);
-        return {
-          uuid: channel.uuid,
-          maxValueLength: () => channel.maxValueLength(),
-          onReceive: (listener) => channel.onReceive(listener),
-          send: (value) => {
-            this.unsettled++;
-            return channel.send(value).finally(() => { this.unsettled--; this.changed(); });
-          },
-        };
-      },
-    });
+    return super.attach(aroundSends(link, (send) => {
+      this.unsettled++;
+      return send().finally(() => { this.unsettled--; this.changed(); });
+    }));
   }
 }
 

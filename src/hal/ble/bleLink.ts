@@ -31,3 +31,26 @@ export interface BleLink {
   /** closes the link; resolves when it is closed (at once if it already is) */
   close(): Promise<void>;
 }
+
+/**
+ * `link` with every `send` of every channel passed through `around` (which must call `send`
+ * and return its promise, or one that settles with it): for observing sends without another
+ * BleLink implementation.
+ */
+export function aroundSends(link: BleLink, around: (send: () => Promise<void>) => Promise<void>): BleLink {
+  return {
+    peer: link.peer,
+    get closed() { return link.closed; },
+    close: () => link.close(),
+    onClose: (listener) => link.onClose(listener),
+    channel: (uuid) => {
+      const channel = link.channel(uuid);
+      return {
+        uuid: channel.uuid,
+        maxValueLength: () => channel.maxValueLength(),
+        onReceive: (listener) => channel.onReceive(listener),
+        send: (value) => around(() => channel.send(value)),
+      };
+    },
+  };
+}

@@ -29,7 +29,7 @@ import { GatewayError, isGatewayError } from '../../../kernel/gatewayError.js';
 import { DeviceBase, STOPPED } from '../../deviceBase.js';
 import { guardedEmit } from '../../../kernel/guardedEmit.js';
 import type { ActuatorEvents, ActuatorState, DoorActuator } from '../../types.js';
-import type { BleLink } from '../bleLink.js';
+import { aroundSends, type BleLink } from '../bleLink.js';
 import type { NukiLockActionName } from './nukiConstants.js';
 import { NukiCommandError, performLockAction, requestKeyturnerStates } from './nukiCommands.js';
 import type { NukiKeyturnerStates } from './nukiMessages.js';
@@ -284,21 +284,7 @@ export class NukiLockActuator extends DeviceBase<ActuatorEvents> implements Door
 
   /** `link` with every send counted as activity (see the class comment) */
   private observed(link: BleLink): BleLink {
-    return {
-      peer: link.peer,
-      get closed() { return link.closed; },
-      close: () => link.close(),
-      onClose: (listener) => link.onClose(listener),
-      channel: (uuid) => {
-        const channel = link.channel(uuid);
-        return {
-          uuid: channel.uuid,
-          maxValueLength: () => channel.maxValueLength(),
-          onReceive: (listener) => channel.onReceive(listener),
-          send: (value) => this.during('sending', () => channel.send(value)),
-        };
-      },
-    };
+    return aroundSends(link, (send) => this.during('sending', send));
   }
 
   private async during<T>(what: 'connecting' | 'sending', fn: () => Promise<T>): Promise<T> {
