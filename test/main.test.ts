@@ -7,33 +7,17 @@ import { tmpdir } from 'node:os';
 import { runCli } from '../src/cli/lockgw.js';
 import { DAEMON_NODE_FLAGS } from '../src/app/daemonNodeFlags.js';
 import { childEnv } from './support/childEnv.js';
+import { spawnDaemon } from './support/daemonProcess.js';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []) {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'src/main.ts'), ...args], {
-    cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  const readyLine = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const line = out.split('\n').find((l) => l.includes('lockgw ready'));
-      if (line) resolve(line);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code} before ready: ${err}`)));
-  });
-  return { child, readyLine, output: () => ({ out, err }) };
-}
 
 t.test('the daemon starts on a config, prints a JSON ready line, and stops cleanly on SIGTERM', async (t) => {
   const dir = t.testdir();
   const config = join(dir, 'lockgw.yaml');
   writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  pretty: never\n`);
-  const d = startDaemon(['--config', config]);
+  const d = spawnDaemon(['--config', config]);
   const ready = JSON.parse(await d.readyLine);
   // the test's data dir is too long for a Unix socket: the daemon runs on without one
   t.match(d.output().out, /control socket disabled: .*longer than a Unix socket allows/);
@@ -49,7 +33,7 @@ t.test('started with the daemon flags (as npm start and the systemd unit do), it
   const dir = t.testdir();
   const config = join(dir, 'lockgw.yaml');
   writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  pretty: never\n`);
-  const d = startDaemon(['--config', config], {}, DAEMON_NODE_FLAGS);
+  const d = spawnDaemon(['--config', config], { nodeFlags: DAEMON_NODE_FLAGS });
   await d.readyLine;
   t.notMatch(d.output().out, /started without/);
   d.child.kill('SIGTERM');
@@ -62,7 +46,7 @@ t.test('a running daemon answers lockgw status and sim over its control socket',
   t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
   const config = join(dir, 'lockgw.yaml');
   writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  socket: ${JSON.stringify(join(socketDir, 'c.sock'))}\nlog:\n  pretty: never\n`);
-  const d = startDaemon(['--config', config]);
+  const d = spawnDaemon(['--config', config]);
   await d.readyLine;
   const lines: string[] = [];
   await runCli(['sim', 'present', '--door', 'lobby', '--card', '26:12:34567', '--config', config], (l) => lines.push(l));
@@ -79,7 +63,7 @@ t.test('a running daemon answers lockgw status and sim over its control socket',
 
 t.test('a bad config stops the daemon with the path and a hint, exit code 1', async (t) => {
   const dir = t.testdir({ 'bad.yaml': 'journal:\n  maxEvents: -5\n' });
-  const d = startDaemon(['--config', join(dir, 'bad.yaml')]);
+  const d = spawnDaemon(['--config', join(dir, 'bad.yaml')]);
   const [code] = await once(d.child, 'exit');
   t.equal(code, 1);
   t.match(d.output().err, /CONFIG_INVALID: invalid configuration:\n {2}.*bad\.yaml: journal\.maxEvents: .*hint/);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../support/childEnv.js';
+import { spawnDaemon } from '../support/daemonProcess.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -21,20 +22,17 @@ function daemon(t: { teardown(fn: () => unknown): void }, yaml: string) {
   const dir = mkdtempSync(join(tmpdir(), 'lockgw-cv-'));
   const config = join(dir, 'lockgw.yaml');
   writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(dir)}\nlog:\n  pretty: never\n${yaml}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), '--config', config], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
+  const d = spawnDaemon(['--config', config]);
+  const child = d.child;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => out.includes('lockgw ready') && resolve());
-    void exited.then(() => reject(new Error(`the daemon exited before ready: ${out}`)));
-  });
+  const ready = d.readyLine.then(() => undefined);
+  ready.catch(() => undefined); // awaited by the tests
   t.teardown(async () => {
     child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   });
-  return { dir, config, ready, output: () => out };
+  return { dir, config, ready, output: () => d.output().out };
 }
 
 t.test('the lockgw process exits 0 done, 2 usage, 3 refused against a running daemon', async (t) => {

@@ -7,21 +7,19 @@
  * release on a corrupt database (bench/fireReleaseBench.ts). The emulators run on the system
  * clock: the daemon does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { SerialLink } from '../../src/hal/serial/serialLink.js';
 import { SystemClock } from '../../src/kernel/clock.js';
 import { BridgeEmulator, type EmulatedInput } from './bridgeEmulator.js';
-import { childEnv } from './childEnv.js';
+import { spawnDaemon } from './daemonProcess.js';
 import { ptyPair } from './ptyPair.js';
 import { RelayBoardEmulator } from './relayBoardEmulator.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 /** the demo site's lobby and alice's card (src/app/demo) */
 const DOOR = 'lobby';
 const CHANNEL = 1;
@@ -98,19 +96,11 @@ export async function relayRestartRig(owner: { teardown(fn: () => unknown): void
     });
 
   const start = (): Daemon => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), '--config', config], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    const ready = new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d) => {
-        out += String(d);
-        if (out.includes('lockgw ready')) resolve();
-      });
-      child.once('exit', (code, signal) => reject(new Error(`daemon exited (${code ?? signal}) before ready: ${out}`)));
-    });
-    ready.catch(() => undefined);
-    child.stderr!.on('data', (d) => (out += String(d)));
-    return { child, ready, output: () => out };
+    const d = spawnDaemon(['--config', config]);
+    children.push(d.child);
+    const ready = d.readyLine.then(() => undefined);
+    ready.catch(() => undefined); // awaited by the caller; never an unhandled rejection
+    return { child: d.child, ready, output: () => d.output().out + d.output().err };
   };
 
   const grant = async () => {
