@@ -1,5 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
+import { corruptLine, corruptionOpsArb, noiseBurstArb } from '../../support/lineCorruption.js';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -372,11 +373,9 @@ t.test('random corruption in random chunkings: no input that was not sent; clean
       .map(({ port, key, bits }) => ({ port, key: { key, bits } })),
     fc.constant(null), // a heartbeat
   );
-  const byteArb = fc.oneof(fc.constantFrom(0x0a, 0x0d, 0x20, 0x2a), fc.integer({ min: 0, max: 255 }));
-  const opArb = fc.record({ kind: fc.constantFrom('flip', 'insert', 'delete'), pos: fc.nat(), byte: byteArb });
-  const opsArb = fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(opArb, { minLength: 1, maxLength: 3 }) });
+  const opsArb = corruptionOpsArb;
   // now and then a burst of line noise before the line, up to 200 bytes, sometimes ending in LF
-  const noiseArb = fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 200 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })), fc.boolean()) });
+  const noiseArb = noiseBurstArb;
   const lineArb = fc.tuple(itemArb, opsArb, noiseArb);
   const totals = { runs: 0, lines: 0, corruptedLines: 0, noiseBursts: 0, cleanInputs: 0, recovered: 0, benignAccepts: 0, falseAccepts: 0 };
 
@@ -402,14 +401,7 @@ t.test('random corruption in random chunkings: no input that was not sent; clean
           if (seenIds.has(id)) (expected = null), (id = null), (text = emulator.heartbeatLine()); // events are unique per run
           else seenIds.add(id);
         }
-        const original = [...Buffer.from(text, 'latin1')];
-        const bytes = [...original];
-        for (const op of ops) {
-          if (op.kind === 'flip' && bytes.length > 0) bytes[op.pos % bytes.length]! ^= op.byte || 0xff;
-          else if (op.kind === 'insert') bytes.splice(op.pos % (bytes.length + 1), 0, op.byte);
-          else if (bytes.length > 0) bytes.splice(op.pos % bytes.length, 1);
-        }
-        const corrupted = bytes.length !== original.length || bytes.some((b, i) => b !== original[i]);
+        const { bytes, corrupted } = corruptLine(text, ops);
         const line = { bytes, id, corrupted, endsWithLf: bytes[bytes.length - 1] === 0x0a };
         if (!noise) return [line];
         const junk = [...noise[0], ...(noise[1] ? [0x0a] : [])];

@@ -10,6 +10,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
+import { corruptLine, corruptionOpsArb, noiseBurstArb } from '../../support/lineCorruption.js';
 import { pino } from 'pino';
 import { INPUT_STATES, type BridgeInputLine, type BridgeInputState } from '../../../src/hal/serial/wiegand/bridgeLine.js';
 import type { SensorFault } from '../../../src/hal/types.js';
@@ -52,10 +53,8 @@ t.test('random I lines, corrupted and chunked over a PTY: no sensor event that w
     }) },
     { weight: 1, arbitrary: fc.constant(null) }, // a heartbeat
   );
-  const byteArb = fc.oneof(fc.constantFrom(0x0a, 0x0d, 0x20, 0x2a), fc.integer({ min: 0, max: 255 }));
-  const opArb = fc.record({ kind: fc.constantFrom('flip', 'insert', 'delete'), pos: fc.nat(), byte: byteArb });
-  const opsArb = fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(opArb, { minLength: 1, maxLength: 3 }) });
-  const noiseArb = fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 200 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })), fc.boolean()) });
+  const opsArb = corruptionOpsArb;
+  const noiseArb = noiseBurstArb;
   const totals = { runs: 0, lines: 0, corruptedLines: 0, noiseBursts: 0, wrongMode: 0, changes: 0, faults: 0, recovered: 0, refusedKept: 0, unexplained: 0 };
   const lastChange = new Map<string, boolean>();
   const lastFault = new Map<string, SensorFault | null>();
@@ -65,14 +64,7 @@ t.test('random I lines, corrupted and chunked over a PTY: no sensor event that w
       const sent: Sent[] = items.flatMap(([item, ops, noise]) => {
         const text = item ? rig.emulator.inputLine(item.port, item.line, item.state) : rig.emulator.heartbeatLine();
         const target = item ? MEANING[`${item.port}:${item.line}`]! : null;
-        const original = [...Buffer.from(text, 'latin1')];
-        const bytes = [...original];
-        for (const op of ops) {
-          if (op.kind === 'flip' && bytes.length > 0) bytes[op.pos % bytes.length]! ^= op.byte || 0xff;
-          else if (op.kind === 'insert') bytes.splice(op.pos % (bytes.length + 1), 0, op.byte);
-          else if (bytes.length > 0) bytes.splice(op.pos % bytes.length, 1);
-        }
-        const corrupted = bytes.length !== original.length || bytes.some((b, i) => b !== original[i]);
+        const { bytes, corrupted } = corruptLine(text, ops);
         const line: Sent = { bytes, sensor: target?.sensor ?? null, meaning: item && target ? target.meaning(item.state) : null, corrupted, endsWithLf: bytes.at(-1) === 0x0a };
         if (!noise) return [line];
         totals.noiseBursts++;
