@@ -40,6 +40,18 @@ const commandArb: fc.Arbitrary<BridgeCommand> = fc.oneof(
   fc.record({ type: fc.constant('indicator' as const), port: portArb, pattern: fc.constantFrom(...INDICATOR_PATTERNS) }),
 );
 
+/** 1–3 random byte flips, insertions or deletions of `line`, drawn from `int` (a seeded generator) */
+function corrupt(line: string, int: (n: number) => number): string {
+  const bytes = [...line].map((c) => c.charCodeAt(0));
+  for (let ops = 1 + int(3); ops > 0; ops--) {
+    const op = int(3);
+    if (op === 0) bytes[int(bytes.length)]! ^= 1 + int(255);
+    else if (op === 1) bytes.splice(int(bytes.length + 1), 0, int(256));
+    else if (bytes.length > 0) bytes.splice(int(bytes.length), 1);
+  }
+  return String.fromCharCode(...bytes);
+}
+
 t.test('the checksum is CRC-16/CCITT-FALSE (check value 0x29B1 for "123456789")', async (t) => {
   t.equal(crc16('123456789'), 0x29b1);
   t.equal(crc16(''), 0xffff);
@@ -207,14 +219,7 @@ t.test('corrupted lines: 200,000 seeded trials, zero accepted with a changed mea
     } else if (kind === 1) message = { type: 'keypad', port: 1 + int(4), frame: encodeKey('0123456789*#'[int(12)]!, int(2) ? 8 : 4) };
     else message = { type: 'heartbeat', uptime: int(1e6), seq: int(65536) };
     const original = strip(encodeBridgeMessage(message));
-    const bytes = [...original].map((c) => c.charCodeAt(0));
-    for (let ops = 1 + int(3); ops > 0; ops--) {
-      const op = int(3);
-      if (op === 0) bytes[int(bytes.length)]! ^= 1 + int(255);
-      else if (op === 1) bytes.splice(int(bytes.length + 1), 0, int(256));
-      else if (bytes.length > 0) bytes.splice(int(bytes.length), 1);
-    }
-    const corrupted = String.fromCharCode(...bytes);
+    const corrupted = corrupt(original, int);
     counts.trials++;
     if (corrupted === original) {
       counts.unchanged++;
@@ -246,14 +251,7 @@ t.test('corrupted I lines: 100,000 seeded trials, zero accepted as another input
   for (let trial = 0; trial < 100_000; trial++) {
     const message: BridgeMessage = { type: 'input', port: 1 + int(8), line: INPUT_LINES[int(3)]!, state: INPUT_STATES[int(6)]! };
     const original = strip(encodeBridgeMessage(message));
-    const bytes = [...original].map((c) => c.charCodeAt(0));
-    for (let ops = 1 + int(3); ops > 0; ops--) {
-      const op = int(3);
-      if (op === 0) bytes[int(bytes.length)]! ^= 1 + int(255);
-      else if (op === 1) bytes.splice(int(bytes.length + 1), 0, int(256));
-      else if (bytes.length > 0) bytes.splice(int(bytes.length), 1);
-    }
-    const corrupted = String.fromCharCode(...bytes);
+    const corrupted = corrupt(original, int);
     counts.trials++;
     if (corrupted === original) {
       counts.unchanged++;
