@@ -1,31 +1,17 @@
 import t, { type Test } from 'tap';
-import type { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { SerialPortMock } from 'serialport';
 import { SerialLink } from '../../../src/hal/serial/serialLink.js';
 import { RELAY_BAUD_RATE, RelayBoard } from '../../../src/hal/serial/relay/relayBoard.js';
 import { RelayBoardEmulator } from '../../support/relayBoardEmulator.js';
-import type { ActuatorState, DoorActuator } from '../../../src/hal/types.js';
+import type { ActuatorState } from '../../../src/hal/types.js';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { ptyPair, socatAvailable } from '../../support/ptyPair.js';
+import { untilState, whenTrue } from '../../support/actuatorWait.js';
 
 const logger = pino({ level: 'silent' });
 const noSocat = !socatAvailable() && 'socat is not installed (apt-get install socat)';
 
-/** Resolves when `check()` holds: now, or after one of `emitter`'s `event`s. No sleeping. */
-function until(emitter: EventEmitter<any>, event: string, check: () => boolean): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve) => {
-    const listener = () => {
-      if (!check()) return;
-      emitter.off(event, listener);
-      resolve();
-    };
-    emitter.on(event, listener);
-  });
-}
-
-const untilState = (door: DoorActuator, state: ActuatorState) => until(door, 'state', () => door.state() === state);
 const channelFrames = (emu: RelayBoardEmulator, channel: number) => emu.frames().filter((f) => f.channel === channel).map((f) => (f.energised ? 'on' : 'off'));
 
 /** A board on one end of a socat PTY pair, the emulated board on the other. */
@@ -65,20 +51,20 @@ t.test('unlock(3000) energises a fail-secure strike and the clock re-locks it 3 
   t.equal(door.state(), 'unknown', 'before start');
   t.match(door.health(), { state: 'offline', reason: 'not started' });
   await door.start();
-  await until(emu, 'frame', () => emu.frames().length === 4);
+  await whenTrue(emu, 'frame', () => emu.frames().length === 4);
   t.same(emu.frames().map((f) => f.energised), [false, false, false, false], 'start sends every channel its resting state');
   t.equal(door.health().state, 'online');
   t.equal(door.state(), 'locked');
 
   await door.unlock(3000);
-  await until(emu, 'frame', () => emu.energised(1));
+  await whenTrue(emu, 'frame', () => emu.energised(1));
   t.equal(door.state(), 'unlocked');
   t.same(clock.pending(), [3000, 30_000], 're-lock timer and state refresh');
 
   clock.advance(2999);
   t.equal(door.state(), 'unlocked', 'still released at 2999 ms');
   clock.advance(1);
-  await until(emu, 'frame', () => !emu.energised(1));
+  await whenTrue(emu, 'frame', () => !emu.energised(1));
   await untilState(door, 'locked');
   t.same(channelFrames(emu, 1), ['off', 'on', 'off']);
   t.same(emu.stats().droppedBytes, { header: 0, channel: 0, state: 0, checksum: 0 }, 'every byte on the wire was a valid frame');
@@ -96,7 +82,7 @@ t.test('a second unlock extends the release; it never cuts it short', { skip: no
   await door.unlock(500); // shorter than what is left: no change
   t.same(clock.pending(), [1000, 26_000]);
   clock.advance(1000);
-  await until(emu, 'frame', () => channelFrames(emu, 2).length === 5);
+  await whenTrue(emu, 'frame', () => channelFrames(emu, 2).length === 5);
   t.same(channelFrames(emu, 2), ['off', 'on', 'on', 'on', 'off'], 'one re-lock, at 5000 ms');
   t.notOk(emu.energised(2));
 });
@@ -106,14 +92,14 @@ t.test('a fail-safe maglock is energised while locked and de-energised to releas
   const mag = board.actuator(3, { id: 'mag', failSafe: true });
   t.equal(mag.failSafe, true);
   await mag.start();
-  await until(emu, 'frame', () => emu.frames().length === 4);
+  await whenTrue(emu, 'frame', () => emu.frames().length === 4);
   t.ok(emu.energised(3), 'locked = energised');
   t.equal(mag.state(), 'locked');
   await mag.unlock(1000);
-  await until(emu, 'frame', () => !emu.energised(3));
+  await whenTrue(emu, 'frame', () => !emu.energised(3));
   t.equal(mag.state(), 'unlocked');
   clock.advance(1000);
-  await until(emu, 'frame', () => emu.energised(3));
+  await whenTrue(emu, 'frame', () => emu.energised(3));
   await untilState(mag, 'locked');
 });
 
@@ -129,19 +115,19 @@ t.test('hold(true) releases until hold(false); lock() ends an unlock early', { s
   await door.unlock(1000);
   t.same(clock.pending(), [30_000], 'unlock during a hold does not arm one either');
   clock.advance(10_000);
-  await until(emu, 'frame', () => emu.energised(1) && !emu.energised(2));
+  await whenTrue(emu, 'frame', () => emu.energised(1) && !emu.energised(2));
   t.equal(door.state(), 'unlocked');
   t.equal(mag.state(), 'unlocked');
   await door.hold(false);
   await mag.hold(false);
-  await until(emu, 'frame', () => !emu.energised(1) && emu.energised(2));
+  await whenTrue(emu, 'frame', () => !emu.energised(1) && emu.energised(2));
   t.equal(door.state(), 'locked');
   t.equal(mag.state(), 'locked');
 
   await door.unlock(5000);
   await door.lock();
   t.same(clock.pending(), [20_000], 'lock() cancels the re-lock timer');
-  await until(emu, 'frame', () => channelFrames(emu, 1).at(-1) === 'off' && channelFrames(emu, 1).length === 7);
+  await whenTrue(emu, 'frame', () => channelFrames(emu, 1).at(-1) === 'off' && channelFrames(emu, 1).length === 7);
   t.notOk(emu.energised(1));
 });
 
@@ -154,9 +140,9 @@ t.test('stop() de-energises fail-secure relays, leaves maglocks locked, releases
   await door.hold(true);
   await gate.unlock(60_000);
   await mag.unlock(60_000);
-  await until(emu, 'frame', () => emu.energised(1) && emu.energised(4) && !emu.energised(2));
+  await whenTrue(emu, 'frame', () => emu.energised(1) && emu.energised(4) && !emu.energised(2));
   await board.stop();
-  await until(emu, 'frame', () => !emu.energised(1) && !emu.energised(4) && emu.energised(2));
+  await whenTrue(emu, 'frame', () => !emu.energised(1) && !emu.energised(4) && emu.energised(2));
   t.pass('strikes de-energised, maglock energised (locked)');
   for (const a of [door, mag, gate]) {
     t.match(a.health(), { state: 'offline', reason: 'stopped' });
@@ -171,15 +157,15 @@ t.test('the board starts with its first actuator and stops with its last; a late
   const door = board.actuator(1, { id: 'front', failSafe: false });
   await door.start();
   await door.start(); // idempotent
-  await until(emu, 'frame', () => emu.frames().length === 4);
+  await whenTrue(emu, 'frame', () => emu.frames().length === 4);
   const mag = board.actuator(3, { id: 'mag', failSafe: true });
   t.equal(mag.state(), 'unknown');
   await mag.start();
-  await until(emu, 'frame', () => emu.energised(3));
+  await whenTrue(emu, 'frame', () => emu.energised(3));
   t.equal(mag.state(), 'locked');
   await door.unlock(60_000);
   await door.stop();
-  await until(emu, 'frame', () => channelFrames(emu, 1).at(-1) === 'off' && channelFrames(emu, 1).length === 3);
+  await whenTrue(emu, 'frame', () => channelFrames(emu, 1).at(-1) === 'off' && channelFrames(emu, 1).length === 3);
   t.ok(link.isOpen, 'still open for the maglock');
   t.match(door.health(), { reason: 'stopped' });
   await mag.stop();
@@ -193,7 +179,7 @@ t.test('when the link comes back, every channel\'s intended state is re-sent (st
   const mag = board.actuator(2, { id: 'mag', failSafe: true });
   await Promise.all([door.start(), mag.start()]);
   await door.hold(true);
-  await until(emu, 'frame', () => emu.energised(1) && emu.energised(2));
+  await whenTrue(emu, 'frame', () => emu.energised(1) && emu.energised(2));
   const healths: string[] = [];
   door.on('health', (h) => healths.push(h.state));
 
@@ -205,7 +191,7 @@ t.test('when the link comes back, every channel\'s intended state is re-sent (st
 
   const before = emu.frames().length;
   await link.start();
-  await until(emu, 'frame', () => emu.frames().length === before + 4);
+  await whenTrue(emu, 'frame', () => emu.frames().length === before + 4);
   t.ok(emu.energised(1), 'the held strike is released again');
   t.ok(emu.energised(2), 'the maglock is locked again');
   t.notOk(emu.energised(3) || emu.energised(4), 'unused channels are off');
@@ -217,11 +203,11 @@ t.test('the refresh re-sends the intended state the board forgot on a brown-out'
   const { clock, emu, board } = mockRig(t, { refreshMs: 10_000 });
   const mag = board.actuator(1, { id: 'mag', failSafe: true });
   await mag.start();
-  await until(emu, 'frame', () => emu.energised(1));
+  await whenTrue(emu, 'frame', () => emu.energised(1));
   emu.brownOut();
   t.notOk(emu.energised(1), 'the maglock dropped out');
   clock.advance(10_000);
-  await until(emu, 'frame', () => emu.energised(1));
+  await whenTrue(emu, 'frame', () => emu.energised(1));
   t.pass('locked again by the refresh');
   t.same(clock.pending(), [10_000], 'the refresh re-arms');
 });
@@ -241,13 +227,13 @@ t.test('a board whose port is missing is offline with the link\'s reason; it rec
 
   SerialPortMock.binding.createPort(path, { echo: true, record: true });
   clock.advance(100);
-  await until(emu, 'frame', () => emu.frames().length === 4);
+  await whenTrue(emu, 'frame', () => emu.frames().length === 4);
   t.notOk(emu.energised(1));
   t.ok(emu.energised(2));
   t.equal(door.health().state, 'online');
   t.equal(mag.state(), 'locked');
   await door.unlock(1000);
-  await until(emu, 'frame', () => emu.energised(1));
+  await whenTrue(emu, 'frame', () => emu.energised(1));
 });
 
 t.test('bad configuration and bad arguments are refused with stable codes', async (t) => {
@@ -276,7 +262,7 @@ t.test('a listener that throws does not break the actuator', async (t) => {
   door.on('state', (s) => seen.push(s));
   await door.start();
   await door.unlock(1000);
-  await until(emu, 'frame', () => emu.energised(1));
+  await whenTrue(emu, 'frame', () => emu.energised(1));
   t.same(seen, ['locked', 'unlocked']);
 });
 

@@ -1,28 +1,15 @@
 import t, { type Test } from 'tap';
-import type { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { SerialLink } from '../../../src/hal/serial/serialLink.js';
 import { ModbusRelayBoard, type ModbusRelayBoardOptions } from '../../../src/hal/serial/relay/modbusRelayBoard.js';
-import type { ActuatorState, DoorActuator } from '../../../src/hal/types.js';
 import { ManualClock } from '../../../src/kernel/clock.js';
 import { ModbusRelayEmulator } from '../../support/modbusRelayEmulator.js';
 import { ptyPair, socatAvailable } from '../../support/ptyPair.js';
+import { untilState } from '../../support/actuatorWait.js';
 
 const logger = pino({ level: 'silent' });
 const noSocat = !socatAvailable() && 'socat is not installed (apt-get install socat)';
 
-function until(emitter: EventEmitter<any>, event: string, check: () => boolean): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve) => {
-    const listener = () => {
-      if (!check()) return;
-      emitter.off(event, listener);
-      resolve();
-    };
-    emitter.on(event, listener);
-  });
-}
-const untilState = (door: DoorActuator, state: ActuatorState) => until(door, 'state', () => door.state() === state);
 
 /**
  * The driver on one end of a socat PTY pair, the emulated board on the other, one ManualClock for
