@@ -10,7 +10,7 @@ import { GpioInput } from '../hal/gpio/gpioInput.js';
 import type { DoorSensor } from '../hal/types.js';
 import type { Clock } from '../kernel/clock.js';
 import type { DoorBehaviour } from '../doors/doorConfig.js';
-import type { FireConfig, InputWiring } from '../doors/inputWiringConfig.js';
+import { SENSOR_INPUT, type FireConfig, type InputWiring } from '../doors/inputWiringConfig.js';
 import { inputSensorId } from './serialDoors.js';
 
 export interface GpioInputs {
@@ -18,7 +18,6 @@ export interface GpioInputs {
   fire: DoorSensor | null;
 }
 
-const SENSOR_INPUT = { contact: 'door', rex: 'rex', fire: 'fire' } as const;
 
 export function buildGpioInputs(doors: readonly DoorBehaviour[], fire: FireConfig | undefined, deps: { source: () => GpioLineSource; clock: Clock; logger: Logger }): GpioInputs {
   const byDoor = new Map<string, { contact?: DoorSensor; rex?: DoorSensor }>();

@@ -13,7 +13,7 @@ import { SerialLink, type SerialBinding } from '../hal/serial/serialLink.js';
 import { WiegandBridge } from '../hal/serial/wiegand/wiegandBridge.js';
 import type { CredentialReader, DoorSensor } from '../hal/types.js';
 import type { WiegandPortConfig } from '../hal/serial/wiegand/wiegandBridgeOptions.js';
-import { bridgeLine, isBridgeWiring, type BridgeInputWiring, type FireConfig } from '../doors/inputWiringConfig.js';
+import { bridgeLine, isBridgeWiring, SENSOR_INPUT, type BridgeInputWiring, type FireConfig } from '../doors/inputWiringConfig.js';
 import type { Clock } from '../kernel/clock.js';
 import type { DoorBehaviour } from '../doors/doorConfig.js';
 import type { DoorHardware } from '../doors/siteDoors.js';
@@ -29,7 +29,6 @@ export interface SerialDeps {
 
 /** A door input or the fire input, by the role it is wired for. */
 type InputRole = 'contact' | 'rex' | 'fire';
-const SENSOR_INPUT = { contact: 'door', rex: 'rex', fire: 'fire' } as const;
 
 interface WiredInput {
   wiring: BridgeInputWiring;

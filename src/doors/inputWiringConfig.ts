@@ -79,3 +79,6 @@ export type FireConfig = z.output<typeof FireConfigSchema>;
 export function bridgeLine(wiring: InputWiring, role: 'contact' | 'rex' | 'fire'): 'contact' | 'rex' | 'aux' {
   return wiring.line ?? (role === 'fire' ? 'aux' : role);
 }
+
+/** The role an input is wired for, as the door controller hears it (DoorSensor.input). */
+export const SENSOR_INPUT = { contact: 'door', rex: 'rex', fire: 'fire' } as const;
