@@ -74,6 +74,11 @@ export interface MqttConnectionOptions {
   stateExtras?: () => OnlineStateExtras;
   /** for tests; default Math.random */
   random?: () => number;
+  /**
+   * A probe (`lockgw provision`) rather than the gateway: its own client id (so a running gateway
+   * keeps its session), a clean session, no last will, no online state, and only these topics.
+   */
+  probe?: { clientId: string; subscribe: readonly string[] };
 }
 
 export class MqttConnection extends EventEmitter<ConnectionEvents> {
@@ -121,7 +126,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     this.clearReconnect();
     const wasConnected = this.state === 'connected';
     this.setState('stopped', 'stopped');
-    if (wasConnected && client.connected) {
+    if (wasConnected && client.connected && this.options.probe === undefined) {
       const payload: GatewayMessage<'state'> = { status: 'offline', reason: 'shutdown', at: this.options.clock.now(), ...this.extras() };
       const pub = encodeGatewayMessage(this.options.topics, 'state', payload);
       try {
@@ -179,18 +184,19 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
   private async clientOptions(): Promise<IClientOptions> {
     const { config, topics } = this.options;
     const will = topics.lastWill();
+    const probe = this.options.probe;
     const options: IClientOptions = {
-      clientId: topics.gatewayId,
+      clientId: probe?.clientId ?? topics.gatewayId,
       protocolVersion: config.protocolVersion,
-      clean: false,
+      clean: probe !== undefined,
       keepalive: config.keepaliveSeconds,
       connectTimeout: config.connectTimeoutMs,
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
-      will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain },
+      ...(probe ? {} : { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain } }),
     };
-    if (config.protocolVersion === 5) options.properties = { sessionExpiryInterval: config.sessionExpirySeconds, maximumPacketSize: MAX_PACKET_BYTES };
+    if (config.protocolVersion === 5) options.properties = { ...(probe ? {} : { sessionExpiryInterval: config.sessionExpirySeconds }), maximumPacketSize: MAX_PACKET_BYTES };
     if (config.username !== undefined) options.username = config.username;
     if (config.password !== undefined) options.password = config.password;
     if (config.tls !== undefined) {
@@ -247,7 +253,14 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     this.connects += 1;
     this.setState('connected', null);
     this.log.info({ url: this.options.config.url, sessionPresent, connects: this.connects }, 'connected to the cloud broker');
-    const { topics, clock } = this.options;
+    const { topics, clock, probe } = this.options;
+    if (probe) {
+      client.subscribe([...probe.subscribe], { qos: 1 }, (err) => {
+        if (err) this.log.warn({ err }, 'subscribing to the probe topics failed');
+      });
+      this.emit('connected', { sessionPresent });
+      return;
+    }
     const online: GatewayMessage<'state'> = { status: 'online', reason: 'connected', at: clock.now(), ...this.extras() };
     const pub = encodeGatewayMessage(topics, 'state', online);
     client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain }, (err) => {

@@ -7,6 +7,7 @@ import { registerDoctor } from './doctor.js';
 import { registerJournal } from './journal.js';
 import { registerList } from './list.js';
 import { registerPassThrough } from './passThrough.js';
+import { registerProvision } from './provision.js';
 import { registerLockdown, registerSim } from './sim.js';
 import { registerStatus } from './status.js';
 
@@ -19,5 +20,6 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerSim(program, cli);
   registerLockdown(program, cli);
   registerBle(program, cli);
+  registerProvision(program, cli);
   registerPassThrough(program);
 }
