@@ -39,6 +39,7 @@ import { WorkerRulesApplier } from '../engine/workerRulesApplier.js';
 import type { DoorContext } from '../doors/doorController.js';
 import { SiteDoors } from '../doors/siteDoors.js';
 import { CloudLink, type GatewayControl } from '../cloud/cloudLink.js';
+import { lockgwVersion } from './version.js';
 import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
@@ -390,7 +391,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const { config, deps } = this;
     return new CloudLink({
       config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
-      stateExtras: () => engine.applied(),
+      stateExtras: () => ({ ...engine.applied(), software: `lockgw ${lockgwVersion()}` }),
       sync: {
         applied: () => engine.applied(),
         apply: (change) => rules.apply(change),

@@ -167,6 +167,8 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     uploader.on('acked', (e) => this.emit('acked', e));
     sync?.on('applied', (ack) => {
       heartbeat.onApplied(ack.revision);
+      // the retained state says what the gateway runs now, not what it ran when it connected
+      if (!ack.duplicate) connection.publishOnlineState();
       this.emit('applied', ack);
     });
     sync?.on('requested', (request) => this.emit('requested', request));

@@ -276,6 +276,17 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     this.emit('connected', { sessionPresent });
   }
 
+  /** Publishes the retained online state again (after an apply: the new revision and hash). */
+  publishOnlineState(): void {
+    const client = this.client;
+    if (client === null || this.state !== 'connected' || this.options.probe) return;
+    const online: GatewayMessage<'state'> = { status: 'online', reason: 'connected', at: this.options.clock.now(), ...this.extras() };
+    const pub = encodeGatewayMessage(this.options.topics, 'state', online);
+    client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain }, (err) => {
+      if (err) this.log.warn({ err }, 'could not publish the online state');
+    });
+  }
+
   private onClose(client: MqttClient): void {
     if (client !== this.client) return;
     const wasConnected = this.state === 'connected';

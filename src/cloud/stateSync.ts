@@ -224,10 +224,12 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
    */
   private applyChange(change: StateChange, from: AppliedFrom, what: string, report: boolean, done: (result: AppliedState | null | 'retry') => void): void {
     const started = performance.now();
-    this.log.info({ revision: change.revision, operations: change.operations.length }, `applying ${what}`);
+    // a staged snapshot's operations are in the worker's chunks, not in `operations` (which is empty)
+    const size = change.staged ? { chunks: change.staged.chunkCount, operations: 'in staged chunks' } : { operations: change.operations.length };
+    this.log.info({ revision: change.revision, ...size }, `applying ${what}`);
     const succeeded = (result: AppliedState) => {
       this.heldByBug = false;
-      this.log.info({ revision: result.revision, hash: result.hash, operations: change.operations.length, ms: Math.round(performance.now() - started) }, `applied ${what}`);
+      this.log.info({ revision: result.revision, hash: result.hash, ...size, ms: Math.round(performance.now() - started) }, `applied ${what}`);
       done(result);
     };
     const failed = (err: unknown) => done(this.failure(err, change, from, what, report));
