@@ -77,7 +77,7 @@ export const CloudConfigSchema = z
       .strictObject({
         /** ask for the missing chunks of a snapshot when none arrived for this long */
         chunkTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
-        /** resend a sync_request that was not answered within this */
+        /** resend a sync_request that was not answered within this; also the cadence of the stale requests while heartbeats are missing */
         requestRetryMs: z.number().int().min(100).max(3_600_000).default(60_000),
         /** deltas that arrived ahead of a gap, kept until the gap is filled */
         maxBufferedDeltas: z.number().int().min(1).max(100_000).default(1000),

@@ -141,7 +141,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const target = this.options.sync;
     // deltas are applied once the messages already received are read, so a burst is one change
     const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.inbox.whenEmpty(run) });
-    const heartbeat = new HeartbeatMonitor({ clock, logger, staleAfterMs: config.sync.staleAfterMs, maxClockSkewMs: config.sync.maxClockSkewMs });
+    const heartbeat = new HeartbeatMonitor({
+      clock, logger, staleAfterMs: config.sync.staleAfterMs, staleRepeatMs: config.sync.requestRetryMs, maxClockSkewMs: config.sync.maxClockSkewMs,
+    });
     const commands = control === undefined ? null : new CommandHandler({
       target: { ...bindControl(control), requestResync: () => sync?.requestSnapshot('resync_command') ?? '' },
       clock, logger,
@@ -229,14 +231,17 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     this.emit('security', rejection);
   }
 
-  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests. */
+  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests (one alarm per stale episode; the request repeats). */
   private watchHeartbeat(heartbeat: HeartbeatMonitor, sync: StateSync | null): void {
     const alarm = (reason: string, data: Record<string, unknown>) => this.alarm(reason, data);
     heartbeat.on('stale', ({ sinceMs }) => {
       this.log.warn({ sinceMs }, 'sync_stale: no valid heartbeat from the cloud; the rules may be out of date');
       alarm('sync_stale', { sinceMs });
-      sync?.requestLatest('stale');
+      // forced: the startup request may have asked for the same thing moments ago; once per episode
+      sync?.requestLatest('stale', true);
     });
+    // asked again while the episode lasts (every requestRetryMs): a request lost or sent while disconnected is not the last
+    heartbeat.on('stillStale', () => sync?.requestLatest('stale', true));
     heartbeat.on('fresh', () => alarm('sync_stale_cleared', {}));
     heartbeat.on('behind', ({ cloudRevision }) => sync?.onCloudRevision(cloudRevision));
     heartbeat.on('clockSkew', ({ offsetMs }) => {

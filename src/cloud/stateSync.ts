@@ -121,11 +121,14 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     this.request(reason, applied === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied, toVersion: revision });
   }
 
-  /** Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale). */
-  requestLatest(reason: Reason): void {
+  /**
+   * Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale); `force`:
+   * even when the same request went out less than requestRetryMs ago (the caller bounds the cadence).
+   */
+  requestLatest(reason: Reason, force = false): void {
     if (this.catchingUp() || this.heldByBug) return;
     const { revision } = this.options.target.applied();
-    this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision });
+    this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision }, force);
   }
 
   /** Something is on its way to being applied: a change in flight, a complete or an incomplete snapshot. */
