@@ -167,16 +167,22 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     });
     uploader.on('sent', (e) => this.emit('sent', e));
     uploader.on('acked', (e) => this.emit('acked', e));
+    // a change is done (applied, failed or refused): the database is free for acknowledged rows that wait to be deleted
     sync?.on('applied', (ack) => {
+      uploader.retryDelete();
       heartbeat.onApplied(ack.revision);
       this.emit('applied', ack);
     });
     sync?.on('requested', (request) => this.emit('requested', request));
     // a bug of ours: journaled for the installer and the cloud (the data was not at fault)
     sync?.on('failed', ({ code, detail }) => {
+      uploader.retryDelete();
       if (code === 'INTERNAL') this.alarm('apply_failed_internal', { code, detail });
     });
-    sync?.on('rejected', (r) => this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) }));
+    sync?.on('rejected', (r) => {
+      uploader.retryDelete();
+      this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) });
+    });
     this.watchHeartbeat(heartbeat, sync);
     connection.on('message', (m) => this.receive(m));
     this.running = running;
