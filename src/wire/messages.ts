@@ -135,6 +135,12 @@ export const ApplyAckSchema = z
     hash: ContentHashSchema,
     /** true: the message was already applied (a duplicate); nothing changed */
     duplicate: z.boolean(),
+    /**
+     * present (true) only when a delta up to the running revision differs from what was applied
+     * (other hash or other operations): not applied, nothing changed, and a conflicting_delta
+     * security event was raised; duplicate is false
+     */
+    conflict: z.literal(true).optional(),
     /** jti of the delta, or of the last chunk of the snapshot, that led to this state */
     inReplyTo: z.string().min(1).max(128).optional(),
     snapshotId: IdSchema.optional(),
@@ -302,6 +308,7 @@ export const SECURITY_EVENT_REASONS = [
   'rollback',
   'replay',
   'hash_mismatch',
+  'conflicting_delta',
 ] as const;
 
 export const SecurityEventSchema = z
