@@ -311,8 +311,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       });
       if (!decoded.ok) {
         const { kid, jti, correlationId } = peekUnverified(payload);
-        this.reject({ reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) });
-        if (decoded.type === 'command' && decoded.reason === 'too_large') return this.tooLarge(payload);
+        const rejection: Rejection = { reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) };
+        if (decoded.type === 'command' && decoded.reason === 'too_large') return this.tooLarge(payload, rejection);
+        this.reject(rejection);
         if (decoded.type === 'command') {
           const response = running.commands?.rejected(decoded.reason, decoded.detail, correlationId ?? null, decoded.path)
             ?? { correlationId: correlationId ?? null, result: 'unauthorized' as const, message: decoded.detail.slice(0, 1000) };
@@ -353,15 +354,21 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     }
   }
 
-  /** An oversize command is answered once if its correlationId can be read from its start, else dropped and counted. */
-  private tooLarge(payload: Buffer): void {
+  /**
+   * An oversize command is answered once (`too_large`) if its correlationId can be read from its
+   * start; else it is not answered and counted. Both are a too_large security event, whose detail
+   * says which.
+   */
+  private tooLarge(payload: Buffer, rejection: Rejection): void {
     const correlationId = readOversizeCorrelationId(payload);
     const maxBytes = TOPIC_SPECS.command.maxBytes;
     if (correlationId === null) {
       this.unansweredCommands += 1;
+      this.reject({ ...rejection, detail: `${rejection.detail}; no correlationId could be read from its start: not answered` });
       this.log.warn({ bytes: payload.length, maxBytes, unanswered: this.unansweredCommands }, 'an oversize command without a readable correlationId was dropped unanswered');
       return;
     }
+    this.reject({ ...rejection, detail: `${rejection.detail}; answered too_large for the unverified correlationId ${correlationId}` });
     this.log.warn({ correlationId, bytes: payload.length, maxBytes }, 'command rejected: too large');
     this.respond(tooLargeResponse(correlationId, payload.length, maxBytes));
   }

@@ -255,6 +255,8 @@ export const COMMAND_RESULTS = [
   'unknown_door',
   'unavailable',
   'failed',
+  /** over the command's size limit: not verified, not executed, not remembered */
+  'too_large',
 ] as const;
 
 export const CommandResponseSchema = z
