@@ -55,6 +55,7 @@ export interface UploaderStatus {
 
 export interface UploaderEvents {
   sent: [{ fromSeq: number; toSeq: number; resend: boolean }];
+  /** the acknowledged rows up to uptoSeq were deleted: at the ack, or once the database was free */
   acked: [{ uptoSeq: number; deleted: number }];
 }
 
