@@ -59,9 +59,12 @@ export const CloudConfigSchema = z
         maxEventsPerSecond: z.number().int().min(1).max(1_000_000).default(2000),
         /** how often the journal is looked at while idle */
         pollMs: z.number().int().min(10).max(60_000).default(250),
-        /** resend the batch in flight if no ack arrives within this (also after every reconnect) */
+        /** resend the batch in flight if no ack arrives within this (everything after the last ack is also resent after every reconnect) */
         ackTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /** after each resend without an ack the wait doubles, up to this; equal to ackTimeoutMs: a fixed cadence */
+        maxAckTimeoutMs: z.number().int().min(100).max(24 * 3_600_000).default(300_000),
       })
+      .refine((u) => u.maxAckTimeoutMs >= u.ackTimeoutMs, { message: 'maxAckTimeoutMs must be at least ackTimeoutMs', path: ['maxAckTimeoutMs'] })
       .prefault({}),
     doorStatus: z
       .strictObject({
@@ -77,7 +80,7 @@ export const CloudConfigSchema = z
       .strictObject({
         /** ask for the missing chunks of a snapshot when none arrived for this long */
         chunkTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
-        /** resend a sync_request that was not answered within this */
+        /** resend a sync_request that was not answered within this; also the cadence of the stale requests while heartbeats are missing */
         requestRetryMs: z.number().int().min(100).max(3_600_000).default(60_000),
         /** deltas that arrived ahead of a gap, kept until the gap is filled */
         maxBufferedDeltas: z.number().int().min(1).max(100_000).default(1000),

@@ -141,7 +141,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const target = this.options.sync;
     // deltas are applied once the messages already received are read, so a burst is one change
     const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.inbox.whenEmpty(run) });
-    const heartbeat = new HeartbeatMonitor({ clock, logger, staleAfterMs: config.sync.staleAfterMs, maxClockSkewMs: config.sync.maxClockSkewMs });
+    const heartbeat = new HeartbeatMonitor({
+      clock, logger, staleAfterMs: config.sync.staleAfterMs, staleRepeatMs: config.sync.requestRetryMs, maxClockSkewMs: config.sync.maxClockSkewMs,
+    });
     const commands = control === undefined ? null : new CommandHandler({
       target: { ...bindControl(control), requestResync: () => sync?.requestSnapshot('resync_command') ?? '' },
       clock, logger,
@@ -165,7 +167,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     });
     uploader.on('sent', (e) => this.emit('sent', e));
     uploader.on('acked', (e) => this.emit('acked', e));
+    // a change is done (applied, failed or refused): the database is free for acknowledged rows that wait to be deleted
     sync?.on('applied', (ack) => {
+      uploader.retryDelete();
       heartbeat.onApplied(ack.revision);
       // the retained state says what the gateway runs now, not what it ran when it connected
       if (!ack.duplicate) connection.publishOnlineState();
@@ -174,9 +178,13 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     sync?.on('requested', (request) => this.emit('requested', request));
     // a bug of ours: journaled for the installer and the cloud (the data was not at fault)
     sync?.on('failed', ({ code, detail }) => {
+      uploader.retryDelete();
       if (code === 'INTERNAL') this.alarm('apply_failed_internal', { code, detail });
     });
-    sync?.on('rejected', (r) => this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) }));
+    sync?.on('rejected', (r) => {
+      uploader.retryDelete();
+      this.reject({ reason: r.reason, topic: this.topics!.topic(r.type), detail: r.detail, ...(r.jti === undefined ? {} : { jti: r.jti }) });
+    });
     this.watchHeartbeat(heartbeat, sync);
     connection.on('message', (m) => this.receive(m));
     this.running = running;
@@ -231,14 +239,17 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     this.emit('security', rejection);
   }
 
-  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests. */
+  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests (one alarm per stale episode; the request repeats). */
   private watchHeartbeat(heartbeat: HeartbeatMonitor, sync: StateSync | null): void {
     const alarm = (reason: string, data: Record<string, unknown>) => this.alarm(reason, data);
     heartbeat.on('stale', ({ sinceMs }) => {
       this.log.warn({ sinceMs }, 'sync_stale: no valid heartbeat from the cloud; the rules may be out of date');
       alarm('sync_stale', { sinceMs });
-      sync?.requestLatest('stale');
+      // forced: the startup request may have asked for the same thing moments ago; once per episode
+      sync?.requestLatest('stale', true);
     });
+    // asked again while the episode lasts (every requestRetryMs): a request lost or sent while disconnected is not the last
+    heartbeat.on('stillStale', () => sync?.requestLatest('stale', true));
     heartbeat.on('fresh', () => alarm('sync_stale_cleared', {}));
     heartbeat.on('behind', ({ cloudRevision }) => sync?.onCloudRevision(cloudRevision));
     heartbeat.on('clockSkew', ({ offsetMs }) => {
@@ -302,8 +313,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
       });
       if (!decoded.ok) {
         const { kid, jti, correlationId } = peekUnverified(payload);
-        this.reject({ reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) });
-        if (decoded.type === 'command' && decoded.reason === 'too_large') return this.tooLarge(payload);
+        const rejection: Rejection = { reason: decoded.reason, topic, detail: decoded.detail, ...(kid === undefined ? {} : { kid }), ...(jti === undefined ? {} : { jti }) };
+        if (decoded.type === 'command' && decoded.reason === 'too_large') return this.tooLarge(payload, rejection);
+        this.reject(rejection);
         if (decoded.type === 'command') {
           const response = running.commands?.rejected(decoded.reason, decoded.detail, correlationId ?? null, decoded.path)
             ?? { correlationId: correlationId ?? null, result: 'unauthorized' as const, message: decoded.detail.slice(0, 1000) };
@@ -344,15 +356,21 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     }
   }
 
-  /** An oversize command is answered once if its correlationId can be read from its start, else dropped and counted. */
-  private tooLarge(payload: Buffer): void {
+  /**
+   * An oversize command is answered once (`too_large`) if its correlationId can be read from its
+   * start; else it is not answered and counted. Both are a too_large security event, whose detail
+   * says which.
+   */
+  private tooLarge(payload: Buffer, rejection: Rejection): void {
     const correlationId = readOversizeCorrelationId(payload);
     const maxBytes = TOPIC_SPECS.command.maxBytes;
     if (correlationId === null) {
       this.unansweredCommands += 1;
+      this.reject({ ...rejection, detail: `${rejection.detail}; no correlationId could be read from its start: not answered` });
       this.log.warn({ bytes: payload.length, maxBytes, unanswered: this.unansweredCommands }, 'an oversize command without a readable correlationId was dropped unanswered');
       return;
     }
+    this.reject({ ...rejection, detail: `${rejection.detail}; answered too_large for the unverified correlationId ${correlationId}` });
     this.log.warn({ correlationId, bytes: payload.length, maxBytes }, 'command rejected: too large');
     this.respond(tooLargeResponse(correlationId, payload.length, maxBytes));
   }

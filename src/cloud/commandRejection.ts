@@ -7,7 +7,8 @@
  * - expired: outside its validity (expired, not_yet_valid)
  * - unknown_command: the body's `name` is not a command we know (a schema failure at `name`)
  * - duplicate: a replay the link refused before decoding ('replay')
- * - invalid: everything else (malformed, too_large, schema, unknown_topic, a reason we do not know)
+ * - too_large: over the size limit (the link answers these itself, when it can read the id)
+ * - invalid: everything else (malformed, schema, unknown_topic, a reason we do not know)
  */
 import type { IssuePath } from '../wire/cloudMessageCodec.js';
 import type { CommandResult } from '../wire/messages.js';
@@ -23,6 +24,7 @@ const BY_REASON: Readonly<Record<string, CommandResult>> = {
   expired: 'expired',
   not_yet_valid: 'expired',
   replay: 'duplicate',
+  too_large: 'too_large',
 };
 
 /**

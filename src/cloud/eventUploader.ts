@@ -5,8 +5,15 @@
  *   seq order) and publishes them as `up/events` batches `{journalId, events}` at QoS 1;
  * - **one batch in flight**: the next batch is read only after the signed `events_ack` for the
  *   current one arrived; then `journal.acknowledge(uptoSeq)` deletes the rows (never earlier);
- * - after a reconnect, or when no ack arrives within `ackTimeoutMs`, everything after the last
- *   ack is sent again: redelivery carries the same journalId and seqs (the cloud deduplicates);
+ * - an ack is taken when it arrives, even when the rows cannot be deleted yet (SQLITE_BUSY: the
+ *   rules worker holds the database while it applies a snapshot or delta): the next batch goes out
+ *   at once and the deletion waits (`pendingDeleteUpto`), retried when a sync change is done
+ *   (retryDelete()) and whenever the journal is looked at; acknowledged events are never sent
+ *   again in this run (after a restart before the deletion, they are: the cloud deduplicates);
+ * - after a reconnect, or when no ack arrives in time, everything after the last ack is sent
+ *   again: redelivery carries the same journalId and seqs (the cloud deduplicates). The wait is
+ *   `ackTimeoutMs`, doubled after each resend without an ack up to `maxAckTimeoutMs`; an ack or a
+ *   reconnect brings it back to `ackTimeoutMs`;
  * - the backlog drains at most `maxEventsPerSecond`: after sending n events the next batch
  *   waits until n / rate seconds have passed (on the injected Clock's timers);
  * - while idle, the journal is looked at every `pollMs` (the Journal has no event emitter).
@@ -32,6 +39,10 @@ export interface UploaderStatus {
   ackedSeq: number;
   /** the highest seq sent since the last ack/reset */
   sentSeq: number;
+  /** acknowledged rows up to this seq wait to be deleted (the database was busy); null: none */
+  pendingDeleteUpto: number | null;
+  /** how long the gateway now waits for an ack before it sends again */
+  ackWaitMs: number;
   inFlight: { fromSeq: number; toSeq: number } | null;
   batchesSent: number;
   eventsSent: number;
@@ -44,6 +55,7 @@ export interface UploaderStatus {
 
 export interface UploaderEvents {
   sent: [{ fromSeq: number; toSeq: number; resend: boolean }];
+  /** the acknowledged rows up to uptoSeq were deleted: at the ack, or once the database was free */
   acked: [{ uptoSeq: number; deleted: number }];
 }
 
@@ -70,6 +82,10 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
   private wakeTimer: TimerHandle | null = null;
   private ackTimer: TimerHandle | null = null;
   private resending = false;
+  /** acknowledged, not yet deleted */
+  private pendingDelete: number | null = null;
+  /** resends in a row without an ack (the ack wait doubles with each) */
+  private unansweredResends = 0;
   private counters = { batchesSent: 0, eventsSent: 0, resends: 0, acks: 0, ignoredAcks: 0 };
   private lastAckAt: number | null = null;
 
@@ -89,6 +105,7 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
   }
 
   async stop(): Promise<void> {
+    if (this.running) this.retryDelete();
     this.running = false;
     this.clearWake();
     this.clearAckTimer();
@@ -97,6 +114,7 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
 
   /** The connection is (back) up: send everything after the last ack again. */
   onConnected(): void {
+    this.unansweredResends = 0;
     this.resetToAcked();
     this.pump();
   }
@@ -127,34 +145,50 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
         return;
       }
     }
-    let deleted: number;
-    try {
-      deleted = journal.acknowledge(upto);
-    } catch (err) {
-      // SQLITE_BUSY: the rules worker holds the database while it applies a sync; expected, brief
-      const busy = (err as { code?: unknown }).code === 'SQLITE_BUSY';
-      if (busy) this.log.info({ uptoSeq: upto }, 'the database is busy with a sync; the batch will be sent again and acknowledged then');
-      else this.log.error({ err, uptoSeq: upto }, 'journal.acknowledge failed; the batch will be sent again');
-      return;
-    }
+    // taken now, whether or not the rows can be deleted now: the cloud has them
     this.ackedSeq = upto;
     this.ackKnown = true;
     this.counters.acks += 1;
+    this.unansweredResends = 0;
     this.lastAckAt = this.options.clock.now();
     if (this.sentSeq < upto) this.sentSeq = upto;
     if (this.inFlight !== null && upto >= this.inFlight.toSeq) {
       this.inFlight = null;
       this.clearAckTimer();
     }
-    this.log.debug({ uptoSeq: upto, deleted, jti }, 'events acknowledged');
-    this.emit('acked', { uptoSeq: upto, deleted });
+    this.log.debug({ uptoSeq: upto, jti }, 'events acknowledged');
+    this.pendingDelete = upto;
+    this.retryDelete();
     this.pump();
+  }
+
+  /**
+   * Deletes the acknowledged rows that wait for it, if the database lets it now; 'acked' is
+   * emitted once they are deleted. Called by the link when a sync change is done, and by the pump.
+   */
+  retryDelete(): void {
+    const upto = this.pendingDelete;
+    if (upto === null || !this.running) return;
+    let deleted: number;
+    try {
+      deleted = this.options.journal.acknowledge(upto);
+    } catch (err) {
+      // SQLITE_BUSY: the rules worker holds the database while it applies a sync; expected, brief
+      const busy = (err as { code?: unknown }).code === 'SQLITE_BUSY';
+      if (busy) this.log.debug({ uptoSeq: upto }, 'the database is busy with a sync; the acknowledged rows are deleted when it is free');
+      else this.log.error({ err, uptoSeq: upto }, 'deleting acknowledged rows failed; tried again later (they are not sent again)');
+      return;
+    }
+    this.pendingDelete = null;
+    this.emit('acked', { uptoSeq: upto, deleted });
   }
 
   status(): UploaderStatus {
     return {
       ackedSeq: this.ackedSeq,
       sentSeq: this.sentSeq,
+      pendingDeleteUpto: this.pendingDelete,
+      ackWaitMs: this.ackWaitMs(),
       inFlight: this.inFlight === null ? null : { ...this.inFlight },
       ...this.counters,
       lastAckAt: this.lastAckAt,
@@ -178,6 +212,7 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
     if (!this.running || this.inFlight !== null) return;
     this.clearWake();
     const { channel, clock, journal, upload } = this.options;
+    this.retryDelete();
     if (!channel.connected) return; // onConnected() resumes
     const now = clock.now();
     if (now < this.nextAllowedAt) {
@@ -233,15 +268,23 @@ export class EventUploader extends EventEmitter<UploaderEvents> {
     this.wakeTimer = null;
   }
 
+  /** ackTimeoutMs, doubled for each resend in a row without an ack, at most maxAckTimeoutMs. */
+  private ackWaitMs(): number {
+    const { ackTimeoutMs, maxAckTimeoutMs } = this.options.upload;
+    return Math.min(maxAckTimeoutMs, ackTimeoutMs * 2 ** Math.min(this.unansweredResends, 32));
+  }
+
   private armAckTimer(): void {
     this.clearAckTimer();
+    const waitMs = this.ackWaitMs();
     this.ackTimer = this.options.clock.setTimeout(() => {
       this.ackTimer = null;
       if (!this.running || this.inFlight === null) return;
-      this.log.warn({ ...this.inFlight, ackTimeoutMs: this.options.upload.ackTimeoutMs }, 'no events_ack in time; sending again');
+      this.log.warn({ ...this.inFlight, waitedMs: waitMs }, 'no events_ack in time; sending again');
+      this.unansweredResends += 1;
       this.resetToAcked();
       this.pump();
-    }, this.options.upload.ackTimeoutMs);
+    }, waitMs);
   }
 
   private clearAckTimer(): void {

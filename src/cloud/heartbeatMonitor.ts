@@ -3,8 +3,9 @@
  *
  * - Stale: no accepted heartbeat for `staleAfterMs` since start() or since the last accepted one.
  *   This is how an attacker who blocks or freezes the cloud's updates becomes visible. 'stale' is
- *   emitted once per episode ({ sinceMs }: how long without a heartbeat); the next accepted
- *   heartbeat ends it and emits 'fresh'.
+ *   emitted once per episode ({ sinceMs }: how long without a heartbeat); while the episode
+ *   lasts, 'stillStale' ({ sinceMs }) follows every `staleRepeatMs`; the next accepted heartbeat
+ *   ends it and emits 'fresh'.
  * - Behind: the cloud has a newer revision than the gateway applied. 'behind' is emitted on every
  *   accepted heartbeat that shows it (the sync engine decides whether a request is already under
  *   way); onApplied() keeps status() current between heartbeats.
@@ -36,6 +37,8 @@ export interface HeartbeatStatus {
 
 export type HeartbeatEvents = {
   stale: [{ sinceMs: number }];
+  /** every staleRepeatMs while the episode lasts (not with the first: that is 'stale') */
+  stillStale: [{ sinceMs: number }];
   fresh: [];
   behind: [{ cloudRevision: number; appliedRevision: number }];
   clockSkew: [{ offsetMs: number }];
@@ -48,6 +51,8 @@ export interface HeartbeatMonitorOptions {
   logger: Logger;
   /** stale after this long without a heartbeat */
   staleAfterMs: number;
+  /** while stale, 'stillStale' is emitted this often; absent: never */
+  staleRepeatMs?: number;
   /** the largest |cloud time − local time| that is trusted; default 120,000 */
   maxClockSkewMs?: number;
 }
@@ -155,6 +160,19 @@ export class HeartbeatMonitor extends EventEmitter<HeartbeatEvents> {
     const sinceMs = this.options.clock.now() - this.waitingSince;
     this.log.warn({ sinceMs, lastHeartbeatAt: this.lastHeartbeatAt }, 'no heartbeat from the cloud: updates may be blocked');
     this.emitGuarded('stale', { sinceMs });
+    this.armRepeat();
+  }
+
+  /** While stale: 'stillStale' every staleRepeatMs, until a heartbeat re-arms the stale timer. */
+  private armRepeat(): void {
+    const { clock, staleRepeatMs } = this.options;
+    if (staleRepeatMs === undefined || !this.running || !this.stale) return;
+    this.timer = clock.setTimeout(() => {
+      this.timer = null;
+      if (!this.running || !this.stale) return;
+      this.emitGuarded('stillStale', { sinceMs: clock.now() - this.waitingSince });
+      this.armRepeat();
+    }, staleRepeatMs);
   }
 
   private emitGuarded<K extends keyof HeartbeatEvents>(event: K, ...args: HeartbeatEvents[K]): void {

@@ -47,14 +47,14 @@ function tokenPrefix(payload: Uint8Array): string | null {
 }
 
 /**
- * The response to an oversize command whose correlationId was read: `invalid` with
- * `data.reason: "too_large"` and `data.verified: false`. Not remembered as a handled command.
+ * The response to an oversize command whose correlationId was read: result `too_large`, with
+ * `data.verified: false` (the id is unverified). Not remembered as a handled command.
  */
 export function tooLargeResponse(correlationId: string, bytes: number, maxBytes: number): CommandResponse {
   return {
     correlationId,
-    result: 'invalid',
-    message: `command rejected (too_large): ${bytes} bytes is over the limit of ${maxBytes}; not verified and not executed`,
-    data: { reason: 'too_large', bytes, maxBytes, verified: false },
+    result: 'too_large',
+    message: `command rejected: ${bytes} bytes is over the limit of ${maxBytes}; not verified and not executed`,
+    data: { bytes, maxBytes, verified: false },
   };
 }

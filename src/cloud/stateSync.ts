@@ -3,7 +3,10 @@
  * snapshot chunks and deltas and decides what to do with each against the applied revision A:
  *
  * - a delta from A is applied (one transaction, hash checked before the commit), then the
- *   deltas buffered behind it; a delta up to A or earlier is a duplicate: acknowledged, ignored;
+ *   deltas buffered behind it; a delta up to A or earlier is a duplicate (acknowledged
+ *   `duplicate: true`, ignored) when its content is what was applied, and otherwise a conflict:
+ *   not applied, acknowledged `conflict: true` and rejected (security event `conflicting_delta`;
+ *   appliedHistory.ts);
  *   a delta that starts after A (a gap) or overlaps A is buffered and the gateway asks for what
  *   it is missing (sync_request with a transaction id);
  * - snapshot chunks are assembled (snapshotAssembly.ts) and the snapshot is applied only when
@@ -21,6 +24,7 @@ import type { CloudConfig } from './cloudConfig.js';
 import type { HeldSnapshotChunk } from '../wire/heldOperations.js';
 import type { AppliedState, StateChange, SyncPublisher, SyncTarget } from './syncTarget.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from '../wire/messages.js';
+import { AppliedHistory } from './appliedHistory.js';
 import { DeltaQueue, type QueuedDelta } from './deltaQueue.js';
 import type { CompleteSnapshot } from './snapshotAssembly.js';
 import { SnapshotReception } from './snapshotReception.js';
@@ -61,6 +65,8 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   /** deltas ahead of a gap, or waiting for the next turn */
   private readonly buffered: DeltaQueue;
   private readonly requests: SyncRequests;
+  /** what was applied per revision, to tell a duplicate delta from a conflicting one */
+  private readonly history = new AppliedHistory();
   private retryTimer: TimerHandle | null = null;
   private connected = false;
   private requestedOnce = false;
@@ -121,11 +127,14 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     this.request(reason, applied === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: applied, toVersion: revision });
   }
 
-  /** Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale). */
-  requestLatest(reason: Reason): void {
+  /**
+   * Asks for whatever is newer than the applied revision (e.g. the heartbeat went stale); `force`:
+   * even when the same request went out less than requestRetryMs ago (the caller bounds the cadence).
+   */
+  requestLatest(reason: Reason, force = false): void {
     if (this.catchingUp() || this.heldByBug) return;
     const { revision } = this.options.target.applied();
-    this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision });
+    this.request(reason, revision === 0 ? { kind: 'snapshot' } : { kind: 'delta', fromVersion: revision }, force);
   }
 
   /** Something is on its way to being applied: a change in flight, a complete or an incomplete snapshot. */
@@ -142,7 +151,14 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   onDelta(delta: Delta, jti: string): void {
     const applied = this.options.target.applied();
     if (delta.toVersion <= applied.revision) {
-      this.ack({ ...applied, duplicate: true, inReplyTo: jti });
+      const verdict = this.history.judge(delta, applied);
+      if (verdict.duplicate) {
+        this.ack({ ...applied, duplicate: true, inReplyTo: jti });
+        return;
+      }
+      this.log.warn({ fromVersion: delta.fromVersion, toVersion: delta.toVersion, applied: applied.revision, jti }, verdict.detail);
+      this.emit('rejected', { reason: 'conflicting_delta', type: 'delta', detail: verdict.detail, jti });
+      this.ack({ ...applied, duplicate: false, conflict: true, inReplyTo: jti });
       return;
     }
     // deltas continue from where the change in flight and the deltas already waiting end
@@ -204,7 +220,9 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
         this.singleStepUntil = last.delta.toVersion;
         return;
       }
-      if (done !== null) this.ack({ ...done, duplicate: false, inReplyTo: last.jti });
+      if (done === null) return;
+      for (const queued of run) this.history.delta(queued.delta);
+      this.ack({ ...done, duplicate: false, inReplyTo: last.jti });
     });
   }
 
@@ -212,7 +230,9 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     const what = `snapshot ${snapshot.snapshotId} (version ${snapshot.version})`;
     const staged = this.options.target.stageChunk === undefined ? {} : { staged: { snapshotId: snapshot.snapshotId, chunkCount: snapshot.chunkCount } };
     this.applyChange({ operations: snapshot.operations, replace: true, revision: snapshot.version, hash: snapshot.hash, ...staged }, { inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId }, what, true, (done) => {
-      if (done !== null && done !== 'retry') this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
+      if (done === null || done === 'retry') return;
+      this.history.snapshot(done);
+      this.ack({ ...done, duplicate: false, inReplyTo: snapshot.lastJti, snapshotId: snapshot.snapshotId });
     });
   }
 

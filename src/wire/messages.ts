@@ -135,6 +135,12 @@ export const ApplyAckSchema = z
     hash: ContentHashSchema,
     /** true: the message was already applied (a duplicate); nothing changed */
     duplicate: z.boolean(),
+    /**
+     * present (true) only when a delta up to the running revision differs from what was applied
+     * (other hash or other operations): not applied, nothing changed, and a conflicting_delta
+     * security event was raised; duplicate is false
+     */
+    conflict: z.literal(true).optional(),
     /** jti of the delta, or of the last chunk of the snapshot, that led to this state */
     inReplyTo: z.string().min(1).max(128).optional(),
     snapshotId: IdSchema.optional(),
@@ -249,6 +255,8 @@ export const COMMAND_RESULTS = [
   'unknown_door',
   'unavailable',
   'failed',
+  /** over the command's size limit: not verified, not executed, not remembered */
+  'too_large',
 ] as const;
 
 export const CommandResponseSchema = z
@@ -302,6 +310,7 @@ export const SECURITY_EVENT_REASONS = [
   'rollback',
   'replay',
   'hash_mismatch',
+  'conflicting_delta',
 ] as const;
 
 export const SecurityEventSchema = z

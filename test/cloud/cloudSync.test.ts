@@ -10,6 +10,7 @@ import { CloudState } from '../support/cloudState.js';
 import type { GatewayFixture } from '../support/gatewayFixture.js';
 import { smallSite, up } from '../support/storeFixture.js';
 import { generateSigningKeyPair } from '../../src/wire/keys.js';
+import { parseBatch } from '../../src/store/batchOp.js';
 
 const connected = (t: Test, sync: Record<string, unknown> = {}) => cloudGateway(t, { upload: { pollMs: 100 }, sync });
 
@@ -179,4 +180,55 @@ t.test('forged, unsigned, wrong-key, expired and rollback messages change nothin
   const journaled = cloud.received.events.flatMap((b) => b.events).filter((e) => e.type === 'security').map((e) => e.reason);
   const pending = f.gateway.journal.read(0, 1000).filter((e) => e.type === 'security').map((e) => e.reason);
   t.same([...journaled, ...pending].sort(), ['bad_signature', 'expired', 'malformed', 'rollback', 'unknown_key']);
+});
+
+t.test('a delta up to the applied revision: the same content is a duplicate; other content is a conflict, answered and reported', async (t) => {
+  const { f, cloud, link, startup } = await connected(t);
+  await startup;
+  const state = new CloudState(t);
+  state.change(siteWithAnn());
+  await publishSnapshot(cloud, state, 'snap-1', 100);
+  const d2 = state.change([up('person', { id: 'bob', name: 'Bob' }), up('holding', { personId: 'bob', keyId: 'k-lobby' })]);
+  const d3 = state.change([up('credential', { id: 'bob-pin', personId: 'bob', kind: 'pin', pin: '4711' })]);
+  for (const d of [d2, d3]) {
+    const acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.revision === d.toVersion);
+    await cloud.send('delta', d);
+    await acked;
+  }
+  const running = f.gateway.applied();
+  const answer = async (delta: typeof d2, jti: string) => {
+    const acked = until<ApplyAck>(cloud.emitter, 'apply_ack', (a) => a.inReplyTo === jti);
+    await cloud.send('delta', delta, { jti });
+    return acked;
+  };
+
+  // true duplicates: the same delta again, also as the answer to a request (another transaction)
+  t.same(await answer(d2, 'again-2'), { ...running, duplicate: true, inReplyTo: 'again-2' });
+  t.same(await answer({ ...d3, transaction: 'tx-9' }, 'again-3'), { ...running, duplicate: true, inReplyTo: 'again-3' });
+  t.equal(link.status().security.total, 0, 'no security event for a duplicate');
+
+  // other content under revisions the gateway already has
+  const mallory = parseBatch([up('person', { id: 'mallory', name: 'Mallory' }), up('holding', { personId: 'mallory', keyId: 'k-lobby' }),
+    up('credential', { id: 'mallory-card', personId: 'mallory', kind: 'card', card: '26:6:666' })]);
+  const conflicts = [
+    { jti: 'old-other-hash', delta: { ...d2, operations: mallory, hash: 'a'.repeat(64) } },
+    { jti: 'running-other-hash', delta: { ...d3, hash: 'b'.repeat(64) } },
+    // a PIN is not in the hash: same hash, other operations
+    { jti: 'running-same-hash', delta: { ...d3, operations: parseBatch([up('credential', { id: 'bob-pin', personId: 'bob', kind: 'pin', pin: '9999' })]) } },
+  ];
+  const reported = securityEvents(cloud, 1); // the others of the 10 s window are folded into one later event
+  for (const { jti, delta } of conflicts) {
+    t.same(await answer(delta, jti), { ...running, duplicate: false, conflict: true, inReplyTo: jti }, `${jti}: answered as a conflict`);
+  }
+  t.same(f.gateway.applied(), running, 'nothing changed');
+  t.notOk(opens(f, '26:6:666'), "Mallory's card does not open");
+  const pinOpens = (pin: string) => f.gateway.engine.evaluate({ doorId: 'lobby', kind: 'pin', value: f.gateway.hashPin(pin) }).grant;
+  t.notOk(pinOpens('9999'), 'the other PIN does not open');
+  t.ok(pinOpens('4711'), 'the applied PIN still does');
+  const events = await reported;
+  t.match(events, [{ reason: 'conflicting_delta', topic: `lockgw/${GW}/down/delta`, jti: 'old-other-hash' }], 'a conflicting_delta security event on the delta topic');
+  t.equal(link.status().security.byReason.conflicting_delta, 3, 'all three counted');
+  const journaled = [...cloud.received.events.flatMap((b) => b.events), ...f.gateway.journal.read(0, 10_000)]
+    .filter((e) => e.type === 'security' && e.reason === 'conflicting_delta');
+  t.ok(journaled.length >= 1, 'journaled, on its way to the cloud with the other events');
 });

@@ -152,7 +152,7 @@ t.test('rejected messages get the result their failure reason calls for', async 
     ['expired', 'exp is in the past', 'expired'],
     ['not_yet_valid', 'nbf is in the future', 'expired'],
     ['malformed', 'not a JWS', 'invalid'],
-    ['too_large', 'too many bytes', 'invalid'],
+    ['too_large', 'too many bytes', 'too_large'],
     ['schema', 'command: seconds: Too small', 'invalid'],
     ['schema', "command: name: Invalid discriminator value. Expected 'unlock' | 'lockdown' | 'resync' | 'status'", 'unknown_command'],
     ['replay', 'jti seen', 'duplicate'],

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { signEnvelope } from '../../src/wire/signedEnvelope.js';
 import type { EventBatch } from '../../src/wire/messages.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import { CloudConfigSchema } from '../../src/cloud/cloudConfig.js';
 import { testBrokerSupport } from '../support/mosquitto.js';
 import { broker, fakeCloud, gatewaySide, GW, ISSUER, range, seqsOf, testKey, until } from '../support/cloudHarness.js';
 
@@ -167,4 +169,42 @@ t.test('a 100,000-event backlog drains in order', { skip, timeout: 120_000 }, as
   t.equal(seen.length, 100_000, 'each event once');
   t.ok(seen.every((s, i) => s === i + 1), 'in seq order');
   t.comment(`drained 100,000 events in ${ms.toFixed(0)} ms (${Math.round(100_000 / (ms / 1000))} events/s)`);
+});
+
+t.test('without an ack the batch is resent after ackTimeoutMs, then at a doubling wait up to maxAckTimeoutMs; an ack resets it', { skip }, async (t) => {
+  const b = await broker(t);
+  const key = testKey();
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const gw = await gatewaySide(t, b, key, { clock, cloud: { upload: { batchSize: 5, ackTimeoutMs: 1000, maxAckTimeoutMs: 4000, maxEventsPerSecond: 1_000_000 } } });
+  const cloud = await fakeCloud(t, b, key, clock);
+  gw.append(10);
+  const sends: Array<{ at: number; fromSeq: number; resend: boolean }> = [];
+  gw.link.on('sent', (s) => sends.push({ at: clock.now() - start, fromSeq: s.fromSeq, resend: s.resend }));
+  const start = clock.now();
+  const first = until<EventBatch>(cloud.emitter, 'batch');
+  await gw.link.start();
+  await until(gw.link, 'connected');
+  await first;
+  for (const wait of [1000, 2000, 4000, 4000]) {
+    t.equal(gw.link.status().upload?.ackWaitMs, wait, `waiting ${wait} ms for an ack`);
+    clock.advance(wait - 1);
+    t.equal(sends.length, sends.filter((s) => s.resend).length + 1, 'not resent before the wait is over');
+    clock.advance(1);
+  }
+  t.same(sends.map((s) => s.at), [0, 1000, 3000, 7000, 11_000], 'resent at 1 s, then 2 s, 4 s, 4 s apart');
+  t.ok(sends.every((s) => s.fromSeq === 1), 'always the batch after the last ack');
+  const acked = until(gw.link, 'acked');
+  const next = until<EventBatch>(cloud.emitter, 'batch', (x) => x.events[0]!.seq === 6);
+  await cloud.ack(gw.journal.id, 5);
+  await acked;
+  clock.advance(1); // the upload rate's wait
+  await next;
+  t.equal(gw.link.status().upload?.ackWaitMs, 1000, 'an ack brings the wait back to ackTimeoutMs');
+});
+
+t.test('maxAckTimeoutMs below ackTimeoutMs is refused, naming the field', async (t) => {
+  const parsed = CloudConfigSchema.safeParse({ upload: { ackTimeoutMs: 60_000, maxAckTimeoutMs: 30_000 } });
+  t.equal(parsed.success, false);
+  t.match(parsed.error?.issues, [{ path: ['upload', 'maxAckTimeoutMs'], message: 'maxAckTimeoutMs must be at least ackTimeoutMs' }]);
+  t.match(CloudConfigSchema.parse({}).upload, { ackTimeoutMs: 30_000, maxAckTimeoutMs: 300_000 }, 'defaults: 30 s, doubling up to 5 min');
 });

@@ -7,11 +7,11 @@ import { HeartbeatSchema, type Heartbeat } from '../../src/wire/messages.js';
 const NOW = Date.parse('2026-11-23T09:00:00Z');
 const MINUTE = 60_000;
 
-async function setup(t: { teardown(fn: () => unknown): void }, options: { maxClockSkewMs?: number } = {}) {
+async function setup(t: { teardown(fn: () => unknown): void }, options: { maxClockSkewMs?: number; staleRepeatMs?: number } = {}) {
   const clock = new ManualClock(NOW);
   const monitor = new HeartbeatMonitor({ clock, logger: pino({ level: 'silent' }), staleAfterMs: 5 * MINUTE, ...options });
   const seen: { event: keyof HeartbeatEvents; args: unknown[] }[] = [];
-  for (const event of ['stale', 'fresh', 'behind', 'clockSkew'] as const) {
+  for (const event of ['stale', 'stillStale', 'fresh', 'behind', 'clockSkew'] as const) {
     monitor.on(event, (...args: unknown[]) => seen.push({ event, args }));
   }
   /** a heartbeat sent now by a cloud whose clock is `offsetMs` ahead */
@@ -32,6 +32,25 @@ t.test('without heartbeats the link turns stale after the period, once per episo
   t.same(events('stale'), [{ sinceMs: 5 * MINUTE }]);
   clock.advance(60 * MINUTE);
   t.equal(events('stale').length, 1, 'raised once for the whole episode');
+});
+
+t.test('while stale, stillStale follows every staleRepeatMs until a heartbeat ends the episode', async (t) => {
+  const { clock, monitor, hb, events } = await setup(t, { staleRepeatMs: MINUTE });
+  clock.advance(5 * MINUTE);
+  t.same(events('stale'), [{ sinceMs: 5 * MINUTE }]);
+  clock.advance(MINUTE - 1);
+  t.same(events('stillStale'), [], 'not before staleRepeatMs');
+  clock.advance(1);
+  clock.advance(2 * MINUTE);
+  t.same(events('stillStale'), [{ sinceMs: 6 * MINUTE }, { sinceMs: 7 * MINUTE }, { sinceMs: 8 * MINUTE }]);
+  monitor.onHeartbeat(hb(1), 1);
+  clock.advance(5 * MINUTE - 1);
+  t.equal(events('stillStale').length, 3, 'a heartbeat ends the repeats');
+  t.same(clock.pending(), [1], 'one timer: the stale wait');
+  clock.advance(1);
+  t.equal(events('stale').length, 2, 'the next episode begins with stale again');
+  await monitor.stop();
+  t.same(clock.pending(), [], 'stop() disarms the repeat');
 });
 
 t.test('a heartbeat clears staleness and restarts the period', async (t) => {

@@ -1,12 +1,13 @@
 /**
  * Oversize messages through a real Mosquitto: packets over MAX_PACKET_BYTES never reach the
  * gateway (MQTT 5: the broker drops them; MQTT 3.1.1: the gateway closes the connection at the
- * packet's header), and an oversize command is answered once, or dropped and counted.
+ * packet's header), and an oversize command is answered once (too_large), or, when its id cannot
+ * be read, reported as a security event and counted.
  */
 import t from 'tap';
 import { signEnvelope } from '../../src/wire/signedEnvelope.js';
 import { MAX_PACKET_BYTES } from '../../src/cloud/packetLimit.js';
-import type { CommandResponse } from '../../src/wire/messages.js';
+import type { CommandResponse, SecurityEvent } from '../../src/wire/messages.js';
 import { testBrokerSupport } from '../support/mosquitto.js';
 import { broker, cloudGateway, fakeCloud, gatewaySide, GW, ISSUER, testKey, until } from '../support/cloudHarness.js';
 
@@ -43,27 +44,34 @@ for (const protocolVersion of [5, 4] as const) {
   });
 }
 
-t.test('an oversize command is answered once with too_large when its correlationId can be read, else dropped and counted', { skip, timeout: 60_000 }, async (t) => {
+t.test('an oversize command is answered once with result too_large when its correlationId can be read, else it is a security event', { skip, timeout: 60_000 }, async (t) => {
   const { f, cloud, key, link, startup } = await cloudGateway(t);
   await startup;
   const responses: CommandResponse[] = [];
   cloud.emitter.on('command_response', (r: CommandResponse) => responses.push(r));
   const sign = (msg: unknown) => signEnvelope(msg, { kid: key.kid, privateKey: key.privateKey, issuer: ISSUER, audience: GW, type: 'command', now: f.clock.now(), ttlMs: 60_000 });
   const pad = 'x'.repeat(100 * 1024);
+
+  // its correlationId comes after 100 KiB: it cannot be read, so it cannot be answered
+  const reported = until<SecurityEvent>(cloud.emitter, 'security_event');
+  await cloud.client.publishAsync(COMMAND, sign({ pad, correlationId: 'cmd-hidden', name: 'status' }), { qos: 1 });
+  t.match(await reported, { reason: 'too_large', topic: COMMAND, detail: /no correlationId could be read from its start: not answered/ });
+
   const answered = until<CommandResponse>(cloud.emitter, 'command_response', (r) => r.correlationId === 'cmd-big');
   await cloud.client.publishAsync(COMMAND, sign({ correlationId: 'cmd-big', name: 'unlock', doorId: 'lobby', seconds: 5, pad }), { qos: 1 });
-  t.match(await answered, { result: 'invalid', data: { reason: 'too_large', maxBytes: 64 * 1024, verified: false } });
+  t.match(await answered, { result: 'too_large', data: { maxBytes: 64 * 1024, verified: false } });
+  t.ok((await answered).data!.bytes as number > 100 * 1024, 'its size in data.bytes');
   t.equal(f.gateway.simulated!.doors.get('lobby')!.actuator.state(), 'locked', 'not executed');
 
-  await cloud.client.publishAsync(COMMAND, sign({ pad, correlationId: 'cmd-hidden', name: 'status' }), { qos: 1 });
   const after = until<CommandResponse>(cloud.emitter, 'command_response', (r) => r.correlationId === 'cmd-after');
   await cloud.send('command', { correlationId: 'cmd-after', name: 'unlock', doorId: 'lobby', seconds: 5 }, { ttlMs: 60_000 });
   t.match(await after, { result: 'ok' });
-  t.same(responses.map((r) => r.correlationId), ['cmd-big', 'cmd-after'], 'each answered once; the unreadable one not at all');
+  t.same(responses.map((r) => r.correlationId), ['cmd-big', 'cmd-after'], 'each readable one answered once; the unreadable one not at all');
   t.equal(link.status().unansweredCommands, 1, 'counted');
+  t.equal(link.status().security.byReason.too_large, 2, 'both are too_large security events (the second folded into the 10 s window)');
 
   // the too_large answer is not remembered: a verified command with that id still runs
-  const real = until<CommandResponse>(cloud.emitter, 'command_response', (r) => r.correlationId === 'cmd-big' && r.result !== 'invalid');
+  const real = until<CommandResponse>(cloud.emitter, 'command_response', (r) => r.correlationId === 'cmd-big' && r.result !== 'too_large');
   await cloud.send('command', { correlationId: 'cmd-big', name: 'status' }, { ttlMs: 60_000 });
   t.match(await real, { result: 'ok' });
 });

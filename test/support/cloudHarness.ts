@@ -168,13 +168,14 @@ export const GATEWAY_START = '2026-11-23T09:00:00Z';
 /**
  * A real gateway (gatewayFixture) with the cloud link on, and a fake cloud that listens before the
  * gateway connects (it must see the startup sync request). The cloud signs on its own clock,
- * started at the gateway's. `startup` resolves with that first sync request.
+ * started at the gateway's; it acknowledges event batches itself unless `mode` is 'manual'.
+ * `startup` resolves with that first sync request.
  */
-export async function cloudGateway(t: Test, cloudConfig: Partial<CloudConfigInput> = {}) {
+export async function cloudGateway(t: Test, cloudConfig: Partial<CloudConfigInput> = {}, mode: FakeCloud['mode'] = 'auto') {
   const b = await broker(t);
   const key = testKey();
   const clock = new ManualClock(GATEWAY_START);
-  const cloud = await fakeCloud(t, b, key, clock, 'auto');
+  const cloud = await fakeCloud(t, b, key, clock, mode);
   const startup = until<SyncRequest>(cloud.emitter, 'sync_request');
   const f = await gatewayFixture(t, {
     gateway: { id: GW },
