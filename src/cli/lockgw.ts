@@ -87,7 +87,7 @@ type Out = (line: string) => void;
 
 async function withGateway<T>(configPath: string | undefined, work: (g: Gateway) => T | Promise<T>): Promise<T> {
   const config = loadConfig(configPath ?? process.env.LOCKGW_CONFIG);
-  const logger = await createLogger('warn', 'never', process.stderr);
+  const logger = createLogger('warn', config.log.format, { destination: process.stderr, fd: 2 });
   const gateway = new Gateway(config, { clock: new SystemClock(), logger, rulesOnly: true });
   await gateway.start();
   try {
