@@ -1,7 +1,8 @@
 /**
  * What the daemon says once its doors run: the ready line (its fields and its text) and the
  * one-line STATUS= systemd shows in `systemctl status`. It names what is configured — doors by
- * hardware, Wiegand bridges and relay boards, BLE, the cloud link, the control socket — and the
+ * hardware, Wiegand bridges and relay boards, BLE, the cloud link, the control socket, the config
+ * file (or the embedded demo defaults) — and the
  * safety-only mode when the rules are unavailable. Pure: the daemon passes what it knows.
  */
 import type { GatewayConfig } from './config/configSchema.js';
@@ -10,6 +11,8 @@ import type { SafetyOnlyState } from './safetyOnly.js';
 
 export interface ReadyFacts {
   config: GatewayConfig;
+  /** the file the config came from; undefined: the embedded demo defaults */
+  configFile: string | undefined;
   /** the doors that run (their behaviour says their hardware) */
   doors: readonly DoorBehaviour[];
   /** the control socket's path, or why it is not there */
@@ -60,10 +63,12 @@ export function readySummary(facts: ReadyFacts): ReadySummary {
     ble: bleText(config),
     cloud,
     control: 'path' in control ? control.path : 'off',
+    config: facts.configFile ?? 'embedded defaults',
   };
   const setup =
     `${doorText(doors)}, ${plural(configured.bridges, 'Wiegand bridge')}, ${plural(configured.relayBoards, 'relay board')}, ` +
-    `BLE ${configured.ble}, cloud ${cloud}, control socket ${controlText}`;
+    `BLE ${configured.ble}, cloud ${cloud}, control socket ${controlText}, ` +
+    (facts.configFile === undefined ? 'no config file: the embedded demo defaults' : `config ${facts.configFile}`);
   if (safety !== null) {
     return {
       fields: { ...configured, mode: 'safety-only', cause: safety.cause, file: safety.file, journal: safety.journal },

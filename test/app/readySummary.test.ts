@@ -9,7 +9,7 @@ const counts = { keys: 5, people: 8, credentials: 11 };
 
 function facts(raw: unknown, extra: Partial<ReadyFacts> = {}): ReadyFacts {
   const config = parseConfig(raw);
-  return { config, doors: doorBehaviours(config), control: { path: '/run/lockgw/lockgw.sock' }, safety: null, rules, counts, demoLobby: false, ...extra };
+  return { config, configFile: '/etc/lockgw/lockgw.yaml', doors: doorBehaviours(config), control: { path: '/run/lockgw/lockgw.sock' }, safety: null, rules, counts, demoLobby: false, ...extra };
 }
 
 const SERIAL_SITE = {
@@ -31,15 +31,15 @@ t.test('the demo ready line names the site, the rules, the doors by hardware, br
   t.equal(
     s.text,
     'lockgw ready: site Demo Apartments (Europe/Berlin), revision 1, 5 keys, 8 people, 11 credentials; 5 doors (5 simulated), 0 Wiegand bridges, 0 relay boards, ' +
-      'BLE off, cloud off, control socket /run/lockgw/lockgw.sock. Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
+      'BLE off, cloud off, control socket /run/lockgw/lockgw.sock, config /etc/lockgw/lockgw.yaml. Try: npm run lockgw -- sim present --door lobby --card 26:12:34567',
   );
-  t.match(s.fields, { gatewayId: 'gw-local', doors: 5, bridges: 0, relayBoards: 0, ble: 'off', cloud: 'off', control: '/run/lockgw/lockgw.sock', site: 'demo', revision: 1, keys: 5 });
+  t.match(s.fields, { config: '/etc/lockgw/lockgw.yaml', gatewayId: 'gw-local', doors: 5, bridges: 0, relayBoards: 0, ble: 'off', cloud: 'off', control: '/run/lockgw/lockgw.sock', site: 'demo', revision: 1, keys: 5 });
   t.equal(s.status, 'ready: site Demo Apartments, revision 1, 5 doors (5 simulated), cloud off');
 });
 
 t.test('a production site: serial doors, cloud on, no socket — and no sim hint', async (t) => {
   const s = readySummary(facts(SERIAL_SITE, { control: { off: 'control.enabled: false' } }));
-  t.match(s.text, /; 2 doors \(1 serial, 1 simulated\), 1 Wiegand bridge, 1 relay board, BLE off, cloud mqtts:\/\/broker\.example:8883, control socket off \(control\.enabled: false\)\.$/);
+  t.match(s.text, /; 2 doors \(1 serial, 1 simulated\), 1 Wiegand bridge, 1 relay board, BLE off, cloud mqtts:\/\/broker\.example:8883, control socket off \(control\.enabled: false\), config \/etc\/lockgw\/lockgw\.yaml\.$/);
   t.notMatch(s.text, /Try:/);
   t.match(s.fields, { gatewayId: 'gw-1', bridges: 1, relayBoards: 1, cloud: 'mqtts://broker.example:8883', control: 'off' });
 });
@@ -47,9 +47,15 @@ t.test('a production site: serial doors, cloud on, no socket — and no sim hint
 t.test('safety-only: the ready line and the status say so, with the cause', async (t) => {
   const safety = { cause: 'corrupt' as const, file: '/var/lib/lockgw/lockgw.db', detail: 'file is not a database', since: '2026-12-07T15:00:00.000Z', setAside: [], journal: 'durable' as const, recovery: 'restore it' };
   const s = readySummary(facts({}, { safety }));
-  t.match(s.text, /^lockgw ready in SAFETY-ONLY mode: 5 doors \(5 simulated\), .*cloud off, control socket \/run\/lockgw\/lockgw\.sock\. .*every credential is denied \(rules_unavailable\) because the database \/var\/lib\/lockgw\/lockgw\.db is corrupt/);
+  t.match(s.text, /^lockgw ready in SAFETY-ONLY mode: 5 doors \(5 simulated\), .*cloud off, control socket \/run\/lockgw\/lockgw\.sock, config \/etc\/lockgw\/lockgw\.yaml\. .*every credential is denied \(rules_unavailable\) because the database \/var\/lib\/lockgw\/lockgw\.db is corrupt/);
   t.match(s.fields, { mode: 'safety-only', cause: 'corrupt', journal: 'durable', doors: 5 });
   t.equal(s.status, 'SAFETY-ONLY (database corrupt): 5 doors (5 simulated), every credential denied; cloud off');
+});
+
+t.test('without a config file the ready line says the embedded demo defaults run', async (t) => {
+  const s = readySummary(facts({}, { configFile: undefined }));
+  t.match(s.text, /, no config file: the embedded demo defaults\./);
+  t.match(s.fields, { config: 'embedded defaults' });
 });
 
 t.test('BLE is named by what it serves', async (t) => {
