@@ -48,6 +48,8 @@ export async function runDaemon(argv: string[], out: (line: string) => void = (l
   }
   const clock = new SystemClock();
   const notify = SystemdNotify.fromEnv(process.env, { clock, logger: rootLogger });
+  // its sender process is forked now, while the daemon is small
+  await notify?.start();
   const gateway = new Gateway(config, { clock, logger: rootLogger });
   await gateway.start();
   const controlPath = resolve(gateway.dataDir, config.control.socket);

@@ -4,22 +4,18 @@
  * WATCHDOG_USEC from a timer on the doors' event loop — a loop that is stuck sends nothing, and
  * systemd restarts the service after WatchdogSec.
  *
- * Node cannot send a unix datagram (dgram is UDP only), so each notification is one run of
- * `systemd-notify` (part of systemd; no native addon to build on a Pi). It runs in its default
- * synchronous mode: it waits until the manager has read the message, so the message is not lost
- * when the short-lived sender has exited before systemd looks it up (the unit needs
- * NotifyAccess=all). Notifications are sent one at a time, in order; a watchdog ping already
- * waiting is not queued twice.
+ * The datagrams go through one long-lived sender process (notifySender.ts: why). Notifications
+ * are sent one at a time, in order; a watchdog ping already waiting is not queued twice.
  */
-import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { NotifySender } from './notifySender.js';
 
 export interface SystemdNotifyDeps {
   clock: Clock;
   logger: Logger;
-  /** the systemd-notify program (default: found on the PATH) */
-  command?: string;
+  /** the perl program fromEnv's sender runs on (default: found on the PATH) */
+  perl?: string;
 }
 
 /** The watchdog ping interval the environment asks for (half of WATCHDOG_USEC), or null: no watchdog. */
@@ -47,16 +43,30 @@ export class SystemdNotify {
   static fromEnv(env: NodeJS.ProcessEnv, deps: SystemdNotifyDeps): SystemdNotify | null {
     const socket = env.NOTIFY_SOCKET;
     if (socket === undefined || socket === '') return null;
-    return new SystemdNotify(socket, watchdogIntervalMs(env, process.pid), deps);
+    return new SystemdNotify(new NotifySender(socket, deps.perl), watchdogIntervalMs(env, process.pid), deps);
   }
 
   constructor(
-    readonly socket: string,
+    /** what sends the datagrams (its socket is NOTIFY_SOCKET) */
+    private readonly sender: NotifySender,
     /** ms between WATCHDOG=1 pings; null: the unit has no WatchdogSec */
     readonly watchdogMs: number | null,
     private readonly deps: SystemdNotifyDeps,
   ) {
     this.log = deps.logger.child({ module: 'systemd' });
+  }
+
+  get socket(): string {
+    return this.sender.socket;
+  }
+
+  /**
+   * Starts the sender. Call it early, while the daemon is small (it is one fork). A sender that
+   * cannot start is not an error here: the first notification tries again and logs why it failed
+   * (the doors run without systemd's notifications; systemd times out the start).
+   */
+  async start(): Promise<void> {
+    await this.sender.start().catch(() => undefined);
   }
 
   /** The doors run: READY=1 with a status line, and the watchdog pings begin. */
@@ -70,12 +80,13 @@ export class SystemdNotify {
     this.send([`STATUS=${oneLine(status)}`]);
   }
 
-  /** The daemon stops: STOPPING=1, no more pings; resolves once everything queued is delivered (or failed). */
+  /** The daemon stops: STOPPING=1, no more pings; resolves once everything queued is sent (or failed) and the sender has exited. */
   async stopping(status = 'stopping'): Promise<void> {
     this.deps.clock.clearTimeout(this.watchdog);
     this.watchdog = null;
     this.send(['STOPPING=1', `STATUS=${oneLine(status)}`]);
     await this.draining;
+    await this.sender.stop();
   }
 
   /** the next ping, on the doors' loop: when that loop is stuck, this timer does not fire */
@@ -110,15 +121,15 @@ export class SystemdNotify {
     }
   }
 
-  /** one run of systemd-notify; null when it delivered, else why not */
-  private deliver(assignments: string[]): Promise<string | null> {
-    const command = this.deps.command ?? 'systemd-notify';
-    return new Promise((resolve) => {
-      let stderr = '';
-      const child = spawn(command, assignments, { env: { ...process.env, NOTIFY_SOCKET: this.socket }, stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr.on('data', (d) => (stderr += String(d)));
-      child.once('error', (err) => resolve(`${command}: ${err.message}`));
-      child.once('close', (code, signal) => resolve(code === 0 ? null : `${command} exited ${code ?? signal}: ${stderr.trim() || 'no message'}`));
-    });
+  /** null when it was sent, else why not; a sender that died is started again (one fork) */
+  private async deliver(assignments: string[]): Promise<string | null> {
+    if (!this.sender.running) {
+      try {
+        await this.sender.start();
+      } catch (err) {
+        return (err as Error).message;
+      }
+    }
+    return this.sender.send(assignments.join('\n'));
   }
 }

@@ -14,7 +14,7 @@ import { spawnDaemon } from '../support/daemonProcess.js';
 import { notifySocketPeer, notifyToolsAvailable } from '../support/notifySocketPeer.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const skip = notifyToolsAvailable() ? false : 'perl or systemd-notify missing';
+const skip = notifyToolsAvailable() ? false : 'perl is missing';
 
 function siteConfig(dir: string): string {
   const config = join(dir, 'lockgw.yaml');
