@@ -27,6 +27,9 @@ export function watchdogIntervalMs(env: NodeJS.ProcessEnv, pid: number): number 
   return Math.max(1, Math.floor(usec / 2_000));
 }
 
+/** how long stopping() waits for the last notifications before the daemon exits anyway */
+const STOP_WAIT_MS = 3_000;
+
 /** A status text as one line: systemd shows STATUS= in `systemctl status`, one line of it. */
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, '; ');
@@ -80,13 +83,23 @@ export class SystemdNotify {
     this.send([`STATUS=${oneLine(status)}`]);
   }
 
-  /** The daemon stops: STOPPING=1, no more pings; resolves once everything queued is sent (or failed) and the sender has exited. */
+  /**
+   * The daemon stops: STOPPING=1, no more pings. Resolves once everything queued is sent (or
+   * failed) and the sender has exited — or after STOP_WAIT_MS on the clock, so that a sender that
+   * hangs never holds the daemon's exit.
+   */
   async stopping(status = 'stopping'): Promise<void> {
     this.deps.clock.clearTimeout(this.watchdog);
     this.watchdog = null;
     this.send(['STOPPING=1', `STATUS=${oneLine(status)}`]);
-    await this.draining;
-    await this.sender.stop();
+    let guard: TimerHandle | null = null;
+    const givenUp = new Promise<void>((resolve) => (guard = this.deps.clock.setTimeout(resolve, STOP_WAIT_MS)));
+    const done = (async () => {
+      await this.draining;
+      await this.sender.stop();
+    })();
+    await Promise.race([done, givenUp]);
+    this.deps.clock.clearTimeout(guard);
   }
 
   /** the next ping, on the doors' loop: when that loop is stuck, this timer does not fire */

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { SystemdNotify, watchdogIntervalMs } from '../../src/app/systemdNotify.js';
 import { NotifySender } from '../../src/app/notifySender.js';
@@ -139,4 +141,23 @@ t.test('the sender ignores SIGTERM (systemd signals the whole cgroup at stop): S
   await notify.stopping('stopping (SIGTERM)');
   t.equal(peer.messages.at(-1), 'STOPPING=1\nSTATUS=stopping (SIGTERM)');
   t.equal(sender.running, false, 'and it exits once its pipe closes');
+});
+
+t.test('a sender that never answers does not hold the stop: stopping() gives up after 3 s on the clock', async (t) => {
+  const dir = t.testdir({ 'mute-sender': '#!/bin/sh\necho up\nexec cat >/dev/null\n' });
+  chmodSync(join(dir, 'mute-sender'), 0o755);
+  const clock = new ManualClock(0);
+  const sender = new NotifySender('/run/systemd/notify', join(dir, 'mute-sender'));
+  t.teardown(() => (sender.pid !== undefined ? process.kill(sender.pid, 'SIGKILL') : undefined));
+  const notify = new SystemdNotify(sender, null, { clock, logger: logSink().logger });
+  await notify.start();
+  notify.ready('ready');
+  let stopped = false;
+  const stop = notify.stopping().then(() => (stopped = true));
+  clock.advance(2_999);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(stopped, 'still waiting just before the limit');
+  clock.advance(1);
+  await stop;
+  t.ok(stopped);
 });

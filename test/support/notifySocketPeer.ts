@@ -52,7 +52,7 @@ export function notifySocketPeer(t: { teardown(fn: () => unknown): void }): Prom
   child.stderr.on('data', (d) => (stderr += String(d)));
   const peer: NotifySocketPeer = {
     path, messages, arrivals,
-    next(matches, { from = 0, timeoutMs = 10_000 } = {}) {
+    next(matches, { from = 0, timeoutMs = 60_000 } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = messages.slice(from).find(matches);
