@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 t.test('the daemon starts on a config, prints a JSON ready line, and stops cleanly on SIGTERM', async (t) => {
   const dir = t.testdir();
   const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  pretty: never\n`);
+  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  format: json\n`);
   const d = spawnDaemon(['--config', config]);
   const ready = JSON.parse(await d.readyLine);
   // the test's data dir is too long for a Unix socket: the daemon runs on without one
@@ -32,7 +32,7 @@ t.test('the daemon starts on a config, prints a JSON ready line, and stops clean
 t.test('started with the daemon flags (as npm start and the systemd unit do), it does not warn', async (t) => {
   const dir = t.testdir();
   const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  pretty: never\n`);
+  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  format: json\n`);
   const d = spawnDaemon(['--config', config], { nodeFlags: DAEMON_NODE_FLAGS });
   await d.readyLine;
   t.notMatch(d.output().out, /started without/);
@@ -45,7 +45,7 @@ t.test('a running daemon answers lockgw status and sim over its control socket',
   const socketDir = mkdtempSync(join(tmpdir(), 'lgw-'));
   t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
   const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  socket: ${JSON.stringify(join(socketDir, 'c.sock'))}\nlog:\n  pretty: never\n`);
+  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  socket: ${JSON.stringify(join(socketDir, 'c.sock'))}\nlog:\n  format: json\n`);
   const d = spawnDaemon(['--config', config]);
   await d.readyLine;
   const lines: string[] = [];
@@ -73,7 +73,7 @@ t.test('a bad config stops the daemon with the path and a hint, exit code 1', as
 t.test('a crash stops the doors (actuators back to rest) before the process exits with 1', async (t) => {
   const dir = t.testdir();
   const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  enabled: false\nlog:\n  pretty: never\n`);
+  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\ncontrol:\n  enabled: false\nlog:\n  format: json\n`);
   const script = join(dir, 'crash.ts');
   const mainUrl = new URL('../src/main.ts', import.meta.url).href;
   writeFileSync(script, `import { runDaemon } from ${JSON.stringify(mainUrl)};\nawait runDaemon(['--config', ${JSON.stringify(config)}]);\nsetImmediate(() => { throw new Error('a bug'); });\n`);

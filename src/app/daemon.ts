@@ -13,6 +13,9 @@ import { ControlServer } from '../control/controlServer.js';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../kernel/gatewayError.js';
 import { lockgwVersion } from './version.js';
+import { doorBehaviours } from './doorHardware.js';
+import { readySummary } from './readySummary.js';
+import { SystemdNotify } from './systemdNotify.js';
 
 export const DAEMON_USAGE = `usage: npm start -- [options]   (or: lockgw run [options], node dist/src/main.js [options])
   --config, -c FILE   the configuration (default: $LOCKGW_CONFIG, else /etc/lockgw/lockgw.yaml,
@@ -35,19 +38,24 @@ export async function runDaemon(argv: string[], out: (line: string) => void = (l
   if (values.help) return out(DAEMON_USAGE);
   if (values.version) return out(`lockgw ${lockgwVersion()}`);
   // the same lookup as the CLI's; on the demo defaults the ready line says so
-  const config = loadConfig(lookUpConfig({ flag: values.config, env: process.env }).path);
-  const rootLogger = await createLogger(config.log.level, config.log.pretty);
+  const configFile = lookUpConfig({ flag: values.config, env: process.env }).path;
+  const config = loadConfig(configFile);
+  const rootLogger = createLogger(config.log.level, config.log.format);
   const logger = rootLogger.child({ module: 'main' });
   const missing = missingDaemonFlags(process.execArgv);
   if (missing.length > 0) {
     logger.warn({ missing }, `node was started without ${missing.join(' ')}: the doors pause longer during a large sync (start with npm start or systemd/lockgw.service, which pass them)`);
   }
   const clock = new SystemClock();
+  const notify = SystemdNotify.fromEnv(process.env, { clock, logger: rootLogger });
+  // its sender process is forked now, while the daemon is small
+  await notify?.start();
   const gateway = new Gateway(config, { clock, logger: rootLogger });
   await gateway.start();
+  const controlPath = resolve(gateway.dataDir, config.control.socket);
   let control = config.control.enabled
     ? new ControlServer({
-        path: resolve(gateway.dataDir, config.control.socket),
+        path: controlPath,
         dbPath: join(gateway.dataDir, config.store.file),
         target: gateway.controlTarget(),
         clock,
@@ -64,25 +72,26 @@ export async function runDaemon(argv: string[], out: (line: string) => void = (l
     control = null;
   }
 
-  const index = gateway.index;
+  // counted once: the minute's status refresh must not count the tables on the doors' loop
   const counts = gateway.store.counts();
-  const safety = gateway.safetyOnly;
+  const summary = () =>
+    readySummary({
+      config,
+      configFile,
+      doors: doorBehaviours(config),
+      control: control !== null ? { path: controlPath } : { off: config.control.enabled ? 'could not start' : 'control.enabled: false' },
+      safety: gateway.safetyOnly,
+      rules: gateway.index,
+      counts,
+      demoLobby: gateway.simulated?.doors.has('lobby') ?? false,
+    });
+  const ready = summary();
   // safety-only mode (docs/door-path.md): the daemon runs its doors rather than exit on a bad database
-  if (safety !== null) {
-    logger.error(
-      { gatewayId: config.gateway.id, mode: 'safety-only', cause: safety.cause, file: safety.file, journal: safety.journal, doors: gateway.doors.status().length },
-      `lockgw ready in SAFETY-ONLY mode: ${gateway.doors.status().length} doors run; fire release and request-to-exit work; every credential is denied (rules_unavailable) ` +
-        `because the database ${safety.file} is ${safety.cause}. lockgw status and lockgw doctor say how to recover.`,
-    );
-  } else {
-    logger.info(
-      { gatewayId: config.gateway.id, site: index.siteId, timeZone: index.timeZone, revision: index.revision, hash: index.hash, ...counts },
-      `lockgw ready: site ${index.siteName ?? '(none yet)'} (${index.timeZone}), ${counts.doors} doors, ${counts.keys} keys, ` +
-        `${counts.people} people, ${counts.credentials} credentials, revision ${index.revision}.` +
-        // the hint drives simulated devices: only where there are some (the demo)
-        (gateway.simulated?.doors.has('lobby') ? ' Try: npm run lockgw -- sim present --door lobby --card 26:12:34567' : ''),
-    );
-  }
+  if (gateway.safetyOnly !== null) logger.error(ready.fields, ready.text);
+  else logger.info(ready.fields, ready.text);
+  // systemd (Type=notify, docs/systemd.md): the doors run, in safety-only mode too
+  notify?.ready(ready.status);
+  let status = ready.status;
 
   // the daemon's own heartbeat: journal health every minute (also keeps the process alive), and
   // the safety-only mode repeated while it lasts
@@ -91,6 +100,9 @@ export async function runDaemon(argv: string[], out: (line: string) => void = (l
     logger.debug({ journal: s }, 'heartbeat');
     const still = gateway.safetyOnly;
     if (still !== null) logger.error({ cause: still.cause, file: still.file, since: still.since }, `still in SAFETY-ONLY mode: every credential is denied (rules_unavailable). ${still.recovery}`);
+    const now = summary().status;
+    if (now !== status) notify?.status(now);
+    status = now;
   }, 60_000);
 
   let stopping = false;
@@ -99,9 +111,12 @@ export async function runDaemon(argv: string[], out: (line: string) => void = (l
     stopping = true;
     clearInterval(heartbeat);
     logger.info({ signal }, 'stopping');
+    // told first, not waited for: the doors stop while systemd reads it
+    const told = notify?.stopping(`stopping (${signal})`);
     try {
       await control?.stop();
       await gateway.stop();
+      await told;
       process.exitCode = 0;
     } catch (err) {
       logger.error({ err }, 'stop failed');

@@ -78,7 +78,7 @@ export class CliContext {
   /** Runs `work` on a rules-only gateway over the configured database (no devices, no cloud). */
   async withGateway<T>(flag: string | undefined, work: (g: Gateway) => T | Promise<T>): Promise<T> {
     const config = this.config(flag);
-    const logger = await createLogger('warn', 'never', process.stderr);
+    const logger = createLogger('warn', config.log.format, { destination: process.stderr, fd: 2 });
     const gateway = new Gateway(config, { clock: new SystemClock(), logger, rulesOnly: true });
     await gateway.start();
     try {

@@ -10,7 +10,7 @@ t.test('the daemon on a corrupt database starts in safety-only mode instead of e
   const dir = t.testdir();
   const data = join(dir, 'data');
   const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(data)}\nlog:\n  pretty: never\n`);
+  writeFileSync(config, `gateway:\n  id: gw-test\n  dataDir: ${JSON.stringify(data)}\nlog:\n  format: json\n`);
   const first = spawnDaemon(['--config', config]);
   await first.readyLine;
   first.child.kill('SIGTERM');

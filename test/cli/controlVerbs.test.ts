@@ -21,7 +21,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
 function daemon(t: { teardown(fn: () => unknown): void }, yaml: string) {
   const dir = mkdtempSync(join(tmpdir(), 'lockgw-cv-'));
   const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(dir)}\nlog:\n  pretty: never\n${yaml}`);
+  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(dir)}\nlog:\n  format: json\n${yaml}`);
   const d = spawnDaemon(['--config', config]);
   const child = d.child;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -64,7 +64,7 @@ t.test('SIGKILL mid-apply: the restarted daemon runs the previous complete revis
   writeFileSync(config, [
     'gateway:', `  id: ${GW}`, `  dataDir: ${JSON.stringify(join(dir, 'data'))}`,
     'control:', '  enabled: false',
-    'log:', '  pretty: never',
+    'log:', '  format: json',
     'cloud:', '  enabled: true', `  url: ${b.url}`, `  issuer: ${ISSUER}`, '  keys:', `    - kid: ${key.kid}`, '      pem: |',
     ...key.publicPem.trim().split('\n').map((l) => `        ${l}`), '',
   ].join('\n'));

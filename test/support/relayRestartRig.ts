@@ -60,7 +60,7 @@ export async function relayRestartRig(owner: { teardown(fn: () => unknown): void
   writeFileSync(config, JSON.stringify({
     gateway: { id: 'gw-restart', dataDir: join(dir, 'data') },
     control: { enabled: false },
-    log: { pretty: 'never', level: 'info' },
+    log: { format: 'json', level: 'info' },
     serial: {
       wiegandBridges: [{ id: 'b1', path: bridgePty.a }],
       relayBoards: [{ id: 'r1', path: relayPty.a, channels: 4, refreshMs: 0 }],

@@ -12,6 +12,7 @@ import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
 import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inputWiringConfig.js';
 import { chipPath } from '../../hal/gpio/gpioConfig.js';
 import { pathProblems, STANDARD_BAUD_RATES } from './pathAndRateChecks.js';
+import { LOG_FORMATS } from '../../kernel/logger.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -87,8 +88,8 @@ export const ConfigSchema = z
   log: z
     .strictObject({
       level: z.enum(LOG_LEVELS).default('info'),
-      /** human-readable logs: auto = when stdout is a terminal and pino-pretty is installed */
-      pretty: z.enum(['auto', 'always', 'never']).default('auto'),
+      /** text: one readable line per record (terminal, journald); json: pino's JSON lines (docs/systemd.md) */
+      format: z.enum(LOG_FORMATS).default('text'),
     })
     .prefault({}),
   })
@@ -143,6 +144,7 @@ export const CONFIG_HINTS: Readonly<Record<string, string>> = {
   'journal.maxEvents': 'between 1000 and 100000000; about 200 bytes of disk per event',
   'journal.durableIntervalMs': 'milliseconds between fsyncs; 0 fsyncs every batch',
   'log.level': `one of ${LOG_LEVELS.join(', ')}`,
+  'log.format': 'text (readable lines, the default) or json (one JSON object per line, for log shippers)',
   'gateway.dataDir': 'an absolute directory such as /var/lib/lockgw, or a path below the working directory without ..',
   'store.file': 'a file name relative to gateway.dataDir, e.g. lockgw.db; to move the database, move gateway.dataDir',
   'journal.batchSize': 'events written per transaction; no larger than journal.maxEvents',
