@@ -90,6 +90,8 @@ export const ConfigSchema = z
       level: z.enum(LOG_LEVELS).default('info'),
       /** text: one readable line per record (terminal, journald); json: pino's JSON lines (docs/systemd.md) */
       format: z.enum(LOG_FORMATS).default('text'),
+      /** before 0.2: pino-pretty on or off. Still accepted so an upgraded gateway starts; warned about (loadConfig.ts) */
+      pretty: z.enum(['auto', 'always', 'never']).optional(),
     })
     .prefault({}),
   })

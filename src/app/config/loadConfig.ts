@@ -47,6 +47,7 @@ const MAX_ALIAS_COUNT = 100;
 export function configWarnings(config: GatewayConfig): string[] {
   const warnings: string[] = [];
   const { cloud } = config;
+  if (config.log.pretty !== undefined) warnings.push('log.pretty is no longer used (lines are readable by default): remove it, or set log.format: json for JSON lines');
   if (cloud.password !== undefined && cloud.url.startsWith('mqtt://')) {
     warnings.push(`cloud.password: sent in clear text over ${cloud.url} (plain mqtt://); use mqtts:// in production`);
   }

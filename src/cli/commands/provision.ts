@@ -157,7 +157,7 @@ Examples:
       let proof: Awaited<ReturnType<typeof probeLink>> | null = null;
       if (o.verify && config.cloud.enabled) {
         cli.err(`connecting to ${config.cloud.url} as ${gatewayId}, waiting up to ${o.timeout} s for a signed heartbeat...`);
-        const logger = await createLogger('silent', 'never', process.stderr);
+        const logger = createLogger('silent', 'text', { destination: process.stderr, fd: 2 });
         proof = await probeLink({ config: config.cloud, gatewayId, clock, logger, timeoutMs: o.timeout * 1000 });
         const other = proof.retainedState;
         const ours = o.gatewayId === undefined; // the id was already this box's

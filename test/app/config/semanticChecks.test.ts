@@ -85,3 +85,11 @@ t.test('a YAML alias bomb is a config error naming the limit, not a ReferenceErr
   writeFileSync(few, 'gateway:\n  id: &id gw-1\n  dataDir: ./data\ncontrol:\n  group: *id\n');
   t.equal(loadConfig(few).control.group, 'gw-1', 'an ordinary alias still loads');
 });
+
+t.test('an upgraded gateway whose config still says log.pretty starts, with a warning naming the key', async (t) => {
+  const dir = t.testdir({ 'old.yaml': 'log:\n  level: info\n  pretty: never\n' });
+  const warnings: string[] = [];
+  const c = loadConfig(join(dir, 'old.yaml'), { warn: (m) => warnings.push(m) });
+  t.equal(c.log.format, 'text');
+  t.match(warnings, [/old\.yaml: log\.pretty is no longer used/]);
+});
