@@ -10,7 +10,7 @@
  * start and end are local wall-clock times of the site, `YYYY-MM-DDTHH:MM`: the window is a
  * statement about the wall clock, as a schedule is (docs/schedules.md). Pure: no clock, no I/O.
  */
-import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const OFFLINE_CODE_TYPES = ['hourly', 'daily', 'multi-day'] as const;
 export type OfflineCodeType = (typeof OFFLINE_CODE_TYPES)[number];
@@ -70,16 +70,27 @@ export function parseWall(text: string): number | null {
   return ms / 60_000;
 }
 
+/** The message of a window whose ends are already wall-clock text (the check formats each end once). */
+export function messageText(scope: string, type: OfflineCodeType, singleUse: boolean, from: string, until: string): string {
+  return `${PREFIX}|${scope}|${type}|${singleUse ? 'single' : 'reusable'}|${from}|${until}`;
+}
+
 /** The exact bytes the HMAC covers. */
 export function codeMessage(w: OfflineCodeWindow): string {
-  return `${PREFIX}|${w.scope}|${w.type}|${w.singleUse ? 'single' : 'reusable'}|${wallText(w.start)}|${wallText(w.end)}`;
+  return messageText(w.scope, w.type, w.singleUse, wallText(w.start), wallText(w.end));
+}
+
+/** 10^(length-1) for each code length */
+const MODULI = Array.from({ length: MAX_CODE_LENGTH + 1 }, (_, l) => 10n ** BigInt(Math.max(0, l - 1)));
+
+/** The digits after the type digit, as a number: the first 8 bytes of the HMAC mod 10^(length-1). */
+export function codeTail(secret: Uint8Array, message: string, length: number): bigint {
+  return createHmac('sha256', secret).update(message, 'ascii').digest().readBigUInt64BE(0) % MODULI[length]!;
 }
 
 /** The code's digits. `secret` is the site's offline-code secret (32+ bytes). */
-export function deriveCode(secret: Uint8Array | KeyObject, w: OfflineCodeWindow, length: number): string {
-  const digest = createHmac('sha256', secret).update(codeMessage(w), 'ascii').digest();
-  const modulus = 10n ** BigInt(length - 1);
-  const tail = (digest.readBigUInt64BE(0) % modulus).toString().padStart(length - 1, '0');
+export function deriveCode(secret: Uint8Array, w: OfflineCodeWindow, length: number): string {
+  const tail = codeTail(secret, codeMessage(w), length).toString().padStart(length - 1, '0');
   return `${typeDigit(w.type, w.singleUse)}${tail}`;
 }
 

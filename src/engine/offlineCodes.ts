@@ -4,7 +4,6 @@
  * site's time zone, with single use enforced through the used-code table. The decision is
  * access/offlineCodeCheck.ts (pure); this adds the state: the used codes, in memory and in SQLite.
  */
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { AccessIndex } from '../access/accessIndex.js';
 import { codeId, wallText, type StayTimes } from '../access/offlineCode.js';
 import { checkOfflineCode, type OfflineCodeSettings } from '../access/offlineCodeCheck.js';
@@ -32,8 +31,7 @@ export class OfflineCodes {
   private used = new Set<string>();
 
   constructor(private readonly options: OfflineCodeOptions) {
-    const key: KeyObject = createSecretKey(Buffer.from(options.secret));
-    this.settings = { secret: key, length: options.length, stay: options.stay };
+    this.settings = { secret: Buffer.from(options.secret), length: options.length, stay: options.stay };
     for (const [group, doors] of Object.entries(options.groups)) {
       for (const door of doors) this.groupsOf.set(door, [...(this.groupsOf.get(door) ?? []), `group:${group}`]);
     }

@@ -24,7 +24,7 @@ export const VECTORS: Readonly<Record<string, Vector>> = {
   hourly_nine_digits: { scope: 'door:front', type: 'hourly', singleUse: false, from: '2027-10-31T01:00', to: '2027-10-31T03:00', length: 9 },
 };
 
-export function vectorWindow(v: Vector) {
+function vectorWindow(v: Vector) {
   return { scope: v.scope, type: v.type, singleUse: v.singleUse, start: parseWall(v.from)!, end: parseWall(v.to)! };
 }
 
