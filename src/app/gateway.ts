@@ -254,8 +254,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const { maxEvents, batchSize, durableIntervalMs } = config.journal;
       const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), new OfflineCodeUseStore(db), this.log);
-      // also in safety-only mode: its decisions deny every code, and when rules arrive codes work
-      const offlineCodes = deps.rulesOnly ? { codes: undefined, problem: null } : this.offlineCodes(db, writes);
+      // also in safety-only mode (its decisions deny every code, and when rules arrive codes work)
+      // and for tools (lockgw doorcode asks what a code would do)
+      const offlineCodes = this.offlineCodes(db, writes);
       const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust(), offlineCodes: offlineCodes.codes });
       const behaviours = deps.rulesOnly ? [] : doorBehaviours(config);
       const lockRadio = config.ble.locks && behaviours.some((b) => b.hardware === 'ble') ? new LockRadio({ config: config.ble.locks, clock: deps.clock, logger: deps.logger }) : null;
@@ -287,7 +288,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
       await services.start();
-      if (offlineCodes.problem !== null) {
+      if (offlineCodes.problem !== null && !deps.rulesOnly) {
         journal.append({ type: 'alarm', at: deps.clock.now(), reason: 'offline_codes_unavailable', data: { code: offlineCodes.problem.code, field: offlineCodes.problem.field } });
       }
     } catch (err) {

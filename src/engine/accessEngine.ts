@@ -55,7 +55,7 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
     const started = performance.now();
     const index = this.options.store.compile();
     this.log.debug({ revision: index.revision, hash: index.hash, ms: Math.round(performance.now() - started), ...index.counts }, 'decision index compiled');
-    this.options.offlineCodes?.load(this.options.clock.now());
+    this.options.offlineCodes?.load();
     this.live = index;
   }
 
@@ -102,6 +102,14 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
     const codes = this.options.offlineCodes;
     if (stored.reason !== 'unknown_credential' || codes === undefined) return { presentation, verdict: stored };
     return { presentation, verdict: codes.evaluate(this.index, doorId, digits, this.options.clock.now()) };
+  }
+
+  /**
+   * What-if for an offline doorcode at `doorId` at `now` (lockgw doorcode): the keypad's decision
+   * without its effects (nothing marked used, nothing journaled). null when the site takes no codes.
+   */
+  checkOfflineCode(doorId: string, digits: string, now: number): Verdict | null {
+    return this.options.offlineCodes?.decide(this.index, doorId, digits, now) ?? null;
   }
 
   /** Checks a phone's access document: signed by a trusted cloud key, for this gateway, not expired. */

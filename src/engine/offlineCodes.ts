@@ -41,10 +41,9 @@ export class OfflineCodes {
     return this.options.length;
   }
 
-  /** Reads the used codes (at the engine's start), dropping those that can no longer be valid. */
-  load(now: number): void {
-    this.options.store.prune(now);
-    this.used = new Set(this.options.store.usedIds(now));
+  /** Reads the used codes (at the engine's start). */
+  load(): void {
+    this.used = new Set(this.options.store.usedIds());
   }
 
   /**
@@ -52,6 +51,13 @@ export class OfflineCodes {
    * used in memory at once (a second entry is refused even before recordUse persists it).
    */
   evaluate(index: AccessIndex, doorId: string, digits: string, now: number): Verdict {
+    const verdict = this.decide(index, doorId, digits, now);
+    if (verdict.grant && verdict.offlineCode?.singleUse) this.used.add(verdict.offlineCode.id);
+    return verdict;
+  }
+
+  /** The same decision as a what-if: nothing is marked used. */
+  decide(index: AccessIndex, doorId: string, digits: string, now: number): Verdict {
     const door = index.doorIndex.get(doorId);
     if (door === undefined) return verdict(index, 'unknown_door', null);
     if (index.siteLocked || index.doorLocked[door] === 1) return verdict(index, 'locked_down', doorId);
@@ -64,10 +70,7 @@ export class OfflineCodes {
     if (check.kind === 'not_yet_valid') return verdict(index, 'offline_code_not_yet_valid', doorId, facts);
     // a code is one factor: a card+PIN door wants a card and its holder's PIN
     if (index.doorCardAndPin[door] === 1) return verdict(index, 'second_factor_required', doorId, facts);
-    if (window.singleUse) {
-      if (this.used.has(facts.id)) return verdict(index, 'offline_code_used', doorId, facts);
-      this.used.add(facts.id);
-    }
+    if (window.singleUse && this.used.has(facts.id)) return verdict(index, 'offline_code_used', doorId, facts);
     return verdict(index, 'granted', doorId, facts);
   }
 
