@@ -37,3 +37,28 @@ t.test('the doc\'s simulator example is what the simulator prints for the first 
   t.equal(code, 0);
   t.ok(doc.includes(`--single-use\n${out[0]}\n`), String(out[0]));
 });
+
+t.test('the doc\'s lockgw doorcode example is what the CLI prints on such a site', async (t) => {
+  const { mkdirSync } = await import('node:fs');
+  const { pino } = await import('pino');
+  const { parseConfig } = await import('../../src/app/config/loadConfig.js');
+  const { Gateway } = await import('../../src/app/gateway.js');
+  const { runCli } = await import('../../src/cli/lockgw.js');
+  const dir = t.testdir();
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir);
+  writeFileSync(join(dataDir, 'offline-code-secret'), `${VECTOR_SECRET.toString('hex')}\n`, { mode: 0o600 });
+  const config = parseConfig({ gateway: { dataDir }, demo: { seed: false }, offlineCodes: { enabled: true } });
+  const gateway = new Gateway(config, { clock: new ManualClock(0), logger: pino({ level: 'silent' }), rulesOnly: true });
+  await gateway.start();
+  gateway.applyBatch([
+    { op: 'upsert', entity: 'site', record: { id: 'berlin', name: 'Berlin', timeZone: 'Europe/Berlin' } },
+    { op: 'upsert', entity: 'door', record: { id: 'front', name: 'Front' } },
+  ], { source: 'local' });
+  await gateway.stop();
+  writeFileSync(join(dir, 'lockgw.yaml'), `gateway: { dataDir: ${JSON.stringify(dataDir)} }\ndemo: { seed: false }\nofflineCodes: { enabled: true }\n`);
+  const out: string[] = [];
+  const code = await runCli(['doorcode', '--config', join(dir, 'lockgw.yaml'), '--door', 'front', '2920303855', '--at', '2027-03-14T12:30'], (l) => out.push(l), () => {}, { env: {}, systemConfigPath: '/nonexistent' });
+  t.equal(code, 3);
+  t.ok(doc.includes(`$ lockgw doorcode --door front 2920303855 --at 2027-03-14T12:30\n${out.join('\n')}\n\`\`\``), out.join('\n'));
+});
