@@ -136,3 +136,19 @@ t.test('a code length that a stored PIN could have is refused in the config', as
   }
   t.throws(() => parseConfig({ offlineCodes: { stay: { checkIn: '24:00', checkOut: '11:00' } } }), { code: 'CONFIG_INVALID', message: /offlineCodes\.stay\.checkIn/ });
 });
+
+t.test('in safety-only mode a code opens nothing, like every credential', async (t) => {
+  const { siteAfterFirstStart } = await import('../support/brokenSite.js');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const site = await siteAfterFirstStart(t, { offlineCodes: { enabled: true } });
+  writeFileSync(join(site.dataDir, 'offline-code-secret'), `${SITE_SECRET.toString('hex')}\n`, { mode: 0o600 });
+  writeFileSync(site.dbPath, 'not a database, not at all'.repeat(10)); // safety-only mode at the next start
+  const g = site.gateway();
+  await g.start();
+  t.ok(g.safetyOnly, 'safety-only');
+  // START is 2026-12-07T12:00Z, 13:00 in Berlin
+  const code = issue({ scope: 'door:lobby', from: '2026-12-07T13:00', to: '2026-12-07T14:00' });
+  t.match(type(g, 'lobby', code), { type: 'access', grant: false, reason: 'rules_unavailable' });
+  t.equal(sim(g, 'lobby').actuator.state(), 'locked');
+});
