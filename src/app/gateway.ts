@@ -288,6 +288,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
       await services.start();
+      if (offlineCodes.codes !== undefined) this.warnUnknownGroupDoors(engine);
       if (offlineCodes.problem !== null && !deps.rulesOnly) {
         journal.append({ type: 'alarm', at: deps.clock.now(), reason: 'offline_codes_unavailable', data: { code: offlineCodes.problem.code, field: offlineCodes.problem.field } });
       }
@@ -398,6 +399,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (!isGatewayError(err, 'SECRET_UNAVAILABLE')) throw err;
       this.log.error({ code: err.code, hint: err.details.hint }, `offline doorcodes are off: ${err.message}`);
       return { codes: undefined, problem: { code: err.code, field: OFFLINE_CODE_SECRET.field } };
+    }
+  }
+
+  /** A door group naming a door the rules do not have is likely a typo: its codes open nothing there. */
+  private warnUnknownGroupDoors(engine: AccessEngine): void {
+    for (const [group, doorIds] of Object.entries(this.config.offlineCodes.groups)) {
+      const unknown = doorIds.filter((d) => !engine.knowsDoor(d));
+      if (unknown.length > 0) this.log.warn({ group, doors: unknown }, `offlineCodes.groups.${group} names doors the site's rules do not have: ${unknown.join(', ')}`);
     }
   }
 

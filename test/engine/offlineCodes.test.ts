@@ -121,6 +121,12 @@ t.test('a locked-down door and a card+PIN door refuse codes; too many digits are
   t.equal(sim(site.gateway, 'garage').actuator.state(), 'locked');
 });
 
+t.test('a door group naming a door the rules do not have is warned about at start', async (t) => {
+  const site = await offlineCodeSite(t, '2026-11-23T09:30:00Z', { groups: { amenities: ['gym', 'sauna'] } });
+  t.ok(site.logs.some((l) => l.includes('offlineCodes.groups.amenities names doors the site\'s rules do not have: sauna')));
+  t.notOk(site.logs.some((l) => l.includes('do not have: gym')));
+});
+
 t.test('without its secret the gateway runs, says why, and codes open nothing', async (t) => {
   const site = await offlineCodeSite(t, '2026-11-23T09:30:00Z', {}, false);
   t.ok(site.gateway.journal.read(0, 100).some((e) => e.type === 'alarm' && e.reason === 'offline_codes_unavailable'), 'an alarm is journaled');
