@@ -11,6 +11,7 @@
  *   npm run bench -- --only fire_release    fire input → strike released, on a corrupt database (needs socat)
  *   npm run bench -- --only safety_only     quick_check cost; fire release in-process on a corrupt database
  *   npm run bench -- --only systemd_notify  what one systemd notification (a watchdog ping) costs the doors' loop (needs perl, systemd-notify)
+ *   npm run bench -- --only offline_code    checking a keypad entry as an offline doorcode
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { runCompileBench } from './compileBench.js';
 import { runFireReleaseBench } from './fireReleaseBench.js';
 import { runSafetyOnlyBench } from './safetyOnlyBench.js';
 import { runSystemdNotifyBench } from './systemdNotifyBench.js';
+import { runOfflineCodeBench } from './offlineCodeBench.js';
 import { runDecisionBench, type DecisionRun } from './decisionBench.js';
 import { runDecisionSqlBench } from './decisionSqlBench.js';
 import { runJournalBench } from './journalBench.js';
@@ -37,7 +39,7 @@ import { seedSite } from './seedSite.js';
 import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only', 'systemd_notify'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only', 'systemd_notify', 'offline_code'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
     if (only.has('fire_release')) await runFireReleaseBench(scale);
     if (only.has('safety_only')) await runSafetyOnlyBench(scale);
     if (only.has('systemd_notify')) await runSystemdNotifyBench(scale);
+    if (only.has('offline_code')) runOfflineCodeBench(scale);
   } finally {
     cleanup();
   }

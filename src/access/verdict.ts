@@ -1,5 +1,6 @@
 /** What a door asks (a Presentation) and what the access core answers (a Verdict). */
 import type { CredentialKind } from './model.js';
+import type { OfflineCodeType } from './offlineCode.js';
 
 /**
  * A credential presented at a door, already normalised at the edge:
@@ -47,6 +48,12 @@ export const REASONS = [
   'schedule_unknown',
   /** safety-only mode: the database or its rules cannot be used, so no credential opens */
   'rules_unavailable',
+  /** offline doorcodes (docs/offline-doorcodes.md): a real code, typed after its window ended */
+  'offline_code_expired',
+  /** a real code, typed before its window opens */
+  'offline_code_not_yet_valid',
+  /** a single-use code that already opened a door */
+  'offline_code_used',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
@@ -66,8 +73,21 @@ export interface Verdict {
   extendedUnlock: boolean;
   /** the holder is staff (starts first-person-in passage) */
   staff: boolean;
-  /** set when a phone's access document decided instead of the gateway's rules */
-  via?: 'document';
+  /** set when a phone's access document, or an offline doorcode, decided instead of the gateway's rules */
+  via?: 'document' | 'offline_code';
+  /** the offline doorcode that decided (never its digits) */
+  offlineCode?: OfflineCodeFacts;
+}
+
+/** What is journaled of an offline doorcode: its id and window, which reveal nothing of its digits. */
+export interface OfflineCodeFacts {
+  id: string;
+  scope: string;
+  type: OfflineCodeType;
+  singleUse: boolean;
+  /** the window, local wall-clock time of the site */
+  from: string;
+  until: string;
 }
 
 /**

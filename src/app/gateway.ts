@@ -28,6 +28,9 @@ import { storeFailure, type StoreProblem } from '../store/storeProblem.js';
 import { putBack, saveCopy, type WriteBack } from '../store/writeBack.js';
 import { PinLockoutStore } from '../store/pinLockoutStore.js';
 import { CommandReplayStore } from '../store/commandReplayStore.js';
+import { OfflineCodeUseStore } from '../store/offlineCodeUseStore.js';
+import { OfflineCodes } from '../engine/offlineCodes.js';
+import { stayTimes } from '../engine/offlineCodeConfig.js';
 import type { RulesChange } from '../wire/rulesChange.js';
 import { AccessEngine, type AppliedState } from '../engine/accessEngine.js';
 import { MainThreadRulesApplier } from '../engine/mainThreadRulesApplier.js';
@@ -43,7 +46,7 @@ import { lockgwVersion } from './version.js';
 import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
-import { loadDeviceSecret } from './deviceSecret.js';
+import { loadDeviceSecret, type SecretFileRole } from './deviceSecret.js';
 import { buildSiteHardware, doorBehaviours, type SimulatedDevices } from './doorHardware.js';
 import type { SerialDeps, SerialLinkReport } from './serialDoors.js';
 import type { PhoneLinkSource } from '../hal/ble/phoneKey/blePhoneKeyReader.js';
@@ -56,6 +59,13 @@ import { LockRadio } from './lockRadio.js';
 import type { GpioLineSource } from '../hal/gpio/gpioLineSource.js';
 import { PAIRING_FILE, PairingVault } from './pairingVault.js';
 import { announceSafetyOnly, clearSafetyStatus, recoveryAdvice, writeSafetyStatus, type SafetyOnlyState } from './safetyOnly.js';
+
+/** The site's offline-code secret: shared with the cloud at provisioning, never created here. */
+const OFFLINE_CODE_SECRET: SecretFileRole = {
+  field: 'offlineCodes.secretFile',
+  what: 'the offline-code secret',
+  hint: 'install the site secret the cloud issued (docs/offline-doorcodes.md); until then offline doorcodes open nothing',
+};
 
 /** How often a running gateway checks that its database file is still the one it opened. */
 const FILE_CHECK_INTERVAL_MS = 5_000;
@@ -246,8 +256,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
       const { maxEvents, batchSize, durableIntervalMs } = config.journal;
       const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
-      const writes = new RuntimeWrites(store, new PinLockoutStore(db), this.log);
-      const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust() });
+      const writes = new RuntimeWrites(store, new PinLockoutStore(db), new OfflineCodeUseStore(db), this.log);
+      // also in safety-only mode (its decisions deny every code, and when rules arrive codes work)
+      // and for tools (lockgw doorcode asks what a code would do)
+      const offlineCodes = this.offlineCodes(db, writes);
+      const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust(), offlineCodes: offlineCodes.codes });
       const behaviours = deps.rulesOnly ? [] : doorBehaviours(config);
       const lockRadio = config.ble.locks && behaviours.some((b) => b.hardware === 'ble') ? new LockRadio({ config: config.ble.locks, clock: deps.clock, logger: deps.logger }) : null;
       const vault = new PairingVault(join(this.dataDir, PAIRING_FILE), secretKey);
@@ -256,7 +269,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.simulated = hardware.simulated;
       let doors: SiteDoors | null = null;
       const phoneKeys = this.phoneKeyRadio(behaviours, { store, engine, door: (id) => doors?.get(id), record: (event) => journal.append(event), clock: deps.clock, log: this.log });
-      doors = new SiteDoors(withPhoneKeyReader(hardware.doors, phoneKeys), hardware.fire, this.doorContext(engine, journal, writes), config.fire?.onFault);
+      doors = new SiteDoors(withPhoneKeyReader(hardware.doors, phoneKeys), hardware.fire, this.doorContext(engine, journal, writes, offlineCodes.codes), config.fire?.onFault);
       engine.on('swapped', () => {
         this.rulesArrived(db, engine);
         doors.refreshRules();
@@ -278,6 +291,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services, serialLinks: hardware.serialLinks };
       await services.start();
+      if (offlineCodes.codes !== undefined) this.warnUnknownGroupDoors(engine);
+      if (offlineCodes.problem !== null && !deps.rulesOnly) {
+        journal.append({ type: 'alarm', at: deps.clock.now(), reason: 'offline_codes_unavailable', data: { code: offlineCodes.problem.code, field: offlineCodes.problem.field } });
+      }
     } catch (err) {
       this.running = null;
       db.close();
@@ -369,9 +386,37 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return { keys: loadCloudKeys(cloud.keys), gatewayId: this.config.gateway.id, issuer: cloud.issuer, maxSkewMs: cloud.maxSkewMs };
   }
 
+  /**
+   * Offline doorcodes when the config enables them. A secret that cannot be read does not stop the
+   * doors: it is logged (and journaled once started) and codes open nothing until it is installed.
+   */
+  private offlineCodes(db: Db, writes: RuntimeWrites): { codes: OfflineCodes | undefined; problem: { code: string; field: string } | null } {
+    const config = this.config.offlineCodes;
+    if (!config.enabled) return { codes: undefined, problem: null };
+    try {
+      const secret = loadDeviceSecret(join(this.dataDir, config.secretFile), false, OFFLINE_CODE_SECRET);
+      if (secret.warning) this.log.warn(secret.warning);
+      const codes = new OfflineCodes({ secret: secret.secret, length: config.length, stay: stayTimes(config), groups: config.groups, store: new OfflineCodeUseStore(db), writes });
+      return { codes, problem: null };
+    } catch (err) {
+      if (!isGatewayError(err, 'SECRET_UNAVAILABLE')) throw err;
+      this.log.error({ code: err.code, hint: err.details.hint }, `offline doorcodes are off: ${err.message}`);
+      return { codes: undefined, problem: { code: err.code, field: OFFLINE_CODE_SECRET.field } };
+    }
+  }
+
+  /** A door group naming a door the rules do not have is likely a typo: its codes open nothing there. */
+  private warnUnknownGroupDoors(engine: AccessEngine): void {
+    for (const [group, doorIds] of Object.entries(this.config.offlineCodes.groups)) {
+      const unknown = doorIds.filter((d) => !engine.knowsDoor(d));
+      if (unknown.length > 0) this.log.warn({ group, doors: unknown }, `offlineCodes.groups.${group} names doors the site's rules do not have: ${unknown.join(', ')}`);
+    }
+  }
+
   /** What the doors ask and tell: the engine's decisions and queries, the journal, the keypad lockouts. */
-  private doorContext(engine: AccessEngine, journal: Journal, writes: RuntimeWrites): DoorContext {
+  private doorContext(engine: AccessEngine, journal: Journal, writes: RuntimeWrites, offlineCodes: OfflineCodes | undefined): DoorContext {
     const { clock, logger } = this.deps;
+    const codeLength = offlineCodes?.length;
     return {
       clock,
       logger,
@@ -384,6 +429,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       passageOpen: (scheduleId, now) => engine.passageOpen(scheduleId, now),
       localDay: (now) => engine.localDay(now),
       lockedDown: (doorId) => engine.lockedDown(doorId),
+      ...(codeLength === undefined ? {} : {
+        offlineCodes: {
+          length: codeLength,
+          decide: (doorId: string, digits: string) => (this.safety === null
+            ? engine.evaluateKeypadCode(doorId, digits)
+            : { presentation: { doorId, kind: 'pin' as const, value: engine.hashPin(digits) }, verdict: rulesUnavailableVerdict(doorId) }),
+        },
+      }),
     };
   }
 

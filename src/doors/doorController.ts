@@ -23,7 +23,7 @@ import { DoorPassage } from './doorPassage.js';
 import { KeypadLockout } from './keypadLockout.js';
 import { OpenDoorAlarms, type OpenDoorAlarm } from './openDoorAlarms.js';
 import { PendingCard, type FirstFactor } from './pendingCard.js';
-import { PinEntry } from './pinEntry.js';
+import { MAX_PIN_DIGITS, PinEntry } from './pinEntry.js';
 import type { LockoutState } from '../access/pinLockout.js';
 
 
@@ -43,6 +43,12 @@ export interface DoorContext {
   /** the local day number (site time) of an instant, for first-person-in */
   localDay(now: number): number;
   lockedDown(doorId: string): boolean;
+  /**
+   * Offline doorcodes (docs/offline-doorcodes.md), absent when the site takes none: their length
+   * (longer than any stored PIN), and the decision on digits typed alone at the keypad, which
+   * consults stored PINs first. Its presentation carries the PIN digest, never the digits.
+   */
+  offlineCodes?: { length: number; decide(doorId: string, digits: string): { presentation: Presentation; verdict: Verdict } };
 }
 
 export type DoorMode = 'normal' | 'passage' | 'lockdown' | 'fire';
@@ -79,7 +85,8 @@ export class DoorController {
     this.doorId = behaviour.id;
     this.log = ctx.logger.child({ module: 'doors', door: behaviour.id });
     this.listeners = new DeviceListeners(this.log);
-    this.pin = new PinEntry(ctx.clock, behaviour.pin.interKeyTimeoutMs, () => this.ctx.record({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_timeout' }));
+    const maxDigits = Math.max(MAX_PIN_DIGITS, ctx.offlineCodes?.length ?? 0);
+    this.pin = new PinEntry(ctx.clock, behaviour.pin.interKeyTimeoutMs, () => this.ctx.record({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_timeout' }), maxDigits);
     this.lockout = new KeypadLockout(this.doorId, behaviour.pin, ctx.lockouts, this.log, (ms, level) => {
       this.log.warn({ ms }, 'keypad locked out after repeated wrong PINs');
       this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: 'pin_lockout', data: { ms, level } });
@@ -264,8 +271,15 @@ export class DoorController {
       this.safeRecord({ type: 'access', doorId: this.doorId, grant: false, reason: 'pin_lockout', data: { lockedUntil } });
       return;
     }
-    const pinDigest = this.ctx.hashPin(result.digits);
     const first = this.pendingCard.take();
+    const codes = this.ctx.offlineCodes;
+    if (first === null && codes !== undefined && result.digits.length === codes.length) {
+      const { presentation, verdict } = codes.decide(this.doorId, result.digits);
+      this.act(presentation, verdict);
+      this.lockout.count(verdict, now);
+      return;
+    }
+    const pinDigest = this.ctx.hashPin(result.digits);
     const presentation: Presentation = first !== null
       ? { doorId: this.doorId, ...first, pinDigest }
       : { doorId: this.doorId, kind: 'pin', value: pinDigest };

@@ -1,6 +1,7 @@
 /**
  * Assembles a PIN from keypad keys: digits accumulate, '#' submits, '*' clears, and an entry
- * is abandoned `timeoutMs` after the last key. The digits never leave this object except in the
+ * is abandoned `timeoutMs` after the last key. An entry longer than `maxDigits` (a stored PIN's
+ * MAX_PIN_DIGITS, or the site's offline doorcode length when it is longer) is refused. The digits never leave this object except in the
  * submitted result, which the controller hashes at once; nothing here logs them.
  */
 import type { Clock, TimerHandle } from '../kernel/clock.js';
@@ -23,6 +24,7 @@ export class PinEntry {
     private readonly clock: Clock,
     private readonly timeoutMs: number,
     private readonly onAbandoned: () => void,
+    private readonly maxDigits = MAX_PIN_DIGITS,
   ) {}
 
   press(key: string): PinKeyResult {
@@ -36,7 +38,7 @@ export class PinEntry {
       return digits.length === 0 ? { kind: 'empty_submit' } : { kind: 'submitted', digits };
     }
     if (key.length !== 1 || key < '0' || key > '9') return { kind: 'ignored' };
-    if (this.digits.length >= MAX_PIN_DIGITS) {
+    if (this.digits.length >= this.maxDigits) {
       this.reset();
       return { kind: 'too_long' };
     }

@@ -18,6 +18,7 @@ import { GatewayError } from '../kernel/gatewayError.js';
 import type { Journal } from '../journal/journal.js';
 import type { AccessStore, ApplyOptions } from '../store/accessStore.js';
 import { verifyAccessDocument, type AccessDocumentCheck, type AccessDocumentTrust } from '../wire/accessDocument.js';
+import type { OfflineCodes } from './offlineCodes.js';
 import { indexBuilder } from './rulesChange.js';
 import type { RuntimeWrites } from './runtimeWrites.js';
 
@@ -30,6 +31,8 @@ export interface AccessEngineOptions {
   logger: Logger;
   /** the cloud keys that sign phones' access documents; without them no document decides */
   documentTrust?: AccessDocumentTrust | undefined;
+  /** offline doorcodes (docs/offline-doorcodes.md); without them a keypad takes stored PINs only */
+  offlineCodes?: OfflineCodes | undefined;
 }
 
 export interface AppliedState {
@@ -52,6 +55,7 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
     const started = performance.now();
     const index = this.options.store.compile();
     this.log.debug({ revision: index.revision, hash: index.hash, ms: Math.round(performance.now() - started), ...index.counts }, 'decision index compiled');
+    this.options.offlineCodes?.load();
     this.live = index;
   }
 
@@ -88,6 +92,26 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
     return verdict;
   }
 
+  /**
+   * Digits typed alone at a keypad: a stored PIN if one has their digest, otherwise (when the
+   * site takes them) an offline doorcode. The presentation is the PIN's (a digest, never digits).
+   */
+  evaluateKeypadCode(doorId: string, digits: string): { presentation: Presentation; verdict: Verdict } {
+    const presentation: Presentation = { doorId, kind: 'pin', value: this.hashPin(digits) };
+    const stored = this.evaluate(presentation);
+    const codes = this.options.offlineCodes;
+    if (stored.reason !== 'unknown_credential' || codes === undefined) return { presentation, verdict: stored };
+    return { presentation, verdict: codes.evaluate(this.index, doorId, digits, this.options.clock.now()) };
+  }
+
+  /**
+   * What-if for an offline doorcode at `doorId` at `now` (lockgw doorcode): the keypad's decision
+   * without its effects (nothing marked used, nothing journaled). null when the site takes no codes.
+   */
+  checkOfflineCode(doorId: string, digits: string, now: number): Verdict | null {
+    return this.options.offlineCodes?.decide(this.index, doorId, digits, now) ?? null;
+  }
+
   /** Checks a phone's access document: signed by a trusted cloud key, for this gateway, not expired. */
   verifyDocument(token: string): AccessDocumentCheck {
     const trust = this.options.documentTrust;
@@ -111,6 +135,8 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
     const { journal, writes, clock } = this.options;
     const now = clock.now();
     if (verdict.grant && verdict.credentialId !== null && limitedCredentialOf(this.index, verdict.credentialId) >= 0) writes.recordUse(verdict.credentialId);
+    const code = verdict.offlineCode;
+    if (verdict.grant && code !== undefined) this.options.offlineCodes?.recordUse(presentation.doorId, code, now);
     journal.append({
       type: 'access',
       at: now,
@@ -120,7 +146,7 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
       ...(verdict.personId ? { personId: verdict.personId } : {}),
       ...(verdict.credentialId ? { credentialId: verdict.credentialId } : {}),
       ...(verdict.keyId ? { keyId: verdict.keyId } : {}),
-      data: { kind: presentation.kind, revision: verdict.revision, ...(verdict.via ? { via: verdict.via } : {}) },
+      data: { kind: presentation.kind, revision: verdict.revision, ...(verdict.via ? { via: verdict.via } : {}), ...(code ? { offlineCode: code } : {}) },
     });
     if (verdict.alarm) {
       journal.append({ type: 'alarm', at: now, doorId: presentation.doorId, reason: 'duress', ...(verdict.personId ? { personId: verdict.personId } : {}) });

@@ -173,4 +173,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'single-use offline doorcodes that were used',
+    // a code is named by its id (offlineCode.ts codeId), never by its digits; a row is kept
+    // until the code's window cannot be open any more (offlineCodeUseStore.ts)
+    sql: `
+      CREATE TABLE offline_code_uses (
+        code_id    TEXT PRIMARY KEY CHECK (length(code_id) BETWEEN 1 AND 64),
+        door_id    TEXT NOT NULL,
+        used_at    INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

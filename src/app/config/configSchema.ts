@@ -9,6 +9,7 @@ import { DoorBehaviourSchema } from '../../doors/doorConfig.js';
 import { BleConfigSchema } from '../../hal/ble/bleConfig.js';
 import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
 import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
+import { OfflineCodeConfigSchema } from '../../engine/offlineCodeConfig.js';
 import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inputWiringConfig.js';
 import { chipPath } from '../../hal/gpio/gpioConfig.js';
 import { pathProblems, STANDARD_BAUD_RATES } from './pathAndRateChecks.js';
@@ -60,6 +61,8 @@ export const ConfigSchema = z
         seen.add(d.id);
       });
     }),
+  /** doorcodes the cloud issues with no sync, checked at the keypad (docs/offline-doorcodes.md); off by default */
+  offlineCodes: OfflineCodeConfigSchema,
   /** the MQTT link to the cloud; disabled by default: the gateway runs fully offline */
   cloud: CloudConfigSchema.prefault({}),
   /** serial buses: Wiegand bridges, relay boards, fingerprint sensors (referenced by doors) */
@@ -155,4 +158,5 @@ export const CONFIG_HINTS: Readonly<Record<string, string>> = {
   'serial.fingerprintSensors.*.baudRate': BAUD_HINT,
   'doors.*.extendedUnlockMs': 'the accessibility unlock time is at least unlockMs',
   'doors.*.unlockMs': 'the door unlocks for at most heldOpenMs, or the held-open alarm would sound while it is still released',
+  'offlineCodes.length': 'between 9 and 12 digits: longer than any stored PIN (4 to 8), so a code is never a stored PIN',
 };

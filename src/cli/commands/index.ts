@@ -4,6 +4,7 @@ import type { CliContext } from '../cliContext.js';
 import { registerBle } from './ble.js';
 import { registerDecide } from './decide.js';
 import { registerDoctor } from './doctor.js';
+import { registerDoorcode } from './doorcode.js';
 import { registerJournal } from './journal.js';
 import { registerList } from './list.js';
 import { registerPassThrough } from './passThrough.js';
@@ -13,6 +14,7 @@ import { registerStatus } from './status.js';
 
 export function registerCommands(program: Command, cli: CliContext): void {
   registerDecide(program, cli);
+  registerDoorcode(program, cli);
   registerList(program, cli);
   registerJournal(program, cli);
   registerDoctor(program, cli);

@@ -17,6 +17,7 @@ import { CLOUD_SIM_USAGE, DEFAULT_ISSUER, need, number, OPTIONS, output, simulat
 import { count, formatCommandResponse, printGatewayMessages, short } from './cloudSimOutput.js';
 import { defaultProgress, publish } from './cloudSimPublish.js';
 import { document } from './cloudSimDocument.js';
+import { doorcode } from './cloudSimDoorcode.js';
 
 export { CLOUD_SIM_USAGE, type CloudSimIo };
 
@@ -195,8 +196,10 @@ export async function runCloudSim(argv: string[], given: Partial<CloudSimIo> = {
         return await clearDoor(values, io);
       case 'document':
         return await document(values, io);
+      case 'doorcode':
+        return await doorcode(values, io);
       default:
-        throw new GatewayError('INPUT_INVALID', `unknown verb "${verb}": keygen, info, publish, serve, command, clear-door or document`);
+        throw new GatewayError('INPUT_INVALID', `unknown verb "${verb}": keygen, info, publish, serve, command, clear-door, document or doorcode`);
     }
   } catch (err) {
     if (isGatewayError(err)) io.err(`lockgw cloud-sim: ${err.message}${err.details.hint ? ` (${err.details.hint})` : ''}`);

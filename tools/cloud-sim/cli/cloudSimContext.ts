@@ -30,6 +30,11 @@ export const CLOUD_SIM_USAGE = `usage: lockgw cloud-sim <verb> --state DIR [opti
           --valid-until DATE-TIME [--valid-from DATE-TIME] [--schedule ID[,ID]] [--revision N] [--out FILE]
           sign an access document a phone carries (opens doors before the next sync; revision
           default: the newest published version + 1)
+  doorcode --secret-file FILE (--door ID | --group NAME) --from YYYY-MM-DDTHH:MM --to YYYY-MM-DDTHH:MM
+          [--type hourly|daily|multi-day] [--single-use] [--length 10] [--new-secret]
+          an offline doorcode (docs/offline-doorcodes.md) for a window in the site's local time;
+          no --state, no broker. The type by default: daily when both ends are at 00:00, hourly
+          within 24 whole hours, otherwise multi-day (check-in to check-out)
 options: --prefix lockgw (topic prefix)  --issuer lockgw-cloud-sim (the iss claim)
          --username U --password P (broker login)  --json (JSON lines)
          --plain (snapshot chunks and deltas uncompressed; by default they are gzipped)
@@ -63,6 +68,14 @@ export const OPTIONS = {
   schedule: { type: 'string' },
   revision: { type: 'string' },
   out: { type: 'string' },
+  'secret-file': { type: 'string' },
+  'new-secret': { type: 'boolean' },
+  group: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  type: { type: 'string' },
+  'single-use': { type: 'boolean' },
+  length: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
