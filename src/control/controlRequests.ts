@@ -68,7 +68,7 @@ function handle(ctx: RequestContext, session: Session, request: ControlRequest):
   const g = ctx.target;
   switch (request.command) {
     case 'status':
-      return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses() };
+      return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses(), ...g.trust() };
     case 'challenge': {
       const value = randomBytes(16).toString('hex');
       session.challenge = { value, issuedAt: ctx.clock.now() };
