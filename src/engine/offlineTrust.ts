@@ -163,9 +163,12 @@ export class OfflineTrust extends EventEmitter<OfflineTrustEvents> {
     return this.leases[this.leases.length - 1]!.ms;
   }
 
+  /** As of now (the clock is read and judged first, as a decision would). */
   status(): OfflineTrustStatus {
     const machine = this.machine;
     if (machine === null) return { enabled: false };
+    this.judged(machine.observe(this.options.clock.now()));
+    this.leaseMask(machine.staleForMs);
     const { trustedAt, verifiedAt, untrusted } = machine.record;
     const staleForMs = machine.staleForMs;
     const past = this.leases.filter((l) => staleForMs > l.ms);

@@ -15,6 +15,8 @@ import { CloudState } from '../support/cloudState.js';
 import { smallSite, up } from '../support/storeFixture.js';
 import { broker, fakeCloud, GATEWAY_START, GW, ISSUER, testKey, until, type FakeCloud } from '../support/cloudHarness.js';
 import { gatewayFixture } from '../support/gatewayFixture.js';
+import { controlServer } from '../support/controlRig.js';
+import { runCli } from '../../src/cli/lockgw.js';
 import { ManualClock } from '../../src/kernel/clock.js';
 
 const DAY = 86_400_000;
@@ -167,6 +169,27 @@ t.test('the cloud status command and the retained state show clock trust and the
   });
 });
 
+t.test('lockgw status shows the clock and the lease; untrusted with its reason and skew', async (t) => {
+  const { f, cloud } = await linked(t);
+  const server = controlServer(f);
+  await server.start();
+  t.teardown(() => server.stop());
+  const status = async () => {
+    const out: string[] = [];
+    t.equal(await runCli(['status', '--config', f.configFile], (l) => out.push(l), () => undefined), 0);
+    return out.join('\n');
+  };
+  await heartbeat(f.gateway, cloud, f.clock.now() + 1_000, f.clock.now());
+  f.clock.advance(LEASE_MS + 1);
+  let out = await status();
+  t.match(out, /^clock {8}trusted \(skew \+1 s\)$/m);
+  t.match(out, /^lease {8}rules verified 60 s ago; max revocation staleness 7 d; past the lease: resident DENIED$/m);
+  f.clock.set(f.clock.now() - 3 * DAY);
+  f.gateway.decide(card(ZED));
+  out = await status();
+  t.match(out, /^clock {8}UNTRUSTED: clock_behind \(skew -3 d\) since 2026-11-23T09:01:00\.001Z; time-restricted grants are denied until a heartbeat agrees$/m);
+});
+
 t.test('a class configured to fail open keeps opening past its lease, and the bound is then unbounded', async (t) => {
   const { f, cloud } = await linked(t, { leases: { resident: { maxStalenessMs: LEASE_MS, failOpen: true } } });
   await heartbeat(f.gateway, cloud, f.clock.now());
@@ -183,4 +206,10 @@ t.test('a standalone gateway has no lease and does not judge its clock (nothing 
   t.equal(f.gateway.decide(card(BOB)).reason, 'granted', 'a clock set back is believed: why a standalone site needs a good time source');
   t.same(f.gateway.trust.status(), { enabled: false });
   t.same(f.gateway.offlineTrust(), { clock: null, lease: null });
+  const server = controlServer(f);
+  await server.start();
+  t.teardown(() => server.stop());
+  const out: string[] = [];
+  await runCli(['status', '--config', f.configFile], (l) => out.push(l), () => undefined);
+  t.match(out.join('\n'), /^clock {8}not judged: no cloud link[^\n]*\nlease {8}none: a standalone gateway has no offline lease$/m);
 });
