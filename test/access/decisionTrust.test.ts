@@ -118,3 +118,13 @@ t.test('a change of a person\'s kind moves their credentials to the new class (p
   t.equal(decide(patched!, card('lobby', '26:12:1'), MON_10, expired('staff')).reason, 'offline_lease_expired', 'patched');
   t.equal(decide(f.index(), card('lobby', '26:12:1'), MON_10, expired('staff')).reason, 'offline_lease_expired', 'compiled');
 });
+
+t.test('the cloud contract (docs/mqtt.md) and the model page name every verdict reason', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { REASONS } = await import('../../src/access/verdict.js');
+  for (const page of ['docs/mqtt.md', 'docs/access-model.md']) {
+    const text = readFileSync(new URL(`../../${page}`, import.meta.url), 'utf8');
+    const missing = REASONS.filter((r) => !text.includes(`\`${r}\``));
+    t.same(missing, [], `${page} names every reason`);
+  }
+});
