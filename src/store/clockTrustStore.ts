@@ -27,7 +27,12 @@ export class ClockTrustStore {
 
   /** The stored record; `row: null` when there is none yet (a first start). */
   load(): TrustRowRead {
-    const value = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY) as string | undefined;
+    let value: string | undefined;
+    try {
+      value = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY) as string | undefined;
+    } catch (err) {
+      return { ok: false, detail: `meta ${KEY} cannot be read: ${(err as Error).message}` };
+    }
     if (value === undefined) return { ok: true, row: null };
     let raw: unknown;
     try {
