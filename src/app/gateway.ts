@@ -41,12 +41,12 @@ import { WorkerRulesApplier } from '../engine/workerRulesApplier.js';
 import type { DoorContext } from '../doors/doorController.js';
 import { SiteDoors } from '../doors/siteDoors.js';
 import { CloudLink, type GatewayControl } from '../cloud/cloudLink.js';
-import type { ControlTarget } from '../control/controlTarget.js';
+import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret } from './deviceSecret.js';
 import { buildSiteHardware, doorBehaviours, type SimulatedDevices } from './doorHardware.js';
-import type { SerialDeps } from './serialDoors.js';
+import type { SerialDeps, SerialLinkReport } from './serialDoors.js';
 import type { PhoneLinkSource } from '../hal/ble/phoneKey/blePhoneKeyReader.js';
 import type { DoorBehaviour } from '../doors/doorConfig.js';
 import type { DoorHardware } from '../doors/siteDoors.js';
@@ -114,6 +114,8 @@ interface Running {
   phoneKeys: PhoneKeyRadio | null;
   trust: OfflineTrust;
   services: ServiceList;
+  /** the serial links the doors use and their health */
+  serialLinks: () => SerialLinkReport[];
 }
 
 export class Gateway extends EventEmitter<GatewayEvents> {
@@ -281,7 +283,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
       const services = new ServiceList([journalService, trust, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
-      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, trust, services };
+      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, trust, services, serialLinks: hardware.serialLinks };
       await services.start();
     } catch (err) {
       this.running = null;
@@ -449,6 +451,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const gateway = this;
     return {
       timeZone: () => this.r.engine.index.timeZone,
+      health: () => this.health(),
       doorStatuses: () => this.r.doors.status(),
       trust: () => this.offlineTrust(),
       doorIds: () => this.r.doors.status().map((d) => d.doorId),
@@ -466,6 +469,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       get simulated() {
         return gateway.simulated;
       },
+    };
+  }
+
+  /** The cloud link, serial links, rules and journal, as `lockgw doctor` reports them. */
+  private health(): GatewayHealth {
+    const { journal, engine, cloud, serialLinks } = this.r;
+    const { count, capacity, fill, dropped, lastSeq } = journal.stats();
+    const link = cloud?.status() ?? null;
+    return {
+      cloud: link === null ? null : {
+        connection: link.connection?.state ?? 'stopped',
+        reason: link.connection?.reason ?? null,
+        lastHeartbeatAt: link.heartbeat?.lastHeartbeatAt ?? null,
+        stale: link.heartbeat?.stale ?? false,
+        clock: link.heartbeat?.clock ?? { trust: 'unknown', offsetMs: null },
+        cloudRevision: link.heartbeat?.cloudRevision ?? null,
+        unacknowledged: Math.max(0, lastSeq - (link.upload?.ackedSeq ?? 0)),
+      },
+      rules: engine.applied(),
+      journal: { count, capacity, fill, dropped, lastSeq },
+      links: serialLinks(),
     };
   }
 
