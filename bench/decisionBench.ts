@@ -3,9 +3,15 @@
  * built just before its call (as a reader driver would), then the call alone is timed with
  * process.hrtime.bigint() (the timer's own cost is reported as timer_overhead_ns). A second pass
  * times blocks of 1,000 calls without a timer around each, for the timer-free mean.
+ *
+ * With `trust` (the engine's offline lease and clock trust, bench/offlineTrustRig.ts) each timed
+ * call is what AccessEngine.evaluate runs: trust.at(now) (a clock reading judged, the leases
+ * checked) and decide() with its answer. The rig's clock moves 1 ms per call; decide() gets the
+ * presentation's own instant.
  */
 import type { AccessIndex } from '../src/access/accessIndex.js';
 import { decide } from '../src/access/decide.js';
+import { STANDALONE_TRUST, type DecisionTrust } from '../src/access/decisionTrust.js';
 import type { Presentation, Verdict } from '../src/access/verdict.js';
 import { presentation, type PresentationSet } from './presentations.js';
 import { emit, note } from './report.js';
@@ -21,9 +27,19 @@ export interface DecisionRun {
 const gc = (globalThis as { gc?: () => void }).gc;
 const BLOCK = 1_000;
 
+/** What the engine asks before each decision (offlineTrust.ts); `startsAt` is its clock's first reading. */
+export interface TrustInPath {
+  trust: { at(now: number): DecisionTrust };
+  startsAt: number;
+}
+
+const NO_TRUST: TrustInPath = { trust: { at: () => STANDALONE_TRUST }, startsAt: 0 };
+
 /** Calls decide on `warmup` first (JIT), then times each call on `set`. */
-export function timeDecisions(index: AccessIndex, set: PresentationSet, warmup: PresentationSet): DecisionRun {
-  for (let i = 0; i < warmup.length; i++) decide(index, presentation(warmup, i), warmup.at[i]!);
+export function timeDecisions(index: AccessIndex, set: PresentationSet, warmup: PresentationSet, inPath: TrustInPath = NO_TRUST): DecisionRun {
+  const { trust } = inPath;
+  let clock = inPath.startsAt;
+  for (let i = 0; i < warmup.length; i++) decide(index, presentation(warmup, i), warmup.at[i]!, trust.at(clock++));
   gc?.();
   const n = set.length;
   const latencyNs = new Float64Array(n);
@@ -33,7 +49,7 @@ export function timeDecisions(index: AccessIndex, set: PresentationSet, warmup: 
     const p = presentation(set, i);
     const now = set.at[i]!;
     const t0 = process.hrtime.bigint();
-    const v: Verdict = decide(index, p, now);
+    const v: Verdict = decide(index, p, now, trust.at(clock++));
     const t1 = process.hrtime.bigint();
     latencyNs[i] = Number(t1 - t0);
     grants[i] = v.grant ? 1 : 0;
@@ -43,7 +59,9 @@ export function timeDecisions(index: AccessIndex, set: PresentationSet, warmup: 
 }
 
 /** Mean µs per call over blocks of BLOCK presentations built before each block is timed. */
-function untimedMeanUs(index: AccessIndex, set: PresentationSet): { meanUs: number; granted: number } {
+function untimedMeanUs(index: AccessIndex, set: PresentationSet, inPath: TrustInPath): { meanUs: number; granted: number } {
+  const { trust } = inPath;
+  let clock = inPath.startsAt + 10_000_000;
   const block: Presentation[] = new Array(BLOCK);
   let totalNs = 0;
   let granted = 0;
@@ -51,18 +69,18 @@ function untimedMeanUs(index: AccessIndex, set: PresentationSet): { meanUs: numb
     const size = Math.min(BLOCK, set.length - from);
     for (let j = 0; j < size; j++) block[j] = presentation(set, from + j);
     const t0 = process.hrtime.bigint();
-    for (let j = 0; j < size; j++) if (decide(index, block[j], set.at[from + j]!).grant) granted++;
+    for (let j = 0; j < size; j++) if (decide(index, block[j], set.at[from + j]!, trust.at(clock++)).grant) granted++;
     totalNs += Number(process.hrtime.bigint() - t0);
   }
   return { meanUs: totalNs / set.length / 1000, granted };
 }
 
-export function runDecisionBench(index: AccessIndex, set: PresentationSet, warmup: PresentationSet): DecisionRun {
+export function runDecisionBench(index: AccessIndex, set: PresentationSet, warmup: PresentationSet, inPath: TrustInPath): DecisionRun {
   const n = set.length;
-  note(`decision: ${n.toLocaleString('en-US')} presentations, ${warmup.length.toLocaleString('en-US')} warm-up calls`);
-  const run = timeDecisions(index, set, warmup);
+  note(`decision: ${n.toLocaleString('en-US')} presentations, ${warmup.length.toLocaleString('en-US')} warm-up calls, offline lease and clock trust in the path`);
+  const run = timeDecisions(index, set, warmup, inPath);
   const us = summarize(Float64Array.from(run.latencyNs, (ns) => ns / 1000));
-  const untimed = untimedMeanUs(index, set);
+  const untimed = untimedMeanUs(index, set, inPath);
   const overhead = timerOverheadNs();
 
   let grants = 0;

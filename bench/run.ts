@@ -27,6 +27,7 @@ import { runSafetyOnlyBench } from './safetyOnlyBench.js';
 import { runSystemdNotifyBench } from './systemdNotifyBench.js';
 import { runOfflineCodeBench } from './offlineCodeBench.js';
 import { runDecisionBench, type DecisionRun } from './decisionBench.js';
+import { withOfflineTrust } from './offlineTrustRig.js';
 import { runDecisionSqlBench } from './decisionSqlBench.js';
 import { runJournalBench } from './journalBench.js';
 import { runPhoneKeyBench } from './phoneKeyBench.js';
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
           const warmup = makePresentations(site, 50_000, SEED.warmup, pinHasher);
           note(`presentations: ${count.toLocaleString('en-US')} + 50,000 warm-up generated in ${secondsSince(t).toFixed(1)} s`);
           let run: DecisionRun | null = null;
-          if (only.has('decision')) run = runDecisionBench(index, set, warmup);
+          if (only.has('decision')) run = await withOfflineTrust(db, (inPath) => runDecisionBench(index, set, warmup, inPath));
           if (only.has('decision_sql')) runDecisionSqlBench(db, index, set, warmup, Math.max(2_000, Math.round(100_000 * scale)), run);
         } finally {
           db.close();

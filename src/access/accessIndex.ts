@@ -34,6 +34,9 @@ export const FLAG = {
   extendedUnlock: 1 << 7,
   /** the holder is staff (first-person-in passage) */
   staff: 1 << 8,
+  /** bits 9–11: the credential's offline class (OFFLINE_CLASS_CODE, offlineClass.ts) */
+  classShift: 9,
+  classMask: 0b111 << 9,
 } as const;
 
 /** Stride of credentialRecord: person, flags, first holding, end of holdings, table entry. */

@@ -13,6 +13,7 @@ import { HolidayCalendar } from './holidayCalendar.js';
 import { PackedStrings } from './packedStrings.js';
 import type { Holiday, Person } from './model.js';
 import { compileIntervals, MaskInterner } from './scheduleMask.js';
+import { OFFLINE_CLASS_CODE, offlineClassOf } from './offlineClass.js';
 import { ZoneClock } from './zoneClock.js';
 
 /** A growable typed column, trimmed to size at the end. */
@@ -209,6 +210,7 @@ export function compileIndex(source: AccessSource): AccessIndex {
     }
     if (people[p]!.extendedUnlock) flags |= FLAG.extendedUnlock;
     if (people[p]!.kind === 'staff') flags |= FLAG.staff;
+    flags |= OFFLINE_CLASS_CODE[offlineClassOf(people[p]!.kind, c.kind)] << FLAG.classShift;
     record.push(p);
     record.push(flags);
     record.push(holdingStart[p]! * HOLDING);

@@ -22,6 +22,7 @@ import { packLimited, withRuntimeState, type RuntimeState } from './compileIndex
 import { KIND_CODE } from './credentialTable.js';
 import type { Credential, Holding, Key, Person } from './model.js';
 import type { Entity } from './batchOpSchema.js';
+import { OFFLINE_CLASS_CODE, offlineClassOf } from './offlineClass.js';
 
 /** The state after the change, read in its transaction (the store implements it). */
 export interface PatchSource extends RuntimeState {
@@ -192,6 +193,7 @@ export function patchIndex(previous: AccessIndex, changes: IndexChanges, source:
       }
       if (person.extendedUnlock) flags |= FLAG.extendedUnlock;
       if (person.kind === 'staff') flags |= FLAG.staff;
+      flags |= OFFLINE_CLASS_CODE[offlineClassOf(person.kind, c.kind)] << FLAG.classShift;
       recordWrites.push(n, p, flags, start, start + holdings.length, entry);
       if ((flags & (FLAG.ownValidity | FLAG.useLimit)) === 0) {
         extraOf.set(n, -1);

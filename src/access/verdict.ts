@@ -46,6 +46,10 @@ export const REASONS = [
   'document_invalid',
   'document_superseded',
   'schedule_unknown',
+  /** the credential's class is past its offline lease: the gateway has not verified its rules with the cloud for too long */
+  'offline_lease_expired',
+  /** the system clock is not trusted and this grant depends on the time (a validity window or a schedule) */
+  'clock_untrusted',
   /** safety-only mode: the database or its rules cannot be used, so no credential opens */
   'rules_unavailable',
   /** offline doorcodes (docs/offline-doorcodes.md): a real code, typed after its window ended */

@@ -31,8 +31,10 @@ import { CommandReplayStore } from '../store/commandReplayStore.js';
 import { OfflineCodeUseStore } from '../store/offlineCodeUseStore.js';
 import { OfflineCodes } from '../engine/offlineCodes.js';
 import { stayTimes } from '../engine/offlineCodeConfig.js';
+import { ClockTrustStore } from '../store/clockTrustStore.js';
 import type { RulesChange } from '../wire/rulesChange.js';
 import { AccessEngine, type AppliedState } from '../engine/accessEngine.js';
+import { OfflineTrust, type OfflineTrustStatus } from '../engine/offlineTrust.js';
 import { MainThreadRulesApplier } from '../engine/mainThreadRulesApplier.js';
 import type { RulesApplier } from '../engine/rulesApplier.js';
 import { RulesApplierWithFallback } from '../engine/rulesApplierWithFallback.js';
@@ -121,6 +123,7 @@ interface Running {
   worker: RulesWorker | null;
   cloud: CloudLink | null;
   phoneKeys: PhoneKeyRadio | null;
+  trust: OfflineTrust;
   services: ServiceList;
   /** the serial links the doors use and their health */
   serialLinks: () => SerialLinkReport[];
@@ -257,10 +260,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const { maxEvents, batchSize, durableIntervalMs } = config.journal;
       const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), new OfflineCodeUseStore(db), this.log);
+      const cloudLinked = config.cloud.enabled && !deps.rulesOnly && dbPath !== null;
+      // leases and clock trust need the cloud to verify against (docs/access-model.md)
+      const trust = new OfflineTrust({
+        config: config.offline, cloud: cloudLinked ? config.cloud.sync : null,
+        store: new ClockTrustStore(db), writes, journal, clock: deps.clock, logger: deps.logger,
+      });
       // also in safety-only mode (its decisions deny every code, and when rules arrive codes work)
       // and for tools (lockgw doorcode asks what a code would do)
       const offlineCodes = this.offlineCodes(db, writes);
-      const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust(), offlineCodes: offlineCodes.codes });
+      const engine = new AccessEngine({ store, journal, writes, pinHasher, clock: deps.clock, logger: deps.logger, documentTrust: this.documentTrust(), offlineCodes: offlineCodes.codes, trust });
       const behaviours = deps.rulesOnly ? [] : doorBehaviours(config);
       const lockRadio = config.ble.locks && behaviours.some((b) => b.hardware === 'ble') ? new LockRadio({ config: config.ble.locks, clock: deps.clock, logger: deps.logger }) : null;
       const vault = new PairingVault(join(this.dataDir, PAIRING_FILE), secretKey);
@@ -274,11 +283,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         this.rulesArrived(db, engine);
         doors.refreshRules();
       });
-      const cloudLinked = config.cloud.enabled && !deps.rulesOnly && dbPath !== null;
       const onMainThread = new MainThreadRulesApplier(engine, store);
       const worker = cloudLinked && config.cloud.sync.worker ? new RulesWorker({ dbPath: dbPath!, secret: secretKey, logger: deps.logger }) : null;
       const rules = worker === null ? onMainThread : new RulesApplierWithFallback(new WorkerRulesApplier({ engine, store, db, journal, writes, worker, logger: deps.logger }), onMainThread, this.log);
-      const cloud = cloudLinked ? this.cloudLink(db, journal, engine, rules) : null;
+      const cloud = cloudLinked ? this.cloudLink(db, journal, engine, rules, trust) : null;
       const site = doors;
       const doorService: Service = { name: 'doors', start: () => site.start(), stop: () => site.stop() };
       const journalService: Service = { name: 'journal', start: () => journal.start(), stop: () => journal.stop() };
@@ -288,8 +296,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const fileWatch = dbPath === null || deps.rulesOnly ? null : new FileWatch(dbPath, deps.clock, FILE_CHECK_INTERVAL_MS, (loss) => void this.recoverLostFile(dbPath, loss, fileWatch!));
       const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
-      const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
-      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services, serialLinks: hardware.serialLinks };
+      const services = new ServiceList([journalService, trust, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
+      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, trust, services, serialLinks: hardware.serialLinks };
       await services.start();
       if (offlineCodes.codes !== undefined) this.warnUnknownGroupDoors(engine);
       if (offlineCodes.problem !== null && !deps.rulesOnly) {
@@ -440,11 +448,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
   }
 
-  private cloudLink(db: Db, journal: Journal, engine: AccessEngine, rules: RulesApplier): CloudLink {
+  private cloudLink(db: Db, journal: Journal, engine: AccessEngine, rules: RulesApplier, trust: OfflineTrust): CloudLink {
     const { config, deps } = this;
     return new CloudLink({
       config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
-      stateExtras: () => ({ ...engine.applied(), software: `lockgw ${lockgwVersion()}` }),
+      stateExtras: () => ({ ...engine.applied(), software: `lockgw ${lockgwVersion()}`, maxRevocationStalenessMs: trust.maxRevocationStalenessMs() }),
       sync: {
         applied: () => engine.applied(),
         apply: (change) => rules.apply(change),
@@ -456,6 +464,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       chunkDecoder: () => rules.chunkDecoder(),
       // handled commands are written down: a replay after a restart is still refused
       replayLedger: new CommandReplayStore(db),
+      // verified heartbeats and applies renew the leases and give the clock its trust back
+      contact: { heartbeat: (cloudTime, upToDate) => trust.heartbeat(cloudTime, upToDate), applied: () => trust.applied() },
     });
   }
 
@@ -476,11 +486,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           ...engine.applied(),
           siteId: engine.index.siteId,
           journal: { count, lastSeq, fill, dropped },
+          ...this.offlineTrust(),
           doors: doors.status().map((d) => ({ doorId: d.doorId, mode: d.mode, actuator: d.actuator, open: d.open, alarms: d.alarms, health: d.health.state })),
         };
       },
       doorStatuses: () => this.r.doors.status(),
     };
+  }
+
+  /** Clock trust and offline lease, as the cloud `status` command and `lockgw status` show them. */
+  offlineTrust(): { clock: Extract<OfflineTrustStatus, { enabled: true }>['clock'] | null; lease: Extract<OfflineTrustStatus, { enabled: true }>['lease'] | null } {
+    const status = this.r.trust.status();
+    return status.enabled ? { clock: status.clock, lease: status.lease } : { clock: null, lease: null };
   }
 
   /** What the control socket acts on. */
@@ -490,6 +507,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       timeZone: () => this.r.engine.index.timeZone,
       health: () => this.health(),
       doorStatuses: () => this.r.doors.status(),
+      trust: () => this.offlineTrust(),
       doorIds: () => this.r.doors.status().map((d) => d.doorId),
       lastEventSeq: () => this.r.journal.stats().lastSeq,
       eventsAfter: (after, limit) => this.r.journal.read(after, limit),
@@ -537,6 +555,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** the cloud link, when `cloud.enabled` */
   get cloud(): CloudLink | null {
     return this.r.cloud;
+  }
+
+  /** Offline leases and clock trust (diagnostics, tests): its status and its events. */
+  get trust(): OfflineTrust {
+    return this.r.trust;
   }
 
   /** The rules worker, when cloud changes are applied off the doors' thread (diagnostics, tests). */

@@ -9,6 +9,8 @@ import type { ControlRequest, ControlResponse } from '../wire/controlProtocol.js
 import { EXIT, type Out } from './cliContext.js';
 import { ControlSession, proveCaller } from './controlClient.js';
 import { formatDoorStatus, formatEvent } from './reports.js';
+import { trustLines } from './trustReport.js';
+import type { ClockStatus, LeaseStatus } from '../engine/offlineTrust.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -62,6 +64,8 @@ function print(response: Extract<ControlResponse, { ok: true }>, json: boolean, 
   if (json) out(JSON.stringify(response));
   const zone = response.timeZone ?? 'UTC';
   for (const d of (response.doors ?? []) as Parameters<typeof formatDoorStatus>[0][]) out(formatDoorStatus(d));
+  // the status answer: the clock's trust and the offline lease (null: no cloud link)
+  if ('clock' in response) for (const line of trustLines(response.clock as ClockStatus | null, response.lease as LeaseStatus | null)) out(line);
   for (const e of (response.events ?? []) as Parameters<typeof formatEvent>[0][]) out(formatEvent(e, zone));
   if (response.note) out(response.note);
 }

@@ -29,6 +29,7 @@ import { SecurityEvents, type Rejection, type SecurityCounters } from './securit
 import type { ReplayLedger } from './replayLedger.js';
 import { StateSync } from './stateSync.js';
 import type { SyncTarget } from './syncTarget.js';
+import type { VerifiedContact } from './verifiedContact.js';
 import { GatewayTopics, TOPIC_SPECS } from '../wire/topics.js';
 
 export type { SecurityCounters };
@@ -55,6 +56,8 @@ export interface CloudLinkOptions {
   chunkDecoder?: () => ChunkDecoder | null;
   /** where handled commands are written down, so that a replay after a restart is recognised; without it, memory only */
   replayLedger?: ReplayLedger;
+  /** told of every accepted heartbeat and applied change (offline leases, clock trust) */
+  contact?: VerifiedContact;
 }
 
 /** A received message; `offloaded`: its decoding by the chunk decoder, null when decoded here. */
@@ -171,8 +174,11 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     sync?.on('applied', (ack) => {
       uploader.retryDelete();
       heartbeat.onApplied(ack.revision);
-      // the retained state says what the gateway runs now, not what it ran when it connected
-      if (!ack.duplicate) connection.publishOnlineState();
+      if (!ack.duplicate) {
+        this.options.contact?.applied();
+        // the retained state says what the gateway runs now, not what it ran when it connected
+        connection.publishOnlineState();
+      }
       this.emit('applied', ack);
     });
     sync?.on('requested', (request) => this.emit('requested', request));
@@ -344,6 +350,8 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
         const verdict = running.heartbeat.onHeartbeat(decoded.message, applied);
         if (!verdict.accepted) {
           this.reject({ reason: 'replay', topic: this.topics!.topic('heartbeat'), detail: 'a heartbeat no newer than the last accepted one', jti });
+        } else {
+          this.options.contact?.heartbeat(decoded.message.time, decoded.message.revision <= applied);
         }
         return;
       }

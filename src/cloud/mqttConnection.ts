@@ -63,7 +63,7 @@ export interface ConnectionEvents {
 }
 
 /** What the retained online state carries besides status/reason/at. */
-export type OnlineStateExtras = Pick<GatewayMessage<'state'>, 'revision' | 'hash' | 'software'>;
+export type OnlineStateExtras = Pick<GatewayMessage<'state'>, 'revision' | 'hash' | 'software' | 'maxRevocationStalenessMs'>;
 
 export interface MqttConnectionOptions {
   config: CloudConfig;

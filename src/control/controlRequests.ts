@@ -68,7 +68,7 @@ function handle(ctx: RequestContext, session: Session, request: ControlRequest):
   const g = ctx.target;
   switch (request.command) {
     case 'status':
-      return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses() };
+      return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses(), ...g.trust() };
     case 'health':
       return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses(), health: g.health() };
     case 'challenge': {

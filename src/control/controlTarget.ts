@@ -45,6 +45,8 @@ export interface ControlTarget {
   timeZone(): string;
   /** every door's status, as `lockgw status` prints it */
   doorStatuses(): unknown[];
+  /** the clock's trust and the offline lease (null when not judged: no cloud link), as `lockgw status` prints them */
+  trust(): { clock: unknown; lease: unknown };
   /** the ids of the doors this gateway runs, simulated or not */
   doorIds(): string[];
   /** the journal's last sequence number: what a request caused comes after it */

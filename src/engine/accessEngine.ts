@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { limitedCredentialOf, noteUse, withLockdown, type AccessIndex } from '../access/accessIndex.js';
 import type { AccessDocument } from '../access/accessDocument.js';
 import { decide } from '../access/decide.js';
+import { STANDALONE_TRUST, type DecisionTrust } from '../access/decisionTrust.js';
 import { decideMobile } from '../access/documentDecision.js';
 import type { PinHasher } from '../access/pinDigest.js';
 import { maskAllows } from '../access/scheduleMask.js';
@@ -33,6 +34,8 @@ export interface AccessEngineOptions {
   documentTrust?: AccessDocumentTrust | undefined;
   /** offline doorcodes (docs/offline-doorcodes.md); without them a keypad takes stored PINs only */
   offlineCodes?: OfflineCodes | undefined;
+  /** offline leases and clock trust (offlineTrust.ts); without it: STANDALONE_TRUST */
+  trust?: { at(now: number): DecisionTrust } | undefined;
 }
 
 export interface AppliedState {
@@ -79,15 +82,17 @@ export class AccessEngine extends EventEmitter<{ swapped: [] }> {
   }
 
   /**
-   * A door's question, answered before the door acts: the decision, and for a grant of a
-   * use-limited credential its use counted in memory (so a one-time code cannot open twice).
+   * A door's question, answered before the door acts: the decision (with the lease and clock
+   * trust of `now`), and for a grant of a use-limited credential its use counted in memory (so a
+   * one-time code cannot open twice).
    */
   evaluate(presentation: Presentation): Verdict {
     const index = this.index;
     const now = this.options.clock.now();
+    const trust = this.options.trust?.at(now) ?? STANDALONE_TRUST;
     const verdict = presentation.kind === 'mobile' && presentation.documentToken !== undefined
-      ? decideMobile(index, presentation, this.verifiedDocument(presentation.documentToken, now), now)
-      : decide(index, presentation, now);
+      ? decideMobile(index, presentation, this.verifiedDocument(presentation.documentToken, now), now, trust)
+      : decide(index, presentation, now, trust);
     if (verdict.grant && verdict.credentialId !== null) noteUse(index, verdict.credentialId);
     return verdict;
   }

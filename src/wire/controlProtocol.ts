@@ -52,7 +52,11 @@ export interface ControlCaller {
 export type ControlErrorCode = string;
 
 export type ControlResponse =
-  | { ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; health?: unknown; note?: string; challenge?: string; caller?: ControlCaller }
+  | {
+    ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; health?: unknown; note?: string; challenge?: string; caller?: ControlCaller;
+    /** status: the clock's trust and the offline lease (engine/offlineTrust.ts); null without a cloud link */
+    clock?: unknown; lease?: unknown;
+  }
   | { ok: false; code: ControlErrorCode; error: string };
 
 export const MAX_REQUEST_BYTES = 4096;

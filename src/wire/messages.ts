@@ -124,6 +124,12 @@ export const StateSchema = z
     hash: ContentHashSchema.optional(),
     /** the gateway software version */
     software: z.string().max(64).optional(),
+    /**
+     * the offline lease bound: the longest a revocation can go unenforced while the gateway is cut
+     * off from the cloud (the largest lease of a credential class that does not fail open);
+     * null: unbounded (a class fails open). Absent: no lease (no cloud link), and in the last will
+     */
+    maxRevocationStalenessMs: z.number().int().min(0).nullable().optional(),
   })
   .meta({ title: 'state', description: 'Retained online/offline state; the offline form is also the last will (gateway → cloud).' });
 

@@ -75,3 +75,14 @@ t.test('the document path checks the door, lockdown, validity, schedules and car
   f.store.setLockdown('lobby', true);
   t.equal(decideMobile(f.index(), phone('lobby', 'gus-phone'), doc({}), MON_10).reason, 'locked_down', 'lockdown');
 });
+
+t.test('an untrusted clock: a document (always time-bounded) decides clock_untrusted; a lease does not touch it', async (t) => {
+  const f = site(t);
+  const rev = f.index().revision;
+  const doc: AccessDocument = { credentialId: 'gus-phone', personId: 'gus', publicKey: 'A'.repeat(40), doors: [{ doorId: 'lobby' }], validUntil: MON_10 + 86_400_000, revision: rev + 1 };
+  t.match(decideMobile(f.index(), phone('lobby', 'gus-phone'), doc, MON_10, { clockTrusted: false, expiredClasses: 0 }), { grant: false, reason: 'clock_untrusted', via: 'document' });
+  t.match(decideMobile(f.index(), phone('lobby', 'gus-phone'), doc, MON_10, { clockTrusted: true, expiredClasses: 0b111111 }), { grant: true, reason: 'granted', via: 'document' },
+    'the document carries its own signed freshness');
+  t.match(decideMobile(f.index(), phone('lobby', 'ann-phone'), null, MON_10, { clockTrusted: false, expiredClasses: 0 }), { grant: false, reason: 'clock_untrusted' },
+    'a key the rules know is decided by the rules: her office-hours key depends on the time');
+});

@@ -10,6 +10,7 @@ import { BleConfigSchema } from '../../hal/ble/bleConfig.js';
 import { SerialConfigSchema } from '../../hal/serial/serialConfig.js';
 import { CloudConfigSchema } from '../../cloud/cloudConfig.js';
 import { OfflineCodeConfigSchema } from '../../engine/offlineCodeConfig.js';
+import { OfflineTrustConfigSchema } from '../../engine/offlineTrustConfig.js';
 import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inputWiringConfig.js';
 import { chipPath } from '../../hal/gpio/gpioConfig.js';
 import { pathProblems, STANDARD_BAUD_RATES } from './pathAndRateChecks.js';
@@ -65,6 +66,8 @@ export const ConfigSchema = z
   offlineCodes: OfflineCodeConfigSchema,
   /** the MQTT link to the cloud; disabled by default: the gateway runs fully offline */
   cloud: CloudConfigSchema.prefault({}),
+  /** offline leases per credential class and clock trust (docs/access-model.md); leases apply only with a cloud link */
+  offline: OfflineTrustConfigSchema,
   /** serial buses: Wiegand bridges, relay boards, fingerprint sensors (referenced by doors) */
   serial: SerialConfigSchema,
   /** Bluetooth LE radios: phone keys (the gateway as a peripheral) and BLE locks (as a central) */
