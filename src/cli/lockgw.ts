@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `lockgw` command for installers:
  *   lockgw run [--config FILE]                      the daemon (same as npm start)
@@ -37,6 +38,8 @@ const USAGE = `usage: lockgw <command> [options]
          [--pin 1234 together with --card at card+PIN doors] [--at 2026-12-25T09:00]
   list people|keys|credentials|doors|schedules [--at DATE-TIME]
   journal [--after SEQ] [--limit N]
+  backup FILE | --into DIR --keep N   an encrypted backup, safe while the daemon runs (backup --help)
+  restore FILE [--force]   put a backup in place, with the daemon stopped (restore --help)
   doctor                   the database's state (and safety-only mode), integrity check, schema version, counts, journal health
   ble scan [--timeout S]   BLE devices in range: signal, pairing mode, which door each is paired to
   ble pair --door ID [--address A]   pair the door's BLE lock (in pairing mode); restart the daemon after
@@ -145,6 +148,13 @@ export async function runCli(argv: string[], out: Out = (l) => process.stdout.wr
     // an emulated Nuki lock: loaded only for this verb
     const { runLockSim } = await import('../../tools/lock-sim/cli/lockSimCommand.js');
     return runLockSim(rest, { out });
+  }
+  if (command === 'backup' || command === 'restore') {
+    // each verb parses its own options (src/cli/backup.ts, restore.ts)
+    const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: false });
+    const config = loadConfig((typeof values.config === 'string' ? values.config : undefined) ?? process.env.LOCKGW_CONFIG);
+    const run = command === 'backup' ? (await import('./backup.js')).runBackup : (await import('./restore.js')).runRestore;
+    return run(rest, config, out);
   }
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {

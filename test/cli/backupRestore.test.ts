@@ -1,0 +1,98 @@
+/** `lockgw backup` and `lockgw restore` as an installer runs them, against a real daemon and its files. */
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childEnv } from '../support/childEnv.js';
+import { spawnDaemon } from '../support/daemonProcess.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/lockgw.ts'), ...args], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
+}
+
+function site(t: { teardown(fn: () => unknown): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'lockgw-br-'));
+  const config = join(dir, 'lockgw.yaml');
+  writeFileSync(config, `gateway:\n  id: gw-0042\n  dataDir: ${JSON.stringify(dir)}\nlog:\n  pretty: never\n`);
+  const pass = join(dir, 'passphrase');
+  writeFileSync(pass, 'a passphrase for the tests\n', { mode: 0o600 });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return { dir, config, pass };
+}
+
+async function startDaemon(t: { teardown(fn: () => unknown): void }, config: string) {
+  const d = spawnDaemon(['--config', config]);
+  const exited = new Promise<void>((resolve) => d.child.once('exit', () => resolve()));
+  const stop = async () => {
+    d.child.kill('SIGTERM');
+    await exited;
+  };
+  t.teardown(stop);
+  await d.readyLine;
+  return { stop };
+}
+
+t.test('back up a running gateway, restore refused while it runs, restored once stopped, and it starts on the restored files', async (t) => {
+  const s = site(t);
+  const daemon = await startDaemon(t, s.config);
+  t.match(await run(['sim', 'present', '--door', 'lobby', '--card', '26:12:34567', '--config', s.config]), { code: 0, out: /GRANTED/ });
+  const file = join(s.dir, 'site.backup');
+  const made = await run(['backup', file, '--passphrase-file', s.pass, '--config', s.config]);
+  t.match(made, { code: 0, out: /backed up database, device-secret to .*site\.backup \(\d+ bytes, database schema \d+, quick_check ok\)/ });
+
+  // after the backup: the restore takes the gateway back to before this one
+  t.match(await run(['sim', 'present', '--door', 'lobby', '--card', '26:12:34567', '--config', s.config]), { code: 0, out: /GRANTED/ });
+  const refused = await run(['restore', file, '--passphrase-file', s.pass, '--config', s.config]);
+  t.match(refused, { code: 1, err: /not restoring: a lockgw daemon answers on .*lockgw\.sock; nothing was changed\nhint: stop it first/ });
+
+  await daemon.stop();
+  const journalBefore = await run(['journal', '--config', s.config]);
+  t.equal(journalBefore.out.trim().split('\n').filter((l) => l.includes('"grant":true')).length, 2, 'two grants before the restore');
+  const restored = await run(['restore', file, '--passphrase-file', s.pass, '--config', s.config]);
+  t.match(restored, { code: 0, out: /restored the backup of gw-0042 made .* by lockgw .*\n {2}in place: .*lockgw\.db\n {2}in place: .*device-secret\n {2}kept aside: .*lockgw\.db\.before-restore-/ });
+  t.ok(readdirSync(s.dir).some((f) => /^device-secret\.before-restore-\d{8}T\d{6}Z$/.test(f)));
+  const journalAfter = (await run(['journal', '--config', s.config])).out.trim().split('\n').filter((l) => l.includes('"grant":true'));
+  t.equal(journalAfter.length, 1, 'the restored journal holds the grant made before the backup, not the one after');
+  t.match(journalAfter[0], /"seq":1,/);
+  await startDaemon(t, s.config);
+  t.match(await run(['status', '--config', s.config]), { code: 0, out: /lobby/ });
+});
+
+t.test('the passphrase comes from a private file or a terminal, never an argument', async (t) => {
+  const s = site(t);
+  const daemon = await startDaemon(t, s.config);
+  const file = join(s.dir, 'x.backup');
+  t.match(await run(['backup', file, '--config', s.config]), { code: 1, err: /no passphrase: give --passphrase-file F, or run on a terminal to type it\nhint: a passphrase is never taken as an argument/ });
+  t.match(await run(['backup', file, '--passphrase', 'secret', '--config', s.config]), { code: 2, err: /Unknown option '--passphrase'/ });
+  const open = join(s.dir, 'open-passphrase');
+  writeFileSync(open, 'a passphrase for the tests\n', { mode: 0o644 });
+  t.match(await run(['backup', file, '--passphrase-file', open, '--config', s.config]), { code: 1, err: /is readable by anyone \(mode 644\)/ });
+  t.notOk(existsSync(file), 'no backup was written');
+  await daemon.stop();
+});
+
+t.test('the nightly form writes a timed file and keeps the newest N', async (t) => {
+  const s = site(t);
+  const daemon = await startDaemon(t, s.config);
+  const into = join(s.dir, 'backups');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(into);
+  writeFileSync(join(into, 'lockgw-gw-0042-20200101T000000Z.backup'), 'lockgw-backup/1\n{}');
+  writeFileSync(join(into, 'lockgw-gw-0042-20200102T000000Z.backup'), 'lockgw-backup/1\n{}');
+  const r = await run(['backup', '--into', into, '--keep', '2', '--passphrase-file', s.pass, '--config', s.config]);
+  t.match(r, { code: 0, out: /backed up .*lockgw-gw-0042-\d{8}T\d{6}Z\.backup.*\nremoved the older backup .*20200101T000000Z\.backup$/m });
+  t.equal(readdirSync(into).length, 2);
+  t.ok(existsSync(join(into, 'lockgw-gw-0042-20200102T000000Z.backup')));
+  t.match(await run(['backup', '--into', into, '--keep', '0', '--passphrase-file', s.pass, '--config', s.config]), { code: 1, err: /--keep must be a whole number of backups, at least 1 \(not 0\)/ });
+  t.match(await run(['backup', '--passphrase-file', s.pass, '--config', s.config]), { code: 1, err: /backup needs a FILE, or --into DIR/ });
+  await daemon.stop();
+});
