@@ -55,12 +55,12 @@ t.test('back up a running gateway, restore refused while it runs, restored once 
   t.match(refused, { code: 1, err: /not restoring: a lockgw daemon answers on .*lockgw\.sock; nothing was changed\nhint: stop it first/ });
 
   await daemon.stop();
-  const journalBefore = await run(['journal', '--config', s.config]);
+  const journalBefore = await run(['journal', '--json', '--config', s.config]);
   t.equal(journalBefore.out.trim().split('\n').filter((l) => l.includes('"grant":true')).length, 2, 'two grants before the restore');
   const restored = await run(['restore', file, '--passphrase-file', s.pass, '--config', s.config]);
   t.match(restored, { code: 0, out: /restored the backup of gw-0042 made .* by lockgw .*\n {2}in place: .*lockgw\.db\n {2}in place: .*device-secret\n {2}kept aside: .*lockgw\.db\.before-restore-/ });
   t.ok(readdirSync(s.dir).some((f) => /^device-secret\.before-restore-\d{8}T\d{6}Z$/.test(f)));
-  const journalAfter = (await run(['journal', '--config', s.config])).out.trim().split('\n').filter((l) => l.includes('"grant":true'));
+  const journalAfter = (await run(['journal', '--json', '--config', s.config])).out.trim().split('\n').filter((l) => l.includes('"grant":true'));
   t.equal(journalAfter.length, 1, 'the restored journal holds the grant made before the backup, not the one after');
   t.match(journalAfter[0], /"seq":1,/);
   await startDaemon(t, s.config);
@@ -71,11 +71,11 @@ t.test('the passphrase comes from a private file or a terminal, never an argumen
   const s = site(t);
   const daemon = await startDaemon(t, s.config);
   const file = join(s.dir, 'x.backup');
-  t.match(await run(['backup', file, '--config', s.config]), { code: 1, err: /no passphrase: give --passphrase-file F, or run on a terminal to type it\nhint: a passphrase is never taken as an argument/ });
-  t.match(await run(['backup', file, '--passphrase', 'secret', '--config', s.config]), { code: 2, err: /Unknown option '--passphrase'/ });
+  t.match(await run(['backup', file, '--config', s.config]), { code: 2, err: /no passphrase: give --passphrase-file F, or run on a terminal to type it\nhint: a passphrase is never taken as an argument/ });
+  t.match(await run(['backup', file, '--passphrase', 'secret', '--config', s.config]), { code: 2, err: /unknown option '--passphrase'/ });
   const open = join(s.dir, 'open-passphrase');
   writeFileSync(open, 'a passphrase for the tests\n', { mode: 0o644 });
-  t.match(await run(['backup', file, '--passphrase-file', open, '--config', s.config]), { code: 1, err: /is readable by anyone \(mode 644\)/ });
+  t.match(await run(['backup', file, '--passphrase-file', open, '--config', s.config]), { code: 2, err: /is readable by anyone \(mode 644\)/ });
   t.notOk(existsSync(file), 'no backup was written');
   await daemon.stop();
 });
@@ -92,7 +92,7 @@ t.test('the nightly form writes a timed file and keeps the newest N', async (t) 
   t.match(r, { code: 0, out: /backed up .*lockgw-gw-0042-\d{8}T\d{6}Z\.backup.*\nremoved the older backup .*20200101T000000Z\.backup$/m });
   t.equal(readdirSync(into).length, 2);
   t.ok(existsSync(join(into, 'lockgw-gw-0042-20200102T000000Z.backup')));
-  t.match(await run(['backup', '--into', into, '--keep', '0', '--passphrase-file', s.pass, '--config', s.config]), { code: 1, err: /--keep must be a whole number of backups, at least 1 \(not 0\)/ });
-  t.match(await run(['backup', '--passphrase-file', s.pass, '--config', s.config]), { code: 1, err: /backup needs a FILE, or --into DIR/ });
+  t.match(await run(['backup', '--into', into, '--keep', '0', '--passphrase-file', s.pass, '--config', s.config]), { code: 2, err: /option '--keep <n>' argument '0' is invalid\. a whole number ≥ 1, not "0"/ });
+  t.match(await run(['backup', '--passphrase-file', s.pass, '--config', s.config]), { code: 2, err: /backup needs a FILE, or --into DIR/ });
   await daemon.stop();
 });
