@@ -1,10 +1,18 @@
 /** `lockgw backup` and `lockgw restore` as an installer runs them, against a real daemon and its files. */
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDatabase } from '../../src/store/database.js';
+import { childEnv } from '../support/childEnv.js';
 import { runLockgw as run } from '../support/cliProcess.js';
+import { ptyPair, socatAvailable } from '../support/ptyPair.js';
 import { spawnDaemon } from '../support/daemonProcess.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 
 
@@ -84,4 +92,42 @@ t.test('the nightly form writes a timed file and keeps the newest N', async (t) 
   t.match(await run(['backup', '--into', into, '--keep', '0', '--passphrase-file', s.pass, '--config', s.config]), { code: 2, err: /option '--keep <n>' argument '0' is invalid\. a whole number ≥ 1, not "0"/ });
   t.match(await run(['backup', '--passphrase-file', s.pass, '--config', s.config]), { code: 2, err: /backup needs a FILE, or --into DIR/ });
   await daemon.stop();
+});
+
+t.test('on a terminal the passphrase is typed, twice for a backup, without echo', { skip: socatAvailable() ? false : 'needs socat' }, async (t) => {
+  const s = site(t);
+  openDatabase(join(s.dir, 'lockgw.db')).close();
+  writeFileSync(join(s.dir, 'device-secret'), `${'ab'.repeat(32)}\n`, { mode: 0o600 });
+  const pty = await ptyPair(t);
+  const keyboard = openSync(pty.b, 'r+');
+  t.teardown(() => closeSync(keyboard));
+  /** runs lockgw with the terminal as stdin, typing each answer when its prompt appears on stderr */
+  const typed = async (args: string[], answers: Array<[RegExp, string]>) => {
+    const terminal = openSync(pty.a, 'r+');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/lockgw.ts'), ...args], { cwd: root, env: childEnv(), stdio: [terminal, 'pipe', 'pipe'] });
+    closeSync(terminal);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => {
+      err += String(d);
+      const next = answers[0];
+      if (next && next[0].test(err)) {
+        answers.shift();
+        writeSync(keyboard, next[1]);
+      }
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, out, err };
+  };
+  const file = join(s.dir, 'typed.backup');
+  const made = await typed(['backup', file, '--config', s.config], [[/backup passphrase: $/, 'typed at the prompt\r'], [/again: $/, 'typed at the prompt\r']]);
+  t.match(made, { code: 0, out: /backed up database, device-secret to/ });
+  t.notMatch(made.err + made.out, /typed at the prompt/, 'the passphrase is not printed');
+  const differ = await typed(['backup', join(s.dir, 'other.backup'), '--config', s.config], [[/backup passphrase: $/, 'typed at the prompt\r'], [/again: $/, 'a typo at the prompt\r']]);
+  t.match(differ, { code: 2, err: /the two passphrases differ/ });
+  const wrong = await typed(['restore', file, '--config', s.config], [[/backup passphrase: $/, 'not the passphrase\r']]);
+  t.match(wrong, { code: 2, err: /the passphrase does not open .*typed\.backup/ });
+  const right = await typed(['restore', file, '--config', s.config], [[/backup passphrase: $/, 'typed at the prompt\r']]);
+  t.match(right, { code: 0, out: /restored the backup of gw-0042/ });
 });
