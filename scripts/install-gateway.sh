@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
     --rollback) rollback=1; shift ;;
     --service-manager) service_manager=${2:?--service-manager needs a command}; service_manager_given=1; shift 2 ;;
     --no-systemctl) service_manager=; service_manager_given=1; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | cut -c3-; exit 0 ;;
     *) fail "unknown option $1 (see --help)" 2 ;;
   esac
 done

@@ -29,7 +29,7 @@ const MAX_HEADER = 4096;
 const MAX_MANIFEST = 1 << 20;
 
 const HeaderSchema = z.strictObject({
-  kdf: z.strictObject({ name: z.literal('scrypt'), N: z.number().int().min(1 << 14).max(1 << 20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.string().min(16) }),
+  kdf: z.strictObject({ name: z.literal('scrypt'), N: z.number().int().min(1 << 14).max(1 << 17), r: z.number().int().min(1).max(8), p: z.number().int().min(1).max(4), salt: z.string().min(16) }),
   cipher: z.literal('aes-256-gcm'),
   iv: z.string().min(16),
   check: z.string().min(16),

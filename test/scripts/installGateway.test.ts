@@ -174,6 +174,9 @@ t.test('the installer refuses a missing, malformed or placeholder gateway id, an
   r = s.install(['--gateway-id', 'gw-CHANGE-ME']);
   t.equal(r.status, 2);
   t.match(r.stderr, /is the placeholder/);
+  r = s.install(['--help']);
+  t.equal(r.status, 0);
+  t.match(r.stdout, /^Installs or upgrades lockgw[\s\S]*--change-id[\s\S]*LOCKGW_INSTALL_DEPS/);
   r = s.install(['--rollback']);
   t.equal(r.status, 1);
   t.match(r.stderr, /there is no previous release to roll back to/);
