@@ -135,6 +135,12 @@ fi
 
 old=
 [ -L "$opt/current" ] && old=$(readlink "$opt/current") && old=${old#releases/}
+# an install made before releases/ (dist/ straight in /opt/lockgw): upgraded like a release, its files left in place
+legacy=
+if [ -z "$old" ] && [ -f "$opt/dist/src/main.js" ]; then
+  legacy=legacy-$(node -p 'require(process.argv[1]).version' "$opt/package.json" 2>/dev/null || echo unknown)
+fi
+running=${old:-$legacy}
 release="$opt/releases/$version"
 if [ "$old" = "$version" ]; then
   say "release $version is already current; not reinstalled"
@@ -183,13 +189,13 @@ fi
 
 # an upgrade backs the gateway up before anything it runs on changes; with the new release's
 # CLI (an older release may not have `backup`), which reads the database without migrating it
-if [ -n "$old" ] && [ "$old" != "$version" ]; then
+if { [ -n "$old" ] && [ "$old" != "$version" ]; } || [ -n "$legacy" ]; then
   database=$(node --input-type=module -e "const { loadConfig } = await import(process.argv[1]); const { resolve } = await import('node:path'); const c = loadConfig(process.argv[2]); console.log(resolve(c.gateway.dataDir, c.store.file))" "$release/dist/src/app/config/loadConfig.js" "$config") \
-    || fail "cannot read $config with release $version: nothing was switched (still $old)"
+    || fail "cannot read $config with release $version: nothing was switched (still $running)"
   if [ -f "$database" ]; then
-    file="$backups/pre-upgrade-$old-to-$version-$(stamp).backup"
+    file="$backups/pre-upgrade-$running-to-$version-$(stamp).backup"
     LOCKGW_CONFIG="$config" as_lockgw node "$release/dist/src/cli/lockgw.js" backup "$file" --passphrase-file "$passphrase" \
-      || fail "the backup before the upgrade failed: nothing was switched (still $old); release $version stays in $release"
+      || fail "the backup before the upgrade failed: nothing was switched (still $running); release $version stays in $release"
     say "backed up to $file"
   else
     say "no database at $database yet: nothing to back up"
@@ -226,13 +232,15 @@ if [ "$old" != "$version" ]; then
 fi
 
 manage daemon-reload
-if [ -n "$old" ]; then
+if [ -n "$running" ]; then
   manage restart lockgw.service
 else
   manage enable --now lockgw.service
 fi
 manage enable --now lockgw-nightly.timer
-if [ -n "$old" ] && [ "$old" != "$version" ]; then
+if [ -n "$legacy" ]; then
+  say "upgraded the install in $opt ($legacy) → $version in $release; its dist/, node_modules/ and package files in $opt are no longer used and were left in place: remove them once $version runs well"
+elif [ -n "$old" ] && [ "$old" != "$version" ]; then
   say "upgraded $old → $version; the previous release stays for: $0 --rollback"
 else
   say "installed $version"

@@ -145,6 +145,25 @@ t.test('an upgrade backs up first, installs beside the old release, restarts, an
   t.same(readdirSync(join(s.opt, 'releases')).sort(), ['0.2.0', '0.3.0']);
 });
 
+t.test('an install from before releases/ (dist/ straight in /opt/lockgw) is upgraded: backed up, restarted, its files left alone', async (t) => {
+  const s = stage(t);
+  mkdirSync(join(s.opt, 'dist/src'), { recursive: true });
+  writeFileSync(join(s.opt, 'dist/src/main.js'), '// the old install\n');
+  writeFileSync(join(s.opt, 'package.json'), JSON.stringify({ name: 'lockgw', version: '0.0.9' }));
+  mkdirSync(join(s.target, 'etc/lockgw'), { recursive: true });
+  writeFileSync(s.config, `gateway:\n  id: gw-0042\n  dataDir: ${s.var}\nsecrets:\n  createIfMissing: false\ndemo:\n  seed: false\n`, { mode: 0o640 });
+  mkdirSync(s.var, { recursive: true });
+  writeFileSync(join(s.var, 'device-secret'), `${'ab'.repeat(32)}\n`, { mode: 0o600 });
+  openDatabase(join(s.var, 'lockgw.db')).close();
+  const r = s.install(['--gateway-id', 'gw-0042', '--from', releases.a]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /backed up to .*pre-upgrade-legacy-0\.0\.9-to-0\.1\.0-\d{8}T\d{6}Z\.backup/);
+  t.match(r.stdout, /upgraded the install in .*\/opt\/lockgw \(legacy-0\.0\.9\) → 0\.1\.0 .* were left in place/);
+  t.ok(s.calls().includes('systemctl restart lockgw.service'), 'restarted, not only enabled');
+  t.equal(readFileSync(join(s.opt, 'dist/src/main.js'), 'utf8'), '// the old install\n', 'the old files are left alone');
+  t.equal(readlinkSync(join(s.opt, 'current')), 'releases/0.1.0');
+});
+
 t.test('a re-run with another gateway id is refused and changes nothing, unless --change-id', async (t) => {
   const s = stage(t);
   t.equal(s.install(['--gateway-id', 'gw-0042', '--from', releases.a]).status, 0);
