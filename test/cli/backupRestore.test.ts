@@ -6,13 +6,23 @@ import { fileURLToPath } from 'node:url';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../../src/cli/lockgw.js';
 import { openDatabase } from '../../src/store/database.js';
 import { childEnv } from '../support/childEnv.js';
-import { runLockgw as run } from '../support/cliProcess.js';
 import { ptyPair, socatAvailable } from '../support/ptyPair.js';
 import { spawnDaemon } from '../support/daemonProcess.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+// a daemon started four times and a dozen verbs: minutes on a loaded machine
+t.setTimeout(600_000);
+
+/** One lockgw command line, in this process (the daemon is a child process; the prompt test spawns its own). */
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
 
 
 
