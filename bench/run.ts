@@ -12,6 +12,7 @@
  *   npm run bench -- --only safety_only     quick_check cost; fire release in-process on a corrupt database
  *   npm run bench -- --only systemd_notify  what one systemd notification (a watchdog ping) costs the doors' loop (needs perl, systemd-notify)
  *   npm run bench -- --only offline_code    checking a keypad entry as an offline doorcode
+ *   npm run bench -- --only backup          lockgw backup and restore of a realistic database
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { compileIndex } from '../src/access/compileIndex.js';
 import { createPinHasher } from '../src/access/pinDigest.js';
 import { AccessStore } from '../src/store/accessStore.js';
 import { openDatabase } from '../src/store/database.js';
+import { runBackupBench } from './backupBench.js';
 import { runCompileBench } from './compileBench.js';
 import { runFireReleaseBench } from './fireReleaseBench.js';
 import { runSafetyOnlyBench } from './safetyOnlyBench.js';
@@ -40,7 +42,7 @@ import { seedSite } from './seedSite.js';
 import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only', 'systemd_notify', 'offline_code'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only', 'systemd_notify', 'offline_code', 'backup'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     if (only.has('safety_only')) await runSafetyOnlyBench(scale);
     if (only.has('systemd_notify')) await runSystemdNotifyBench(scale);
     if (only.has('offline_code')) runOfflineCodeBench(scale);
+    if (only.has('backup')) await runBackupBench(scale);
   } finally {
     cleanup();
   }

@@ -28,9 +28,12 @@ import { generateSite, siteSize } from './syntheticSite.js';
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
 const BENCH = 'safety_only';
 
-async function checkCost(dir: string, scale: number): Promise<void> {
+/**
+ * A realistic gateway database at `path`: the synthetic site at `scale` seeded through
+ * AccessStore, plus a full journal of 1,000,000 × scale events. Also used by the backup bench.
+ */
+export async function seedFullDatabase(path: string, scale: number): Promise<{ bytes: number; credentials: number; events: number }> {
   const pinHasher = createPinHasher(SECRET);
-  const path = join(dir, 'lockgw.db');
   const size = siteSize(scale);
   seedSite(path, generateSite(size, 0x5eed_0001, pinHasher), pinHasher);
   const events = Math.round(1_000_000 * scale);
@@ -41,8 +44,13 @@ async function checkCost(dir: string, scale: number): Promise<void> {
   for (const e of makeEvents(events, 0x5eed_0003)) journal.append(e);
   await journal.stop();
   db.close();
-  const bytes = statSync(path).size;
-  note(`safety_only: ${size.credentials.toLocaleString('en-US')} credentials, ${events.toLocaleString('en-US')} journal events, ${(bytes / 1e6).toFixed(0)} MB`);
+  return { bytes: statSync(path).size, credentials: size.credentials, events };
+}
+
+async function checkCost(dir: string, scale: number): Promise<void> {
+  const path = join(dir, 'lockgw.db');
+  const { bytes, credentials, events } = await seedFullDatabase(path, scale);
+  note(`safety_only: ${credentials.toLocaleString('en-US')} credentials, ${events.toLocaleString('en-US')} journal events, ${(bytes / 1e6).toFixed(0)} MB`);
   for (const [metric, check] of [['quick_check_ms', quickCheck], ['integrity_check_ms', integrityCheck]] as const) {
     const runs: number[] = [];
     for (let i = 0; i < 3; i += 1) {

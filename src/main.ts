@@ -1,11 +1,11 @@
 /** The daemon's entry: `node dist/src/main.js [--config FILE]` (app/daemon.ts does the work). */
 import { runDaemon } from './app/daemon.js';
 import { isGatewayError } from './kernel/gatewayError.js';
+import { isEntryPoint } from './app/entryPoint.js';
 
 export { runDaemon };
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry) {
+if (isEntryPoint(import.meta.url)) {
   runDaemon(process.argv.slice(2)).catch((err: unknown) => {
     if (isGatewayError(err)) {
       process.stderr.write(`lockgw: ${err.code}: ${err.message}\n${err.details.hint ? `hint: ${err.details.hint}\n` : ''}`);

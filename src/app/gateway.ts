@@ -495,6 +495,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Clock trust and offline lease, as the cloud `status` command and `lockgw status` show them. */
+  /** The clock as the doctor reports it: the decisions' trust first, the heartbeat's offset beside it. */
+  private doctorClock(heartbeat: { trust: string; offsetMs: number | null }): { trust: string; offsetMs: number | null } {
+    const clock = this.offlineTrust().clock;
+    if (clock === null) return heartbeat;
+    if (!clock.trusted) return { trust: `untrusted (${clock.reason ?? 'unknown'})`, offsetMs: clock.skewMs };
+    return heartbeat.trust === 'unknown' ? heartbeat : { trust: 'trusted', offsetMs: heartbeat.offsetMs };
+  }
+
   offlineTrust(): { clock: Extract<OfflineTrustStatus, { enabled: true }>['clock'] | null; lease: Extract<OfflineTrustStatus, { enabled: true }>['lease'] | null } {
     const status = this.r.trust.status();
     return status.enabled ? { clock: status.clock, lease: status.lease } : { clock: null, lease: null };
@@ -537,7 +545,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         reason: link.connection?.reason ?? null,
         lastHeartbeatAt: link.heartbeat?.lastHeartbeatAt ?? null,
         stale: link.heartbeat?.stale ?? false,
-        clock: link.heartbeat?.clock ?? { trust: 'unknown', offsetMs: null },
+        // what the decisions use (a clock set back is untrusted even when the last heartbeat agreed)
+        clock: this.doctorClock(link.heartbeat?.clock ?? { trust: 'unknown', offsetMs: null }),
         cloudRevision: link.heartbeat?.cloudRevision ?? null,
         unacknowledged: Math.max(0, lastSeq - (link.upload?.ackedSeq ?? 0)),
       },

@@ -9,6 +9,7 @@ import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { CliContext, EXIT, processIo, type CliIo, type Out } from './cliContext.js';
 import { PASS_THROUGH } from './commands/passThrough.js';
 import { buildProgram } from './program.js';
+import { isEntryPoint } from '../app/entryPoint.js';
 
 /** The exit code of a failure the verb could not turn into an answer. */
 function exitFor(err: GatewayError): number {
@@ -33,8 +34,7 @@ export async function runCli(argv: string[], out?: Out, err?: Out, io: Partial<C
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry) {
+if (isEntryPoint(import.meta.url)) {
   // `lockgw list people | head -2`: a reader that went away ends the output quietly, not with a stack
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {

@@ -47,7 +47,7 @@ export async function clearSocketPath(path: string, dbPath: string): Promise<voi
     refuse(`cannot inspect the control socket path ${path}: ${(err as Error).message}`);
   }
   if (!st.isSocket()) refuse(`${path} exists and is not a socket: refusing to delete it to make the control socket`, 'remove it yourself if it is not needed, or set control.socket to another path');
-  const answer = await probe(path);
+  const answer = await probeSocket(path);
   if (answer === 'live') {
     throw new GatewayError('UNAVAILABLE', `another process answers on the control socket ${path} (is another lockgw daemon running?): leaving it alone`, { field: FIELD });
   }
@@ -85,7 +85,8 @@ function removeStalePrivateDirs(dir: string): void {
   }
 }
 
-function probe(path: string): Promise<'live' | 'refused' | string> {
+/** Whether a daemon listens on the socket at `path`: `live`, `refused` (nothing listens), or the error code. */
+export function probeSocket(path: string): Promise<'live' | 'refused' | string> {
   return new Promise((resolvePromise) => {
     const socket = createConnection(path);
     socket.once('connect', () => {

@@ -1,22 +1,11 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { childEnv } from '../support/childEnv.js';
+import { runLockgw as run } from '../support/cliProcess.js';
 import { spawnDaemon } from '../support/daemonProcess.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/lockgw.ts'), ...args], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
-}
 
 function daemon(t: { teardown(fn: () => unknown): void }, yaml: string) {
   const dir = mkdtempSync(join(tmpdir(), 'lockgw-cv-'));

@@ -1,6 +1,7 @@
 /** Every verb of `lockgw`, each registered by its own file (src/cli/README.md). Add one line per new verb file. */
 import type { Command } from 'commander';
 import type { CliContext } from '../cliContext.js';
+import { registerBackup } from './backup.js';
 import { registerBle } from './ble.js';
 import { registerDecide } from './decide.js';
 import { registerDoctor } from './doctor.js';
@@ -9,6 +10,7 @@ import { registerJournal } from './journal.js';
 import { registerList } from './list.js';
 import { registerPassThrough } from './passThrough.js';
 import { registerProvision } from './provision.js';
+import { registerRestore } from './restore.js';
 import { registerLockdown, registerSim } from './sim.js';
 import { registerStatus } from './status.js';
 
@@ -23,5 +25,7 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerLockdown(program, cli);
   registerBle(program, cli);
   registerProvision(program, cli);
+  registerBackup(program, cli);
+  registerRestore(program, cli);
   registerPassThrough(program);
 }
