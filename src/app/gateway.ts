@@ -43,7 +43,8 @@ import type { ControlTarget } from '../control/controlTarget.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret } from './deviceSecret.js';
-import { buildSiteHardware, doorBehaviours, type SimulatedDevices } from './doorHardware.js';
+import { buildSiteHardware, doorBehaviours, type SimulatedDevices, type SiteHardware } from './doorHardware.js';
+import { doorCommissioning } from './doorCommissioning.js';
 import type { SerialDeps } from './serialDoors.js';
 import type { PhoneLinkSource } from '../hal/ble/phoneKey/blePhoneKeyReader.js';
 import type { DoorBehaviour } from '../doors/doorConfig.js';
@@ -110,6 +111,8 @@ interface Running {
   worker: RulesWorker | null;
   cloud: CloudLink | null;
   phoneKeys: PhoneKeyRadio | null;
+  /** each door's R30x fingerprint sensor (enrolment over the control socket) */
+  fingerprints: SiteHardware['fingerprints'];
   services: ServiceList;
 }
 
@@ -273,7 +276,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
       const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
-      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, services };
+      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, fingerprints: hardware.fingerprints, services };
       await services.start();
     } catch (err) {
       this.running = null;
@@ -448,6 +451,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       get simulated() {
         return gateway.simulated;
       },
+      commissioning: doorCommissioning(() => this.r, this.deps.clock),
     };
   }
 

@@ -15,6 +15,11 @@
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
 
+/** the longest a door test watches its inputs or a learn mode lasts */
+export const MAX_STREAM_MS = 600_000;
+/** a learn mode's length when the client names none */
+export const DEFAULT_LEARN_MS = 60_000;
+
 const Challenge = z.string().regex(/^[0-9a-f]{32}$/, 'a challenge is 32 lowercase hex digits');
 
 export const ControlRequestSchema = z.discriminatedUnion('command', [
@@ -30,9 +35,45 @@ export const ControlRequestSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('prove'), challenge: Challenge }),
   /** real doors: only for a proven operator (docs/control-socket.md) */
   z.strictObject({ command: z.literal('lockdown'), door: IdSchema.nullable(), on: z.boolean() }),
+  // --- at the door (streams: docs/control-socket.md "Streams") --------------------------------
+  /** live journal entries and device health changes, until the client closes; whoever can connect */
+  z.strictObject({ command: z.literal('watch'), door: IdSchema.optional() }),
+  /** real door, operator: pulse the strike, show each indicator pattern, report health, then the inputs for `watchMs` */
+  z.strictObject({ command: z.literal('doorTest'), door: IdSchema, force: z.boolean().default(false), watchMs: z.number().int().min(0).max(MAX_STREAM_MS).default(0) }),
+  /** real door, operator: the next unknown card or keypad code at the door is shown to this client only */
+  z.strictObject({ command: z.literal('learn'), door: IdSchema, forMs: z.number().int().min(1000).max(MAX_STREAM_MS).default(DEFAULT_LEARN_MS) }),
+  /** real door, operator: enrol or delete a template in the door's R30x fingerprint sensor */
+  z.strictObject({ command: z.literal('fingerprint'), action: z.enum(['enroll', 'delete']), door: IdSchema, slot: z.number().int().min(0).max(65_535) }),
 ]);
 
+/** The requests answered by a stream of lines rather than one response. */
+export const STREAM_COMMANDS = ['watch', 'doorTest', 'learn', 'fingerprint'] as const;
+export type StreamRequest = Extract<ControlRequest, { command: (typeof STREAM_COMMANDS)[number] }>;
+
+export function isStreamRequest(request: ControlRequest): request is StreamRequest {
+  return (STREAM_COMMANDS as readonly string[]).includes(request.command);
+}
+
+/**
+ * One line of a stream. The first is `started` (or a failure: nothing was done); the last is
+ * `end` with why, or a failure line `{ok: false}` (the stream broke: a device failed, the client
+ * fell behind). Lines between carry what happened. A learned value travels only in `learned`.
+ */
+export type StreamLine =
+  | { ok: true; stream: 'started'; timeZone: string; note?: string }
+  | { ok: true; stream: 'event'; event: unknown }
+  | { ok: true; stream: 'health'; device: string; doorId: string | null; health: { state: string; reason: string; since: number } }
+  | { ok: true; stream: 'pulse'; released: boolean; ms: number; note: string }
+  | { ok: true; stream: 'pattern'; pattern: string; shown: boolean; note?: string }
+  | { ok: true; stream: 'input'; input: 'door' | 'rex' | 'fire'; value: boolean | null; at: number; initial: boolean }
+  | { ok: true; stream: 'progress'; step: string }
+  | { ok: true; stream: 'learned'; kind: 'card' | 'pin'; value: string; bits?: number }
+  | { ok: true; stream: 'end'; reason: string }
+  | { ok: false; code: ControlErrorCode; error: string };
+
 export type ControlRequest = z.output<typeof ControlRequestSchema>;
+/** what a client sends: defaults may be left out */
+export type ControlRequestInput = z.input<typeof ControlRequestSchema>;
 
 /** The caller a `prove` established: its uid, the user name of that uid, and whether it may act on real doors. */
 export interface ControlCaller {
