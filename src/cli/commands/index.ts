@@ -9,6 +9,10 @@ import { registerList } from './list.js';
 import { registerPassThrough } from './passThrough.js';
 import { registerLockdown, registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerDoor } from './door.js';
+import { registerWatch } from './watch.js';
+import { registerLearn } from './learn.js';
+import { registerFingerprint } from './fingerprint.js';
 
 export function registerCommands(program: Command, cli: CliContext): void {
   registerDecide(program, cli);
@@ -19,5 +23,9 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerSim(program, cli);
   registerLockdown(program, cli);
   registerBle(program, cli);
+  registerDoor(program, cli);
+  registerWatch(program, cli);
+  registerLearn(program, cli);
+  registerFingerprint(program, cli);
   registerPassThrough(program);
 }
