@@ -1,11 +1,13 @@
 /**
  * The local control socket's protocol: one JSON request per line, one JSON response per line, in
  * order, on one connection that may carry many requests. Used by `lockgw status`, `lockgw sim ...`
- * and `lockgw lockdown ...` against a running daemon (docs/control-socket.md).
+ * and `lockgw lockdown ...` against a running daemon (docs/control-socket.md). The stream
+ * requests (watch, doorTest, learn, fingerprint) are answered by a stream of lines instead
+ * (StreamLine below).
  *
  * Who can reach the socket (mode 0660, group `control.group`) can read the status and drive the
- * *simulated* devices; a `sim` verb never reaches a real door. Verbs that act on real doors
- * (`lockdown`) are answered only on a connection whose caller proved its uid first:
+ * *simulated* devices and watch; a `sim` verb never reaches a real door. Verbs that act on real
+ * doors (`lockdown`, `doorTest`, `learn`, `fingerprint`) are answered only on a connection whose caller proved its uid first:
  *   1. `{command: 'challenge'}` → `{ok: true, challenge}` (a fresh random nonce, single use)
  *   2. the client creates `<socket dir>/.auth-<challenge>` itself (O_EXCL, mode 0644) holding the
  *      challenge; the kernel stamps the client's uid on it

@@ -96,7 +96,7 @@ t.test('lockgw watch prints readable lines with site-local times until Ctrl-C, t
   const run = running(rig, ['watch', '--door', 'lobby']);
   await run.line(/watching door lobby/);
   rig.f.gateway.simulated!.doors.get('lobby')!.cardReader.present('26:12:34567');
-  // the demo site is in Europe/Zurich: 09:00 UTC is 10:00 there
+  // the demo site is in Europe/Berlin: 09:00 UTC is 10:00 there
   t.match(await run.line(/GRANTED/), /^#\d+ 10:00:00 lobby GRANTED granted {2}alice/);
   process.emit('SIGINT');
   t.equal(await run.code, 0);
