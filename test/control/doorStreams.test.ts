@@ -65,6 +65,13 @@ t.test('watch streams decisions and health changes of one door as they happen, a
   t.equal(f.gateway.journal.stats().lastSeq > 0, true);
 });
 
+t.test('watch of a door the gateway does not run fails at once, naming the doors', async (t) => {
+  const { socketPath } = await controlRig(t);
+  const s = await session(t, socketPath);
+  t.match(await s.stream({ command: 'watch', door: 'attic' }, () => undefined), { ok: false, code: 'NOT_FOUND', error: /door attic does not exist on this gateway \(doors: lobby, / });
+  t.match(await s.request({ command: 'status' }), { ok: true }, 'the connection takes requests again');
+});
+
 t.test('a watcher is not idle: the idle timeout does not close it', async (t) => {
   const { f, socketPath } = await controlRig(t);
   const s = await session(t, socketPath);
