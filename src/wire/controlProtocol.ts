@@ -69,7 +69,7 @@ export type StreamLine =
   | { ok: true; stream: 'pattern'; pattern: string; shown: boolean; note?: string }
   | { ok: true; stream: 'input'; input: 'door' | 'rex' | 'fire'; value: boolean | null; at: number; initial: boolean }
   | { ok: true; stream: 'progress'; step: string }
-  | { ok: true; stream: 'learned'; kind: 'card' | 'pin'; value: string; bits?: number }
+  | { ok: true; stream: 'learned'; kind: 'card' | 'pin'; value: string }
   | { ok: true; stream: 'end'; reason: string }
   | { ok: false; code: ControlErrorCode; error: string };
 
