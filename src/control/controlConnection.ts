@@ -15,8 +15,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
-import { MAX_REQUEST_BYTES } from '../wire/controlProtocol.js';
-import type { StreamLine } from '../wire/controlProtocol.js';
+import { MAX_REQUEST_BYTES, type StreamLine } from '../wire/controlProtocol.js';
 import { handleLine, type RequestContext, type Session } from './controlRequests.js';
 import { runStream } from './controlStreams.js';
 import { StreamScope } from './streamScope.js';
