@@ -19,10 +19,14 @@ export function loadDeviceSecret(path: string, createIfMissing: boolean): Device
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !createIfMissing) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' || !createIfMissing) {
+      const denied = code === 'EACCES' || code === 'EPERM';
       throw new GatewayError('SECRET_UNAVAILABLE', `cannot read the device secret ${path}: ${(err as Error).message}`, {
         field: 'secrets.deviceSecretFile',
-        hint: 'restore the file from the provisioning backup: without it no stored PIN can be checked',
+        hint: denied
+          ? `a permission problem, not a lost file: run as root or as the gateway's user (uid ${process.getuid?.() ?? '?'} cannot read it); lockgw doctor says who owns it`
+          : 'restore the file from a backup (lockgw restore): without it no stored PIN can be checked',
       }, { cause: err });
     }
     mkdirSync(dirname(path), { recursive: true });

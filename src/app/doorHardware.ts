@@ -14,7 +14,7 @@ import { DoorBehaviourSchema, type DoorBehaviour } from '../doors/doorConfig.js'
 import type { DoorHardware } from '../doors/siteDoors.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { DEMO_DOORS } from './demo/demoDoors.js';
-import { buildSerialDoors, type SerialDeps } from './serialDoors.js';
+import { buildSerialDoors, type SerialDeps, type SerialLinkReport } from './serialDoors.js';
 import { buildGpioInputs } from './gpioInputs.js';
 import { GpiodToolLineSource } from '../hal/gpio/gpiodToolLineSource.js';
 import type { GpioLineSource } from '../hal/gpio/gpioLineSource.js';
@@ -32,6 +32,8 @@ export interface SiteHardware {
   simulated: SimulatedDevices;
   /** each door's R30x fingerprint sensor, by door id */
   fingerprints: ReadonlyMap<string, R30xSensor>;
+  /** the serial links (bridges, relay boards, fingerprint sensors) and their health */
+  serialLinks(): SerialLinkReport[];
 }
 
 /** A door's wired inputs added to its devices (a BLE lock's door with a contact on a bridge). */
@@ -72,5 +74,5 @@ export function buildSiteHardware(
   const realFire = serial.fire ?? gpio.fire;
   // a simulated fire input releases every fire-release door: only on an all-simulated site
   const simFire = realFire === null && sims.size > 0 && sims.size === doors.length ? createSimFireInput(clock, { logger }) : null;
-  return { doors, fire: realFire ?? simFire, simulated: { doors: sims, fire: simFire }, fingerprints: serial.fingerprints };
+  return { doors, fire: realFire ?? simFire, simulated: { doors: sims, fire: simFire }, serialLinks: serial.links, fingerprints: serial.fingerprints };
 }

@@ -39,13 +39,13 @@ import { WorkerRulesApplier } from '../engine/workerRulesApplier.js';
 import type { DoorContext } from '../doors/doorController.js';
 import { SiteDoors } from '../doors/siteDoors.js';
 import { CloudLink, type GatewayControl } from '../cloud/cloudLink.js';
-import type { ControlTarget } from '../control/controlTarget.js';
+import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret } from './deviceSecret.js';
 import { buildSiteHardware, doorBehaviours, type SimulatedDevices, type SiteHardware } from './doorHardware.js';
 import { doorCommissioning } from './doorCommissioning.js';
-import type { SerialDeps } from './serialDoors.js';
+import type { SerialDeps, SerialLinkReport } from './serialDoors.js';
 import type { PhoneLinkSource } from '../hal/ble/phoneKey/blePhoneKeyReader.js';
 import type { DoorBehaviour } from '../doors/doorConfig.js';
 import type { DoorHardware } from '../doors/siteDoors.js';
@@ -114,6 +114,8 @@ interface Running {
   /** each door's R30x fingerprint sensor (enrolment over the control socket) */
   fingerprints: SiteHardware['fingerprints'];
   services: ServiceList;
+  /** the serial links the doors use and their health */
+  serialLinks: () => SerialLinkReport[];
 }
 
 export class Gateway extends EventEmitter<GatewayEvents> {
@@ -276,7 +278,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
       const services = new ServiceList([journalService, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
-      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, fingerprints: hardware.fingerprints, services };
+      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, fingerprints: hardware.fingerprints, services, serialLinks: hardware.serialLinks };
       await services.start();
     } catch (err) {
       this.running = null;
@@ -435,6 +437,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const gateway = this;
     return {
       timeZone: () => this.r.engine.index.timeZone,
+      health: () => this.health(),
       doorStatuses: () => this.r.doors.status(),
       doorIds: () => this.r.doors.status().map((d) => d.doorId),
       lastEventSeq: () => this.r.journal.stats().lastSeq,
@@ -452,6 +455,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         return gateway.simulated;
       },
       commissioning: doorCommissioning(() => this.r, this.deps.clock),
+    };
+  }
+
+  /** The cloud link, serial links, rules and journal, as `lockgw doctor` reports them. */
+  private health(): GatewayHealth {
+    const { journal, engine, cloud, serialLinks } = this.r;
+    const { count, capacity, fill, dropped, lastSeq } = journal.stats();
+    const link = cloud?.status() ?? null;
+    return {
+      cloud: link === null ? null : {
+        connection: link.connection?.state ?? 'stopped',
+        reason: link.connection?.reason ?? null,
+        lastHeartbeatAt: link.heartbeat?.lastHeartbeatAt ?? null,
+        stale: link.heartbeat?.stale ?? false,
+        clock: link.heartbeat?.clock ?? { trust: 'unknown', offsetMs: null },
+        cloudRevision: link.heartbeat?.cloudRevision ?? null,
+        unacknowledged: Math.max(0, lastSeq - (link.upload?.ackedSeq ?? 0)),
+      },
+      rules: engine.applied(),
+      journal: { count, capacity, fill, dropped, lastSeq },
+      links: serialLinks(),
     };
   }
 

@@ -11,7 +11,7 @@ import { ModbusRelayBoard } from '../hal/serial/relay/modbusRelayBoard.js';
 import { RelayBoard } from '../hal/serial/relay/relayBoard.js';
 import { SerialLink, type SerialBinding } from '../hal/serial/serialLink.js';
 import { WiegandBridge } from '../hal/serial/wiegand/wiegandBridge.js';
-import type { CredentialReader, DoorSensor } from '../hal/types.js';
+import type { CredentialReader, DoorSensor, Health } from '../hal/types.js';
 import type { WiegandPortConfig } from '../hal/serial/wiegand/wiegandBridgeOptions.js';
 import { bridgeLine, isBridgeWiring, SENSOR_INPUT, type BridgeInputWiring, type FireConfig } from '../doors/inputWiringConfig.js';
 import type { Clock } from '../kernel/clock.js';
@@ -73,7 +73,19 @@ function portsOf(bridgeId: string, serialDoors: readonly DoorBehaviour[], inputs
   return [...ports.values()];
 }
 
+/** One serial device link as `lockgw doctor` reports it: its health and, for a bridge, its firmware. */
+export interface SerialLinkReport {
+  id: string;
+  kind: 'wiegand-bridge' | 'relay-board' | 'fingerprint-sensor';
+  path: string;
+  health: Health;
+  /** the bridge's firmware version (its answer to Q), null until it has answered or for other kinds */
+  firmware: string | null;
+}
+
 export interface SerialHardware {
+  /** every serial link the doors use, for the doctor */
+  links(): SerialLinkReport[];
   /** the doors with hardware: serial */
   doors: DoorHardware[];
   /** a door's contact and REX wired to a bridge (any hardware) */
@@ -145,5 +157,11 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
     const sensors = [contact, rex].filter((x): x is DoorSensor => x !== undefined);
     return { behaviour, devices: { readers, actuator, indicator, contact, rex }, all: [...readers, actuator, indicator, ...sensors] };
   });
-  return { doors: built, inputsOf, fire: fireWired ? sensor(fireWired) : null, fingerprints };
+  const pathOf = (list: readonly { id: string; path: string }[], id: string) => list.find((c) => c.id === id)?.path ?? '';
+  const links = (): SerialLinkReport[] => [
+    ...[...bridges].map(([id, b]): SerialLinkReport => ({ id, kind: 'wiegand-bridge', path: pathOf(serial.wiegandBridges, id), health: b.health(), firmware: b.stats().firmware })),
+    ...[...boards].map(([id, b]): SerialLinkReport => ({ id, kind: 'relay-board', path: pathOf(serial.relayBoards, id), health: b.health(), firmware: null })),
+    ...[...sensors].map(([id, s]): SerialLinkReport => ({ id, kind: 'fingerprint-sensor', path: pathOf(serial.fingerprintSensors, id), health: s.health(), firmware: null })),
+  ];
+  return { doors: built, links, inputsOf, fire: fireWired ? sensor(fireWired) : null, fingerprints };
 }

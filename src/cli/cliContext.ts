@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { GatewayConfig } from '../app/config/configSchema.js';
-import { demoFallbackNotice, lookUpConfig, SYSTEM_CONFIG_PATH } from '../app/config/configLookup.js';
+import { demoFallbackNotice, lookUpConfig, SYSTEM_CONFIG_PATH, type ConfigLookup } from '../app/config/configLookup.js';
 import { loadConfig } from '../app/config/loadConfig.js';
 import { Gateway } from '../app/gateway.js';
 import { SystemClock } from '../kernel/clock.js';
@@ -39,7 +39,7 @@ export class CliContext {
   exitCode: number = EXIT.ok;
 
   /** the lookups made so far, so a verb that loads twice says the demo notice once */
-  private readonly lookups = new Map<string | undefined, string | undefined>();
+  private readonly lookups = new Map<string | undefined, ConfigLookup>();
 
   constructor(readonly io: CliIo) {}
 
@@ -53,11 +53,17 @@ export class CliContext {
 
   /** The configuration file a verb uses (undefined: the embedded defaults, said on stderr). */
   configPath(flag: string | undefined): string | undefined {
-    if (this.lookups.has(flag)) return this.lookups.get(flag);
+    return this.lookup(flag).path;
+  }
+
+  /** Where the configuration comes from (the demo fallback is said on stderr, once per command). */
+  lookup(flag: string | undefined): ConfigLookup {
+    const known = this.lookups.get(flag);
+    if (known) return known;
     const found = lookUpConfig({ flag, env: this.io.env, systemPath: this.io.systemConfigPath });
     if (found.source === 'demo') this.err(demoFallbackNotice(this.io.systemConfigPath));
-    this.lookups.set(flag, found.path);
-    return found.path;
+    this.lookups.set(flag, found);
+    return found;
   }
 
   config(flag: string | undefined): GatewayConfig {

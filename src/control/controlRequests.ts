@@ -77,6 +77,8 @@ function handle(ctx: RequestContext, session: Session, request: Exclude<ControlR
   switch (request.command) {
     case 'status':
       return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses() };
+    case 'health':
+      return { ok: true, timeZone: g.timeZone(), doors: g.doorStatuses(), health: g.health() };
     case 'challenge': {
       const value = randomBytes(16).toString('hex');
       session.challenge = { value, issuedAt: ctx.clock.now() };
@@ -126,7 +128,7 @@ function prove(ctx: RequestContext, session: Session, challenge: string): Contro
   return { ok: true, caller };
 }
 
-type SimRequest = Exclude<ControlRequest, StreamRequest | { command: 'status' | 'challenge' | 'prove' | 'lockdown' }>;
+type SimRequest = Exclude<ControlRequest, StreamRequest | { command: 'status' | 'health' | 'challenge' | 'prove' | 'lockdown' }>;
 
 /** Drives one simulated device; throws GatewayError when nothing could be delivered; returns a note for a no-op. */
 function drive(g: ControlTarget, request: SimRequest): string | undefined {

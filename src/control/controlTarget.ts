@@ -10,7 +10,38 @@ import type { JournalEntry } from '../journal/journalCodec.js';
 import type { ControlCaller } from '../wire/controlProtocol.js';
 import type { CommissioningTarget } from './commissioningTarget.js';
 
+/** One serial link (bridge, relay board, fingerprint sensor) as the doctor reports it. */
+export interface SerialLinkHealth {
+  id: string;
+  kind: string;
+  path: string;
+  health: { state: string; reason: string; since: number };
+  firmware: string | null;
+}
+
+/** What `lockgw doctor` asks the daemon: the cloud link, the serial links, the journal, the rules. */
+export interface GatewayHealth {
+  /** null when no cloud is configured */
+  cloud: {
+    connection: string;
+    /** why it is not connected, null while connected */
+    reason: string | null;
+    /** local clock time of the last signed heartbeat accepted, null if none yet */
+    lastHeartbeatAt: number | null;
+    stale: boolean;
+    clock: { trust: string; offsetMs: number | null };
+    cloudRevision: number | null;
+    /** journal events not yet acknowledged by the cloud */
+    unacknowledged: number;
+  } | null;
+  rules: { revision: number; hash: string };
+  journal: { count: number; capacity: number; fill: number; dropped: number; lastSeq: number };
+  links: SerialLinkHealth[];
+}
+
 export interface ControlTarget {
+  /** the cloud link, serial links, rules and journal, for the doctor */
+  health(): GatewayHealth;
   /** the site's time zone, for the client's local times */
   timeZone(): string;
   /** every door's status, as `lockgw status` prints it */

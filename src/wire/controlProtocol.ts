@@ -26,6 +26,8 @@ const Challenge = z.string().regex(/^[0-9a-f]{32}$/, 'a challenge is 32 lowercas
 
 export const ControlRequestSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('status') }),
+  /** the cloud link, serial links (with bridge firmware), rules and journal: for `lockgw doctor` */
+  z.strictObject({ command: z.literal('health') }),
   z.strictObject({ command: z.literal('present'), door: IdSchema, card: z.string().max(100) }),
   z.strictObject({ command: z.literal('keys'), door: IdSchema, keys: z.string().min(1).max(64) }),
   z.strictObject({ command: z.literal('finger'), door: IdSchema, slot: z.number().int().min(0).max(65_535), confidence: z.number().int().min(0).max(100).optional() }),
@@ -93,7 +95,7 @@ export interface ControlCaller {
 export type ControlErrorCode = string;
 
 export type ControlResponse =
-  | { ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; note?: string; challenge?: string; caller?: ControlCaller }
+  | { ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; health?: unknown; note?: string; challenge?: string; caller?: ControlCaller }
   | { ok: false; code: ControlErrorCode; error: string };
 
 export const MAX_REQUEST_BYTES = 4096;

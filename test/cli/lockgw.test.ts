@@ -2,6 +2,7 @@ import t from 'tap';
 import { runCli } from '../../src/cli/lockgw.js';
 import { parseInstant } from '../../src/cli/parseInstant.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { controlServer } from '../support/controlRig.js';
 import { gatewayFixture } from '../support/gatewayFixture.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -66,11 +67,16 @@ t.test('list shows people with ACTIVE, UPCOMING and EXPIRED holdings, and masks 
 });
 
 t.test('doctor and journal', async (t) => {
-  const { configFile, gateway } = await gatewayFixture(t);
+  const f = await gatewayFixture(t);
+  const { configFile, gateway } = f;
+  const server = controlServer(f); // the daemon's socket: the doctor asks it too
+  await server.start();
+  t.teardown(() => server.stop());
   gateway.decide({ doorId: 'lobby', kind: 'card', value: '26:12:34567' });
   gateway.journal.flush();
   const doc = await cli(['doctor', '--config', configFile]);
-  t.equal(doc.code, 0);
+  t.equal(doc.code, 0, doc.out);
+  t.match(doc.out, /^door lobby +every device online/m);
   t.match(doc.out, new RegExp(`database +ok \\(schema version ${Math.max(...MIGRATIONS.map((m) => m.version))}\\)`));
   t.match(doc.out, /journal +1 events/);
   const j = await cli(['journal', '--config', configFile, '--json']);

@@ -89,6 +89,7 @@ t.test('status and doctor of a healthy gateway say nothing about the database', 
   t.match(offline.error, /no lockgw daemon is listening/);
   t.equal(offline.out, '', 'nothing to say about the database');
   const doc = await cli(['doctor', '--config', site.configFile]);
-  t.equal(doc.code, 0);
   t.match(doc.out, /^database +ok/);
+  t.match(doc.out, /^daemon +PROBLEM: no lockgw daemon is listening/m, 'the doctor finds the stopped daemon on a site config');
+  t.equal(doc.code, 2);
 });

@@ -282,7 +282,7 @@ t.test('the link\'s own reopen (adapter unplugged and back): the sensor stays st
     return write(bytes);
   };
   await door.start();
-  t.same(written, ['S *8B66\n'], 'S when the link opened');
+  t.same(written, ['S *8B66\n', 'Q *AB24\n'], 'S (the inputs) and Q (the firmware, for the doctor) when the link opened');
   feed(emulator.inputLines() + emulator.heartbeatLine());
   t.same([door.value(), changes], [false, [false]]);
   link.emit('health', { state: 'offline', reason: `${path} closed: disconnected`, since: clock.now() });
@@ -290,6 +290,7 @@ t.test('the link\'s own reopen (adapter unplugged and back): the sensor stays st
   link.emit('health', { state: 'online', reason: 'reopened', since: clock.now() });
   link.emit('open');
   t.equal(written.filter((w) => w === 'S *8B66\n').length, 2, 'S again after the reopen');
+  t.equal(written.filter((w) => w === 'Q *AB24\n').length, 2, 'and Q');
   feed(emulator.heartbeatLine());
   t.same([door.health().state, door.value()], ['online', undefined], 'unknown until answered');
   feed(emulator.inputLines());

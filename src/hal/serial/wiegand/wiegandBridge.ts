@@ -204,6 +204,7 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     this.refresh();
     this.resendPatterns();
     this.queryInputs();
+    this.askFirmware();
   };
 
   /** A link that went down must hear from the bridge again before its readers are online. */
@@ -358,6 +359,11 @@ export class WiegandBridge extends DeviceBase<WiegandBridgeEvents> {
     } catch (err) {
       if (!isGatewayError(err, 'DEVICE_OFFLINE')) throw err;
     }
+  }
+
+  /** Q on every link open: the V answer is kept in stats().firmware for the doctor. */
+  private askFirmware(): void {
+    this.sendCommand({ type: 'query_version' }).catch((err: unknown) => this.log.warn({ err }, 'could not ask the Wiegand bridge for its firmware version'));
   }
 
   /** S: the bridge answers with every input's I line (sent only when inputs are configured) */
