@@ -18,6 +18,7 @@ import { buildSerialDoors, type SerialDeps, type SerialLinkReport } from './seri
 import { buildGpioInputs } from './gpioInputs.js';
 import { GpiodToolLineSource } from '../hal/gpio/gpiodToolLineSource.js';
 import type { GpioLineSource } from '../hal/gpio/gpioLineSource.js';
+import type { R30xSensor } from '../hal/serial/fingerprint/r30xSensor.js';
 
 export interface SimulatedDevices {
   doors: ReadonlyMap<string, SimDoor>;
@@ -29,6 +30,8 @@ export interface SiteHardware {
   /** the site's fire input: configured, simulated, or none */
   fire: DoorSensor | null;
   simulated: SimulatedDevices;
+  /** each door's R30x fingerprint sensor, by door id */
+  fingerprints: ReadonlyMap<string, R30xSensor>;
   /** the serial links (bridges, relay boards, fingerprint sensors) and their health */
   serialLinks(): SerialLinkReport[];
 }
@@ -71,5 +74,5 @@ export function buildSiteHardware(
   const realFire = serial.fire ?? gpio.fire;
   // a simulated fire input releases every fire-release door: only on an all-simulated site
   const simFire = realFire === null && sims.size > 0 && sims.size === doors.length ? createSimFireInput(clock, { logger }) : null;
-  return { doors, fire: realFire ?? simFire, simulated: { doors: sims, fire: simFire }, serialLinks: serial.links };
+  return { doors, fire: realFire ?? simFire, simulated: { doors: sims, fire: simFire }, serialLinks: serial.links, fingerprints: serial.fingerprints };
 }

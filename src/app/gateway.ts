@@ -49,7 +49,8 @@ import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret, type SecretFileRole } from './deviceSecret.js';
-import { buildSiteHardware, doorBehaviours, type SimulatedDevices } from './doorHardware.js';
+import { buildSiteHardware, doorBehaviours, type SimulatedDevices, type SiteHardware } from './doorHardware.js';
+import { doorCommissioning } from './doorCommissioning.js';
 import type { SerialDeps, SerialLinkReport } from './serialDoors.js';
 import type { PhoneLinkSource } from '../hal/ble/phoneKey/blePhoneKeyReader.js';
 import type { DoorBehaviour } from '../doors/doorConfig.js';
@@ -124,6 +125,8 @@ interface Running {
   cloud: CloudLink | null;
   phoneKeys: PhoneKeyRadio | null;
   trust: OfflineTrust;
+  /** each door's R30x fingerprint sensor (enrolment over the control socket) */
+  fingerprints: SiteHardware['fingerprints'];
   services: ServiceList;
   /** the serial links the doors use and their health */
   serialLinks: () => SerialLinkReport[];
@@ -297,7 +300,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const watch: Service[] = fileWatch ? [fileWatch] : [];
       // phones are served once their doors run
       const services = new ServiceList([journalService, trust, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
-      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, trust, services, serialLinks: hardware.serialLinks };
+      this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, trust, fingerprints: hardware.fingerprints, services, serialLinks: hardware.serialLinks };
       await services.start();
       if (offlineCodes.codes !== undefined) this.warnUnknownGroupDoors(engine);
       if (offlineCodes.problem !== null && !deps.rulesOnly) {
@@ -531,6 +534,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       get simulated() {
         return gateway.simulated;
       },
+      commissioning: doorCommissioning(() => this.r, this.deps.clock),
     };
   }
 

@@ -92,6 +92,8 @@ export interface SerialHardware {
   inputsOf(doorId: string): { contact?: DoorSensor; rex?: DoorSensor };
   /** the fire input, when it is wired to a bridge */
   fire: DoorSensor | null;
+  /** each door's R30x sensor, by door id (fingerprint enrolment) */
+  fingerprints: ReadonlyMap<string, R30xSensor>;
 }
 
 export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehaviour[], deps: SerialDeps, fire?: FireConfig): SerialHardware {
@@ -121,6 +123,7 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
     }),
   );
   const sensors = new Map<string, R30xSensor>();
+  const fingerprints = new Map<string, R30xSensor>();
   const sensorFor = (id: string): R30xSensor => {
     let sensor = sensors.get(id);
     if (sensor) throw new GatewayError('CONFIG_INVALID', `fingerprint sensor ${id} is used by two doors`, { field: 'doors', id });
@@ -145,7 +148,11 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
     const indicator = bridge.indicator(at.port);
     const actuator = boards.get(relay.board)!.actuator(relay.channel, { id: `${behaviour.id}-lock`, failSafe: behaviour.failSafe });
     const readers: CredentialReader[] = [reader];
-    if (fingerprint !== undefined) readers.push(sensorFor(fingerprint));
+    if (fingerprint !== undefined) {
+      const sensor = sensorFor(fingerprint);
+      fingerprints.set(behaviour.id, sensor);
+      readers.push(sensor);
+    }
     const { contact, rex } = inputsOf(behaviour.id);
     const sensors = [contact, rex].filter((x): x is DoorSensor => x !== undefined);
     return { behaviour, devices: { readers, actuator, indicator, contact, rex }, all: [...readers, actuator, indicator, ...sensors] };
@@ -156,5 +163,5 @@ export function buildSerialDoors(serial: SerialConfig, doors: readonly DoorBehav
     ...[...boards].map(([id, b]): SerialLinkReport => ({ id, kind: 'relay-board', path: pathOf(serial.relayBoards, id), health: b.health(), firmware: null })),
     ...[...sensors].map(([id, s]): SerialLinkReport => ({ id, kind: 'fingerprint-sensor', path: pathOf(serial.fingerprintSensors, id), health: s.health(), firmware: null })),
   ];
-  return { doors: built, links, inputsOf, fire: fireWired ? sensor(fireWired) : null };
+  return { doors: built, links, inputsOf, fire: fireWired ? sensor(fireWired) : null, fingerprints };
 }

@@ -1,17 +1,19 @@
 /**
  * The client side of the control socket: a session sends requests one at a time on one
  * connection and reads their answers in order; `proveCaller` proves this process's uid with the
- * file-ownership proof (src/wire/controlProtocol.ts) before a real-door verb.
+ * file-ownership proof (src/wire/controlProtocol.ts) before a real-door verb; `stream` sends a
+ * stream request and hands each line to a callback until the last one.
  */
 import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { proofFileName, type ControlCaller, type ControlRequest, type ControlResponse } from '../wire/controlProtocol.js';
+import { proofFileName, type ControlCaller, type ControlRequest, type ControlRequestInput, type ControlResponse, type StreamLine } from '../wire/controlProtocol.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 
 export class ControlSession {
   private buffer = '';
-  private readonly waiting: Array<{ resolve: (r: ControlResponse) => void; reject: (e: Error) => void }> = [];
+  /** who takes the next line: `take` returns true when it was the last line it waits for */
+  private readonly waiting: Array<{ take: (line: unknown) => boolean; reject: (e: Error) => void }> = [];
   private failure: Error | null = null;
 
   private constructor(
@@ -44,7 +46,28 @@ export class ControlSession {
   request(request: ControlRequest): Promise<ControlResponse> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      this.waiting.push({ take: (line) => (resolve(line as ControlResponse), true), reject });
+      this.socket.write(`${JSON.stringify(request)}\n`);
+    });
+  }
+
+  /**
+   * Sends a stream request (watch, doorTest, learn, fingerprint): every line but the last goes
+   * to `onLine`; resolves with the last (`end`, or a failure). Rejects when the connection breaks.
+   */
+  stream(request: Extract<ControlRequestInput, { command: 'watch' | 'doorTest' | 'learn' | 'fingerprint' }>, onLine: (line: StreamLine) => void): Promise<StreamLine> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const take = (raw: unknown): boolean => {
+        const line = raw as StreamLine;
+        if (!line.ok || line.stream === 'end') {
+          resolve(line);
+          return true;
+        }
+        onLine(line);
+        return false;
+      };
+      this.waiting.push({ take, reject });
       this.socket.write(`${JSON.stringify(request)}\n`);
     });
   }
@@ -66,9 +89,10 @@ export class ControlSession {
         this.fail(new GatewayError('INPUT_INVALID', `the daemon answered something that is not JSON: ${(err as Error).message}`));
         return;
       }
-      const next = this.waiting.shift();
-      if (next) next.resolve(response);
-      else if (!response.ok) this.fail(new GatewayError('UNAVAILABLE', `the daemon said: ${response.error}`)); // BUSY, IDLE_TIMEOUT
+      const next = this.waiting[0];
+      if (next) {
+        if (next.take(response)) this.waiting.shift();
+      } else if (!response.ok) this.fail(new GatewayError('UNAVAILABLE', `the daemon said: ${response.error}`)); // BUSY, IDLE_TIMEOUT
     }
   }
 

@@ -54,7 +54,7 @@ function simRequest(positionals: string[], values: Values): ControlRequest {
   }
 }
 
-function exitFor(code: string): number {
+export function exitFor(code: string): number {
   if (code === 'INPUT_INVALID' || code === 'NOT_FOUND') return EXIT.usage;
   if (code === 'NOT_AUTHORISED' || code === 'UNAVAILABLE') return EXIT.refused;
   return EXIT.error;

@@ -5,11 +5,20 @@
  * until they drain: a client that sends and never reads costs at most that, plus one read
  * chunk of requests. A connection with no request for `idleMs` (on the injected Clock) is told so
  * and closed; one whose replies are stuck is simply destroyed.
+ *
+ * A stream request (watch, door test, learn, fingerprint) makes the connection the stream's: no
+ * further request is read until it ends, and the idle timeout does not run (the daemon, not the
+ * client, is the one talking). When the lines the client has not read pass `maxUnreadBytes`,
+ * the stream is dropped, not buffered: it stops, one last TOO_SLOW line is queued, the
+ * connection ends, and it is destroyed if it has not drained within `idleMs`. A stream that
+ * ends by itself gives the connection back to requests.
  */
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
-import { MAX_REQUEST_BYTES } from '../wire/controlProtocol.js';
+import { MAX_REQUEST_BYTES, type StreamLine } from '../wire/controlProtocol.js';
 import { handleLine, type RequestContext, type Session } from './controlRequests.js';
+import { runStream } from './controlStreams.js';
+import { StreamScope } from './streamScope.js';
 
 export interface ConnectionLimits {
   idleMs: number;
@@ -19,6 +28,8 @@ export interface ConnectionLimits {
 export interface ConnectionEvents {
   /** reading stopped: the client's unread replies reached this many bytes */
   paused(bufferedBytes: number): void;
+  /** a stream was dropped: the client left this many bytes unread */
+  dropped(unreadBytes: number): void;
   closed(): void;
 }
 
@@ -28,6 +39,7 @@ export class ControlConnection {
   private idle: TimerHandle | null = null;
   private closing = false;
   private readonly session: Session = { challenge: null, caller: null };
+  private stream: StreamScope | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -44,10 +56,12 @@ export class ControlConnection {
     socket.on('close', () => {
       this.clock.clearTimeout(this.idle);
       this.idle = null;
+      this.stream?.stop();
+      this.stream = null;
       this.events.closed();
     });
     socket.on('data', (chunk: string) => {
-      this.touch();
+      if (!this.stream) this.touch();
       this.pending += chunk;
       this.pump();
     });
@@ -69,17 +83,57 @@ export class ControlConnection {
   }
 
   private pump(): void {
-    while (!this.paused && !this.closing) {
+    while (!this.paused && !this.closing && !this.stream) {
       const newline = this.pending.indexOf('\n');
       if (newline < 0) break;
       if (newline > MAX_REQUEST_BYTES) return this.close('INPUT_INVALID', `request longer than ${MAX_REQUEST_BYTES} bytes`);
       const line = this.pending.slice(0, newline);
       this.pending = this.pending.slice(newline + 1);
-      const flowing = this.socket.write(`${JSON.stringify(handleLine(this.ctx, this.session, line))}\n`);
+      const answer = handleLine(this.ctx, this.session, line);
+      if ('stream' in answer) {
+        this.startStream(answer.stream);
+        continue;
+      }
+      const flowing = this.socket.write(`${JSON.stringify(answer)}\n`);
       // 'drain' comes only after write() said false, so the bound is at least the socket's high-water mark
       if (!flowing && this.socket.writableLength > this.limits.maxUnreadBytes) this.pause();
     }
     if (!this.paused && this.pending.length > MAX_REQUEST_BYTES) this.close('INPUT_INVALID', `request longer than ${MAX_REQUEST_BYTES} bytes`);
+  }
+
+  private startStream(request: Parameters<typeof runStream>[2]): void {
+    this.clock.clearTimeout(this.idle);
+    this.idle = null;
+    const scope: StreamScope = new StreamScope(this.clock, {
+      send: (line) => this.streamLine(scope, line),
+      end: (line) => {
+        if (this.stream !== scope) return;
+        this.stream = null;
+        this.streamLine(scope, line);
+        if (this.closing) return;
+        this.touch();
+        this.pump();
+      },
+    }, this.ctx.logger);
+    this.stream = scope;
+    runStream(this.ctx, this.session, request, scope);
+  }
+
+  /** One line of a stream; past the unread bound the stream is dropped with one last line. */
+  private streamLine(scope: StreamScope, line: StreamLine): void {
+    if (this.closing) return;
+    this.socket.write(`${JSON.stringify(line)}\n`);
+    const unread = this.socket.writableLength;
+    if (unread <= this.limits.maxUnreadBytes) return;
+    scope.stop();
+    this.stream = null;
+    this.closing = true;
+    this.pending = '';
+    this.events.dropped(unread);
+    this.socket.write(`${JSON.stringify({ ok: false, code: 'TOO_SLOW', error: `dropped: this client left more than ${this.limits.maxUnreadBytes} bytes of the stream unread (the daemon does not buffer for a slow reader); reconnect to start again` })}\n`);
+    this.socket.end();
+    const unstuck = this.clock.setTimeout(() => this.socket.destroy(), this.limits.idleMs);
+    this.socket.once('close', () => this.clock.clearTimeout(unstuck));
   }
 
   private pause(): void {

@@ -4,13 +4,15 @@
  * UNAVAILABLE for a door without simulated devices or a fire input that is not simulated (or a
  * site with real doors, which has none), DEVICE_OFFLINE when the
  * device is not started or offline so nothing was delivered. `lockdown` acts on real doors and
- * is answered only for a proven operator (NOT_AUTHORISED otherwise, and journaled).
+ * is answered only for a proven operator (NOT_AUTHORISED otherwise, and journaled). The requests
+ * answered by a stream of lines (watch, doorTest, learn, fingerprint) are handed back to the
+ * connection, which runs them (controlStreams.ts) once `operatorFor` has let them through.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
-import { ControlRequestSchema, type ControlCaller, type ControlRequest, type ControlResponse } from '../wire/controlProtocol.js';
+import { ControlRequestSchema, isStreamRequest, type ControlCaller, type ControlRequest, type ControlResponse, type StreamRequest } from '../wire/controlProtocol.js';
 import { checkProof } from './callerProof.js';
 import type { ControlTarget } from './controlTarget.js';
 import type { SystemAccounts } from './userNames.js';
@@ -39,11 +41,16 @@ export interface RequestContext {
 
 type Failure = Extract<ControlResponse, { ok: false }>;
 
-function fail(code: string, error: string): Failure {
+export function fail(code: string, error: string): Failure {
   return { ok: false, code, error };
 }
 
-export function handleLine(ctx: RequestContext, session: Session, line: string): ControlResponse {
+/** A request to be answered by a stream (controlStreams.ts), parsed and not yet authorised. */
+export interface StreamStart {
+  stream: StreamRequest;
+}
+
+export function handleLine(ctx: RequestContext, session: Session, line: string): ControlResponse | StreamStart {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -55,6 +62,7 @@ export function handleLine(ctx: RequestContext, session: Session, line: string):
     const issue = parsed.error.issues[0]!;
     return fail('INPUT_INVALID', `${issue.path.join('.') || 'request'}: ${issue.message}`);
   }
+  if (isStreamRequest(parsed.data)) return { stream: parsed.data };
   try {
     return handle(ctx, session, parsed.data);
   } catch (err) {
@@ -64,7 +72,7 @@ export function handleLine(ctx: RequestContext, session: Session, line: string):
   }
 }
 
-function handle(ctx: RequestContext, session: Session, request: ControlRequest): ControlResponse {
+function handle(ctx: RequestContext, session: Session, request: Exclude<ControlRequest, StreamRequest>): ControlResponse {
   const g = ctx.target;
   switch (request.command) {
     case 'status':
@@ -79,18 +87,26 @@ function handle(ctx: RequestContext, session: Session, request: ControlRequest):
     case 'prove':
       return prove(ctx, session, request.challenge);
     case 'lockdown': {
-      const caller = session.caller;
-      if (!caller?.operator) {
-        const reason = caller ? `uid ${caller.uid} (${caller.user ?? 'no local user'}) is not an operator` : 'the caller has not proved its uid';
-        g.refused('lockdown', request.door, caller, reason);
-        ctx.logger.warn({ uid: caller?.uid ?? null, user: caller?.user ?? null, door: request.door }, `control: lockdown refused: ${reason}`);
-        return fail('NOT_AUTHORISED', `lockdown acts on real doors: ${reason} (see docs/control-socket.md)`);
-      }
+      const caller = operatorFor(ctx, session, 'lockdown', request.door);
+      if ('error' in caller) return caller;
       return withEvents(g, () => g.lockdown(request.door, request.on, caller));
     }
     default:
       return withEvents(g, () => drive(g, request));
   }
+}
+
+/**
+ * The proven operator of this connection, for a verb that acts on real doors; otherwise the
+ * refusal (NOT_AUTHORISED), journaled and logged with whoever was proven.
+ */
+export function operatorFor(ctx: RequestContext, session: Session, command: string, door: string | null): ControlCaller | Failure {
+  const caller = session.caller;
+  if (caller?.operator) return caller;
+  const reason = caller ? `uid ${caller.uid} (${caller.user ?? 'no local user'}) is not an operator` : 'the caller has not proved its uid';
+  ctx.target.refused(command, door, caller, reason);
+  ctx.logger.warn({ uid: caller?.uid ?? null, user: caller?.user ?? null, door }, `control: ${command} refused: ${reason}`);
+  return fail('NOT_AUTHORISED', `${command} acts on real doors: ${reason} (see docs/control-socket.md)`);
 }
 
 function withEvents(g: ControlTarget, act: () => string | undefined | void): ControlResponse {
@@ -112,7 +128,7 @@ function prove(ctx: RequestContext, session: Session, challenge: string): Contro
   return { ok: true, caller };
 }
 
-type SimRequest = Exclude<ControlRequest, { command: 'status' | 'health' | 'challenge' | 'prove' | 'lockdown' }>;
+type SimRequest = Exclude<ControlRequest, StreamRequest | { command: 'status' | 'health' | 'challenge' | 'prove' | 'lockdown' }>;
 
 /** Drives one simulated device; throws GatewayError when nothing could be delivered; returns a note for a no-op. */
 function drive(g: ControlTarget, request: SimRequest): string | undefined {

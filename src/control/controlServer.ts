@@ -47,7 +47,7 @@ export interface ControlServerStats {
   refusedBusy: number;
 }
 
-export class ControlServer extends EventEmitter<{ paused: [bufferedBytes: number]; busy: [] }> {
+export class ControlServer extends EventEmitter<{ paused: [bufferedBytes: number]; busy: []; dropped: [unreadBytes: number] }> {
   private server: Server | null = null;
   private bound: BoundSocket | null = null;
   private readonly connections = new Set<ControlConnection>();
@@ -108,6 +108,10 @@ export class ControlServer extends EventEmitter<{ paused: [bufferedBytes: number
     }
     const connection: ControlConnection = new ControlConnection(socket, ctx, this.options.clock, { idleMs: IDLE_MS, maxUnreadBytes: MAX_UNREAD_BYTES }, {
       paused: (bytes) => this.emit('paused', bytes),
+      dropped: (bytes) => {
+        this.log.warn({ unreadBytes: bytes }, 'control stream dropped: the client does not read it');
+        this.emit('dropped', bytes);
+      },
       closed: () => this.connections.delete(connection),
     });
     this.connections.add(connection);

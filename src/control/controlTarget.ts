@@ -1,13 +1,14 @@
 /**
  * What the control socket acts on, declared here and implemented by the composition root
  * (app/gateway.ts): the journal it reads the caused events from, the door statuses it reports,
- * lockdown (real doors: only for a proven operator, journaled with who asked), and the simulated
- * devices its `sim` verbs drive.
+ * lockdown (real doors: only for a proven operator, journaled with who asked), the simulated
+ * devices its `sim` verbs drive, and what its streams act on at the door (commissioningTarget.ts).
  */
 import type { SimDoor } from '../hal/sim/simDoor.js';
 import type { SimFireInput } from '../hal/sim/simFireInput.js';
 import type { JournalEntry } from '../journal/journalCodec.js';
 import type { ControlCaller } from '../wire/controlProtocol.js';
+import type { CommissioningTarget } from './commissioningTarget.js';
 
 /** One serial link (bridge, relay board, fingerprint sensor) as the doctor reports it. */
 export interface SerialLinkHealth {
@@ -63,4 +64,6 @@ export interface ControlTarget {
   refused(command: string, doorId: string | null, caller: ControlCaller | null, reason: string): void;
   /** the simulated devices, when doors run on them; `fire` is null unless the fire input is simulated */
   readonly simulated: { doors: ReadonlyMap<string, SimDoor>; fire: SimFireInput | null } | null;
+  /** watch, door test, learn mode, fingerprint enrolment */
+  readonly commissioning: CommissioningTarget;
 }

@@ -9,6 +9,9 @@
  *   why in its health; when the actuator comes back, the door's intended state is re-applied.
  * - A remote unlock (remoteUnlock) is a timed release like a grant's pulse; it is refused in
  *   lockdown and while the actuator is offline, and is a no-op release in fire or passage mode.
+ * - Commissioning (the installer, over the control socket): a door test pulse (testPulse), one
+ *   indicator pattern at a time (showPattern), and learn mode (startLearning, doorLearning.ts):
+ *   an unknown card or keypad code is denied as usual and its value handed to the installer.
  */
 import type { Logger } from 'pino';
 import type { Presentation, Verdict } from '../access/verdict.js';
@@ -24,6 +27,7 @@ import { KeypadLockout } from './keypadLockout.js';
 import { OpenDoorAlarms, type OpenDoorAlarm } from './openDoorAlarms.js';
 import { PendingCard, type FirstFactor } from './pendingCard.js';
 import { MAX_PIN_DIGITS, PinEntry } from './pinEntry.js';
+import { DoorLearning, type LearnedCredential, type LearnListener, type Operator } from './doorLearning.js';
 import type { LockoutState } from '../access/pinLockout.js';
 
 
@@ -75,6 +79,7 @@ export class DoorController {
   private fire = false;
   private lockdown = false;
   private readonly listeners: DeviceListeners;
+  private readonly learning: DoorLearning;
   private started = false;
 
   constructor(
@@ -98,6 +103,7 @@ export class DoorController {
     });
     const cleared = (alarm: OpenDoorAlarm) => this.safeRecord({ type: 'alarm', doorId: this.doorId, reason: `${alarm}_cleared` });
     this.openAlarms = new OpenDoorAlarms(ctx.clock, behaviour.heldOpenMs, (alarm) => this.raise(alarm), cleared);
+    this.learning = new DoorLearning(this.doorId, ctx.clock, (event) => this.safeRecord(event));
   }
 
   async start(): Promise<void> {
@@ -131,6 +137,7 @@ export class DoorController {
     if (!this.started) return;
     this.started = false;
     this.listeners.removeAll();
+    this.learning.stop();
     this.pin.reset();
     this.pendingCard.cancel();
     this.openAlarms.stop();
@@ -209,6 +216,55 @@ export class DoorController {
     this.safeRecord({ type: 'access', doorId: this.doorId, grant: true, reason: 'remote_unlock', data: { ms, reason } });
   }
 
+  // --- commissioning --------------------------------------------------------------------
+
+  /**
+   * The installer's door test: releases the strike for `ms` (the forced-open alarm masked, as for
+   * a grant), journaled `door_test` (access, grant) with who asked and whether it was forced. In
+   * fire or passage mode the door already stands released: nothing moves and the result says so
+   * (still journaled). Throws UNAVAILABLE when the door is not running or is locked down and not
+   * `force`d, DEVICE_OFFLINE when its actuator is offline.
+   */
+  testPulse(ms: number, by: Operator, force: boolean): { released: boolean; note: string } {
+    if (!this.started) throw new GatewayError('UNAVAILABLE', `door ${this.doorId} is not running`, { id: this.doorId });
+    const mode = this.mode();
+    if (mode === 'lockdown' && !force) {
+      throw new GatewayError('UNAVAILABLE', `door ${this.doorId} is locked down: the test pulse would release it`, { id: this.doorId, hint: 'lift the lockdown, or test with --force' });
+    }
+    const actuator = this.devices.actuator.health();
+    if (actuator.state === 'offline') throw new GatewayError('DEVICE_OFFLINE', `door ${this.doorId} cannot pulse: actuator offline (${actuator.reason})`, { id: this.doorId });
+    const moot = mode === 'fire' ? 'fire release is active: the door already stands released, nothing moved' : mode === 'passage' ? 'passage mode: the door already stands released, nothing moved' : null;
+    this.release(ms, 'door test');
+    this.log.info({ ms, mode, uid: by.uid, force }, 'door test pulse');
+    this.safeRecord({ type: 'access', doorId: this.doorId, grant: true, reason: 'door_test', data: { ms, mode, forced: force && mode === 'lockdown', uid: by.uid, user: by.user } });
+    return moot ? { released: false, note: moot } : { released: true, note: `released for ${ms} ms${mode === 'lockdown' ? ' (forced, in lockdown)' : ''}` };
+  }
+
+  /** Shows one pattern on the door's indicator; `shown` false, with why, when it is offline or (`missing`) there is none. */
+  async showPattern(pattern: IndicatorPattern): Promise<{ shown: boolean; note?: string; missing?: boolean }> {
+    const indicator = this.devices.indicator;
+    if (!indicator) return { shown: false, missing: true, note: `door ${this.doorId} has no indicator` };
+    const health = indicator.health();
+    if (health.state === 'offline') return { shown: false, note: `indicator ${indicator.id} offline (${health.reason})` };
+    await indicator.show(pattern);
+    return { shown: true };
+  }
+
+  /** The indicator back to what the door's mode shows (after a door test). */
+  restorePattern(): void {
+    this.show(this.modePattern());
+  }
+
+  /**
+   * Learn mode for `forMs` (doorLearning.ts): the next unknown card or keypad code is denied as
+   * usual, then handed to `listener` only. Returns the cancel function. Throws UNAVAILABLE when
+   * the door is not running or already learning.
+   */
+  startLearning(forMs: number, by: Operator, listener: LearnListener): () => void {
+    if (!this.started) throw new GatewayError('UNAVAILABLE', `door ${this.doorId} is not running`, { id: this.doorId });
+    return this.learning.start(forMs, by, listener);
+  }
+
   // --- inputs ---------------------------------------------------------------------------
 
   private onInput(input: ReaderInput): void {
@@ -255,7 +311,7 @@ export class DoorController {
       this.show('pin_entry');
       return verdict;
     }
-    this.act(presentation, verdict);
+    this.act(presentation, verdict, factor.kind === 'card' ? { kind: 'card', value: factor.value } : undefined);
     return verdict;
   }
 
@@ -284,7 +340,7 @@ export class DoorController {
       ? { doorId: this.doorId, ...first, pinDigest }
       : { doorId: this.doorId, kind: 'pin', value: pinDigest };
     const verdict = this.ctx.decide(presentation);
-    this.act(presentation, verdict);
+    this.act(presentation, verdict, first === null ? { kind: 'pin', value: result.digits } : undefined);
     this.lockout.count(verdict, now);
   }
 
@@ -294,8 +350,8 @@ export class DoorController {
     this.act(presentation, this.ctx.decide(presentation));
   }
 
-  /** Act on a verdict, then record it. */
-  private act(presentation: Presentation, verdict: Verdict): void {
+  /** Act on a verdict, then record it; an unknown `learnable` credential then goes to a running learn mode. */
+  private act(presentation: Presentation, verdict: Verdict, learnable?: LearnedCredential): void {
     if (verdict.grant) {
       const ms = verdict.extendedUnlock ? this.behaviour.extendedUnlockMs : this.behaviour.unlockMs;
       this.release(ms, 'grant');
@@ -308,6 +364,13 @@ export class DoorController {
       this.ctx.recordDecision(presentation, verdict);
     } catch (err) {
       this.log.error({ err }, 'could not record a decision');
+    }
+    if (learnable && verdict.reason === 'unknown_credential' && this.learning.active) {
+      try {
+        this.learning.offer(learnable);
+      } catch (err) {
+        this.log.error({ err }, 'learn mode listener failed');
+      }
     }
   }
 
@@ -357,7 +420,12 @@ export class DoorController {
       this.command(() => actuator.hold(false), why);
       if (mode === 'lockdown') this.command(() => actuator.lock(), why);
     }
-    this.show(mode === 'lockdown' ? 'lockdown' : mode === 'fire' ? 'alarm' : mode === 'passage' ? 'passage' : 'idle');
+    this.show(this.modePattern());
+  }
+
+  private modePattern(): IndicatorPattern {
+    const mode = this.mode();
+    return mode === 'lockdown' ? 'lockdown' : mode === 'fire' ? 'alarm' : mode === 'passage' ? 'passage' : 'idle';
   }
 
   private release(ms: number, why: string): void {

@@ -81,6 +81,16 @@ export class SiteDoors {
     return this.controllers.get(doorId);
   }
 
+  /** A door's devices, for commissioning (health, live inputs); undefined for a door the site does not run. */
+  devicesOf(doorId: string): DoorDevices | undefined {
+    return this.doors.find((d) => d.behaviour.id === doorId)?.devices;
+  }
+
+  /** the site's fire input, when it has one */
+  get fireSensor(): DoorSensor | null {
+    return this.fireInput;
+  }
+
   status(): DoorStatus[] {
     return [...this.controllers.values()].map((c) => c.status());
   }

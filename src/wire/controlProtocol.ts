@@ -1,11 +1,13 @@
 /**
  * The local control socket's protocol: one JSON request per line, one JSON response per line, in
  * order, on one connection that may carry many requests. Used by `lockgw status`, `lockgw sim ...`
- * and `lockgw lockdown ...` against a running daemon (docs/control-socket.md).
+ * and `lockgw lockdown ...` against a running daemon (docs/control-socket.md). The stream
+ * requests (watch, doorTest, learn, fingerprint) are answered by a stream of lines instead
+ * (StreamLine below).
  *
  * Who can reach the socket (mode 0660, group `control.group`) can read the status and drive the
- * *simulated* devices; a `sim` verb never reaches a real door. Verbs that act on real doors
- * (`lockdown`) are answered only on a connection whose caller proved its uid first:
+ * *simulated* devices and watch; a `sim` verb never reaches a real door. Verbs that act on real
+ * doors (`lockdown`, `doorTest`, `learn`, `fingerprint`) are answered only on a connection whose caller proved its uid first:
  *   1. `{command: 'challenge'}` → `{ok: true, challenge}` (a fresh random nonce, single use)
  *   2. the client creates `<socket dir>/.auth-<challenge>` itself (O_EXCL, mode 0644) holding the
  *      challenge; the kernel stamps the client's uid on it
@@ -14,6 +16,11 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
+
+/** the longest a door test watches its inputs or a learn mode lasts */
+export const MAX_STREAM_MS = 600_000;
+/** a learn mode's length when the client names none */
+export const DEFAULT_LEARN_MS = 60_000;
 
 const Challenge = z.string().regex(/^[0-9a-f]{32}$/, 'a challenge is 32 lowercase hex digits');
 
@@ -32,9 +39,45 @@ export const ControlRequestSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('prove'), challenge: Challenge }),
   /** real doors: only for a proven operator (docs/control-socket.md) */
   z.strictObject({ command: z.literal('lockdown'), door: IdSchema.nullable(), on: z.boolean() }),
+  // --- at the door (streams: docs/control-socket.md "Streams") --------------------------------
+  /** live journal entries and device health changes, until the client closes; whoever can connect */
+  z.strictObject({ command: z.literal('watch'), door: IdSchema.optional() }),
+  /** real door, operator: pulse the strike, show each indicator pattern, report health, then the inputs for `watchMs` */
+  z.strictObject({ command: z.literal('doorTest'), door: IdSchema, force: z.boolean().default(false), watchMs: z.number().int().min(0).max(MAX_STREAM_MS).default(0) }),
+  /** real door, operator: the next unknown card or keypad code at the door is shown to this client only */
+  z.strictObject({ command: z.literal('learn'), door: IdSchema, forMs: z.number().int().min(1000).max(MAX_STREAM_MS).default(DEFAULT_LEARN_MS) }),
+  /** real door, operator: enrol or delete a template in the door's R30x fingerprint sensor */
+  z.strictObject({ command: z.literal('fingerprint'), action: z.enum(['enroll', 'delete']), door: IdSchema, slot: z.number().int().min(0).max(65_535) }),
 ]);
 
+/** The requests answered by a stream of lines rather than one response. */
+export const STREAM_COMMANDS = ['watch', 'doorTest', 'learn', 'fingerprint'] as const;
+export type StreamRequest = Extract<ControlRequest, { command: (typeof STREAM_COMMANDS)[number] }>;
+
+export function isStreamRequest(request: ControlRequest): request is StreamRequest {
+  return (STREAM_COMMANDS as readonly string[]).includes(request.command);
+}
+
+/**
+ * One line of a stream. The first is `started` (or a failure: nothing was done); the last is
+ * `end` with why, or a failure line `{ok: false}` (the stream broke: a device failed, the client
+ * fell behind). Lines between carry what happened. A learned value travels only in `learned`.
+ */
+export type StreamLine =
+  | { ok: true; stream: 'started'; timeZone: string; note?: string }
+  | { ok: true; stream: 'event'; event: unknown }
+  | { ok: true; stream: 'health'; device: string; doorId: string | null; health: { state: string; reason: string; since: number } }
+  | { ok: true; stream: 'pulse'; released: boolean; ms: number; note: string }
+  | { ok: true; stream: 'pattern'; pattern: string; shown: boolean; note?: string }
+  | { ok: true; stream: 'input'; input: 'door' | 'rex' | 'fire'; value: boolean | null; at: number; initial: boolean }
+  | { ok: true; stream: 'progress'; step: string }
+  | { ok: true; stream: 'learned'; kind: 'card' | 'pin'; value: string }
+  | { ok: true; stream: 'end'; reason: string }
+  | { ok: false; code: ControlErrorCode; error: string };
+
 export type ControlRequest = z.output<typeof ControlRequestSchema>;
+/** what a client sends: defaults may be left out */
+export type ControlRequestInput = z.input<typeof ControlRequestSchema>;
 
 /** The caller a `prove` established: its uid, the user name of that uid, and whether it may act on real doors. */
 export interface ControlCaller {

@@ -14,3 +14,13 @@ export function wholeNumber(min = 0): (value: string) => number {
     return n;
   };
 }
+
+/** `90`, `90s`, `2m`: a duration of 1 s to `max` ms, as milliseconds. */
+export function duration(max: number): (value: string) => number {
+  return (value: string) => {
+    const m = /^(\d+)(s|m)?$/.exec(value);
+    const ms = m ? Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000) : NaN;
+    if (!Number.isSafeInteger(ms) || ms < 1000 || ms > max) throw new InvalidArgumentError(`a duration from 1s to ${max / 60_000}m (e.g. 90s or 2m), not "${value}"`);
+    return ms;
+  };
+}

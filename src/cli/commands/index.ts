@@ -13,6 +13,10 @@ import { registerProvision } from './provision.js';
 import { registerRestore } from './restore.js';
 import { registerLockdown, registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerDoor } from './door.js';
+import { registerWatch } from './watch.js';
+import { registerLearn } from './learn.js';
+import { registerFingerprint } from './fingerprint.js';
 
 export function registerCommands(program: Command, cli: CliContext): void {
   registerDecide(program, cli);
@@ -27,5 +31,9 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerProvision(program, cli);
   registerBackup(program, cli);
   registerRestore(program, cli);
+  registerDoor(program, cli);
+  registerWatch(program, cli);
+  registerLearn(program, cli);
+  registerFingerprint(program, cli);
   registerPassThrough(program);
 }

@@ -6,6 +6,7 @@
 import { GatewayError } from '../../kernel/gatewayError.js';
 import type { DeviceEvents, Indicator, IndicatorPattern } from '../types.js';
 import { SimDevice } from './simDevice.js';
+import { INDICATOR_PATTERNS } from '../indicatorPatterns.js';
 
 export interface IndicatorRecord {
   at: number;
@@ -15,7 +16,6 @@ export interface IndicatorRecord {
   reason?: string;
 }
 
-export const INDICATOR_PATTERNS: readonly IndicatorPattern[] = ['idle', 'granted', 'denied', 'pin_entry', 'alarm', 'lockdown', 'passage'];
 
 export class SimIndicator extends SimDevice<DeviceEvents, IndicatorRecord> implements Indicator {
   readonly kind = 'indicator' as const;

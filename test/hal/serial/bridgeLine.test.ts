@@ -1,8 +1,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { INDICATOR_PATTERNS } from '../../../src/hal/indicatorPatterns.js';
 import {
-  INDICATOR_PATTERNS,
   INPUT_LINES,
   INPUT_STATES,
   LineFramer,

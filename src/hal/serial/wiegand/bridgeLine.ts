@@ -4,6 +4,7 @@
  * message or `{ok: false, reason, detail}`. `detail` never repeats frame bits (they are card
  * data). The driver decides what a rejection means.
  */
+import { INDICATOR_PATTERNS } from '../../indicatorPatterns.js';
 import type { IndicatorPattern } from '../../types.js';
 import { MAX_FRAME_BITS, type WiegandBits } from './wiegandFrame.js';
 
@@ -12,7 +13,6 @@ export const MAX_LINE_LENGTH = 80;
 /** reader ports are numbered 1..MAX_PORT */
 export const MAX_PORT = 8;
 
-export const INDICATOR_PATTERNS: readonly IndicatorPattern[] = ['idle', 'granted', 'denied', 'pin_entry', 'alarm', 'lockdown', 'passage'];
 
 /** the door inputs of a bridge port */
 export const INPUT_LINES = ['contact', 'rex', 'aux'] as const;
