@@ -1,6 +1,8 @@
 /**
  * The SQL side of the journal: prepared statements for the `journal` table and its `meta`
- * counters, and the two transactions (write a batch, delete acknowledged rows). Each
+ * counters, and the transactions (write a batch, acknowledge, prune local history). One table
+ * holds both: rows with seq <= `journal.ackedSeq` are local history (the cloud has them, or no
+ * cloud is configured), the rows after it are the upload queue. Each
  * transaction runs with the `synchronous` level the caller asks for and restores the
  * connection's own level afterwards (the connection is shared; the pragma cannot change
  * inside a transaction, so it is set before BEGIN).
@@ -19,6 +21,10 @@ export const JOURNAL_META = {
   durableCommits: 'journal.durableCommits',
   /** a random UUID created once; a new one means a new database, and seq restarts at 1 */
   id: 'journal.id',
+  /** rows up to here have left the upload queue (acknowledged, dropped from it, or never queued); they are local history */
+  ackedSeq: 'journal.ackedSeq',
+  /** of `dropped`, how many an `events_dropped` alarm has reported (the rest are folded into the next one) */
+  droppedReported: 'journal.droppedReported',
 } as const;
 
 const SYNC_NORMAL = 1;
@@ -29,47 +35,79 @@ export interface StoredJournalState {
   lastSeq: number;
   /** the highest seq in the table, 0 when empty */
   maxSeq: number;
+  /** the upload queue: rows after ackedSeq */
   count: number;
+  /** the first seq in the upload queue */
   firstSeq: number | null;
+  ackedSeq: number;
+  /** rows at or before ackedSeq: local history */
+  history: number;
   dropped: number;
+  /** null when never written (a database from before folding): everything counts as reported */
+  droppedReported: number | null;
   durableCommits: number;
   fillAlarmRaised: boolean;
 }
 
 export interface BatchWrite {
-  /** oldest stored rows to delete first */
+  /** the ack watermark before this write */
+  ackedSeq: number;
+  /** oldest queued rows that leave the queue unsent (the bound): the watermark moves past them; they stay as history */
   evict: number;
   /** rows to insert, in seq order */
   rows: readonly JournalRow[];
-  /** index of the first row of `rows` to insert (the ones before are dropped) */
-  from: number;
+  /** the watermark after this write when it is set outright (the batch's own events left the queue, or no cloud); else null */
+  ackTo: number | null;
   /** meta key/value pairs to upsert */
   meta: ReadonlyArray<readonly [string, string]>;
 }
 
-export interface AckResult {
-  deleted: number;
+export interface WriteResult {
+  /** the first seq left in the upload queue */
   firstSeq: number | null;
-  /** the `afterDelete` callback's answer, already persisted in the same transaction */
+  ackedSeq: number;
+  /** rows that left the queue in this write (and became history) */
+  toHistory: number;
+}
+
+export interface AckResult {
+  /** rows that left the upload queue (they stay as local history) */
+  acknowledged: number;
+  firstSeq: number | null;
+  /** the `afterAck` callback's answer, already persisted in the same transaction */
   rearmed: boolean;
+}
+
+export interface PruneLimits {
+  /** only history: rows with seq <= ackedSeq */
+  ackedSeq: number;
+  /** rows stamped before this are old enough to go */
+  olderThan: number;
+  /** this many of the oldest history rows go whatever their age (the history is over its cap) */
+  excess: number;
+  /** at most this many rows in this transaction */
+  limit: number;
 }
 
 interface Statements {
   insert: Statement<unknown[]>;
-  evict: Statement<[number]>;
+  /** the seq of the n-th (OFFSET) queued row after the watermark */
+  queuedAt: Statement<[number, number], { s: number }>;
+  countBetween: Statement<[number, number], { n: number }>;
+  oldestHistory: Statement<[number, number], { seq: number; at: number }>;
   deleteUpTo: Statement<[number]>;
   range: Statement<[number, number, number], JournalRow>;
-  minSeq: Statement<[], { s: number | null }>;
+  firstAfter: Statement<[number], { s: number | null }>;
   maxSeq: Statement<[], { s: number | null }>;
-  count: Statement<[], { n: number }>;
   getMeta: Statement<[string], { value: string }>;
   putMeta: Statement<[string, string]>;
 }
 
 export class JournalTable {
   private readonly stmts: Statements;
-  private readonly writeTx: Transaction<(batch: BatchWrite) => number | null>;
-  private readonly ackTx: Transaction<(uptoSeq: number, afterDelete: (deleted: number) => boolean) => AckResult>;
+  private readonly writeTx: Transaction<(batch: BatchWrite) => WriteResult>;
+  private readonly ackTx: Transaction<(fromSeq: number, uptoSeq: number, afterAck: (acknowledged: number) => boolean) => AckResult>;
+  private readonly pruneTx: Transaction<(limits: PruneLimits) => number>;
 
   /** Prepares the statements. Throws STORE_CORRUPT when the tables are missing. */
   constructor(
@@ -81,14 +119,15 @@ export class JournalTable {
         insert: db.prepare(
           'INSERT INTO journal (seq, at, type, door_id, "grant", reason, person_id, credential_id, key_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         ),
-        evict: db.prepare('DELETE FROM journal WHERE seq IN (SELECT seq FROM journal ORDER BY seq LIMIT ?)'),
+        queuedAt: db.prepare('SELECT seq AS s FROM journal WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?'),
+        countBetween: db.prepare('SELECT count(*) AS n FROM journal WHERE seq > ? AND seq <= ?'),
+        oldestHistory: db.prepare('SELECT seq, at FROM journal WHERE seq <= ? ORDER BY seq LIMIT ?'),
         deleteUpTo: db.prepare('DELETE FROM journal WHERE seq <= ?'),
         range: db.prepare(
           'SELECT seq, at, type, door_id, "grant", reason, person_id, credential_id, key_id, data FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
         ),
-        minSeq: db.prepare('SELECT min(seq) AS s FROM journal'),
+        firstAfter: db.prepare('SELECT min(seq) AS s FROM journal WHERE seq > ?'),
         maxSeq: db.prepare('SELECT max(seq) AS s FROM journal'),
-        count: db.prepare('SELECT count(*) AS n FROM journal'),
         getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
         putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       };
@@ -101,21 +140,45 @@ export class JournalTable {
       );
     }
     const s = this.stmts;
-    this.writeTx = db.transaction((batch: BatchWrite) => {
-      if (batch.evict > 0) s.evict.run(batch.evict);
-      const { rows } = batch;
-      for (let i = batch.from; i < rows.length; i++) {
-        const r = rows[i] as JournalRow;
+    this.writeTx = db.transaction((batch: BatchWrite): WriteResult => {
+      let ackedSeq = batch.ackedSeq;
+      let toHistory = 0;
+      if (batch.evict > 0) {
+        // the evict-th queued row: the watermark moves past it (the planner never asks for more than are queued)
+        const last = s.queuedAt.get(ackedSeq, batch.evict - 1)?.s;
+        if (last !== undefined) {
+          toHistory += batch.evict;
+          ackedSeq = last;
+        }
+      }
+      for (const r of batch.rows) {
         s.insert.run(r.seq, r.at, r.type, r.door_id, r.grant, r.reason, r.person_id, r.credential_id, r.key_id, r.data);
       }
+      if (batch.ackTo !== null && batch.ackTo > ackedSeq) {
+        toHistory += s.countBetween.get(ackedSeq, batch.ackTo)?.n ?? 0;
+        ackedSeq = batch.ackTo;
+      }
+      if (ackedSeq !== batch.ackedSeq) s.putMeta.run(JOURNAL_META.ackedSeq, String(ackedSeq));
       for (const [key, value] of batch.meta) s.putMeta.run(key, value);
-      return s.minSeq.get()?.s ?? null;
+      return { firstSeq: s.firstAfter.get(ackedSeq)?.s ?? null, ackedSeq, toHistory };
     });
-    this.ackTx = db.transaction((uptoSeq: number, afterDelete: (deleted: number) => boolean) => {
-      const deleted = s.deleteUpTo.run(uptoSeq).changes;
-      const rearmed = afterDelete(deleted);
+    this.ackTx = db.transaction((fromSeq: number, uptoSeq: number, afterAck: (acknowledged: number) => boolean): AckResult => {
+      const acknowledged = s.countBetween.get(fromSeq, uptoSeq)?.n ?? 0;
+      s.putMeta.run(JOURNAL_META.ackedSeq, String(uptoSeq));
+      const rearmed = afterAck(acknowledged);
       if (rearmed) s.putMeta.run(JOURNAL_META.fillAlarm, 'armed');
-      return { deleted, firstSeq: s.minSeq.get()?.s ?? null, rearmed };
+      return { acknowledged, firstSeq: s.firstAfter.get(uptoSeq)?.s ?? null, rearmed };
+    });
+    this.pruneTx = db.transaction((limits: PruneLimits): number => {
+      // the oldest history rows in seq order: a prefix of them goes, so one range delete does it
+      let upto = 0;
+      let n = 0;
+      for (const row of s.oldestHistory.all(limits.ackedSeq, limits.limit)) {
+        if (n >= limits.excess && row.at >= limits.olderThan) break;
+        upto = row.seq;
+        n += 1;
+      }
+      return n === 0 ? 0 : s.deleteUpTo.run(upto).changes;
     });
   }
 
@@ -126,12 +189,17 @@ export class JournalTable {
   /** Reads the counters and the table's extent. Throws STORE_CORRUPT when a counter is not a number. */
   readState(): StoredJournalState {
     const s = this.stmts;
+    const ackedSeq = this.counter(JOURNAL_META.ackedSeq);
+    const reported = s.getMeta.get(JOURNAL_META.droppedReported);
     return {
       lastSeq: this.counter(JOURNAL_META.lastSeq),
       maxSeq: s.maxSeq.get()?.s ?? 0,
-      count: s.count.get()?.n ?? 0,
-      firstSeq: s.minSeq.get()?.s ?? null,
+      count: s.countBetween.get(ackedSeq, Number.MAX_SAFE_INTEGER)?.n ?? 0,
+      firstSeq: s.firstAfter.get(ackedSeq)?.s ?? null,
+      ackedSeq,
+      history: s.countBetween.get(Number.MIN_SAFE_INTEGER, ackedSeq)?.n ?? 0,
       dropped: this.counter(JOURNAL_META.dropped),
+      droppedReported: reported === undefined ? null : this.counter(JOURNAL_META.droppedReported),
       durableCommits: this.counter(JOURNAL_META.durableCommits),
       fillAlarmRaised: s.getMeta.get(JOURNAL_META.fillAlarm)?.value === 'raised',
     };
@@ -146,14 +214,27 @@ export class JournalTable {
     return id;
   }
 
-  /** One transaction: evict, insert, upsert meta. Returns the first seq left in the table. */
-  write(batch: BatchWrite, durable: boolean): number | null {
+  /** One transaction: move the watermark past evicted rows, insert, set the watermark, upsert meta. */
+  write(batch: BatchWrite, durable: boolean): WriteResult {
     return this.withSynchronous(durable, () => this.writeTx.immediate(batch));
   }
 
-  /** One transaction: delete rows <= uptoSeq; when `afterDelete(deleted)` says so, persist the re-armed 80 % alarm. */
-  acknowledge(uptoSeq: number, durable: boolean, afterDelete: (deleted: number) => boolean): AckResult {
-    return this.withSynchronous(durable, () => this.ackTx.immediate(uptoSeq, afterDelete));
+  /**
+   * One transaction: the rows fromSeq < seq <= uptoSeq leave the upload queue (the watermark is
+   * set to uptoSeq; they stay as history); when `afterAck(acknowledged)` says so, persist the
+   * re-armed 80 % alarm.
+   */
+  acknowledge(fromSeq: number, uptoSeq: number, durable: boolean, afterAck: (acknowledged: number) => boolean): AckResult {
+    return this.withSynchronous(durable, () => this.ackTx.immediate(fromSeq, uptoSeq, afterAck));
+  }
+
+  /**
+   * One transaction (synchronous=NORMAL: a prune lost to a power cut is simply done again):
+   * deletes the oldest history rows, in seq order, while they are among the `excess` oldest or
+   * older than `olderThan`, at most `limit`. Returns how many went.
+   */
+  prune(limits: PruneLimits): number {
+    return this.withSynchronous(false, () => this.pruneTx.immediate(limits));
   }
 
   /** Rows with afterSeq < seq <= uptoSeq, in seq order, at most `limit`. */

@@ -173,4 +173,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'journal kept as local history, queried by time, door, person and kind',
+    // Acknowledged rows stay (journal.ackedSeq marks the end of the history; journal/journalTable.ts).
+    // These indexes serve journal/journalQuery.ts; the partial ones skip the rows they never find.
+    sql: `
+      CREATE INDEX journal_by_at ON journal(at);
+      CREATE INDEX journal_by_door ON journal(door_id, at) WHERE door_id IS NOT NULL;
+      CREATE INDEX journal_by_person ON journal(person_id, at) WHERE person_id IS NOT NULL;
+      CREATE INDEX journal_by_kind ON journal(type, at) WHERE type <> 'access';
+    `,
+  },
 ];
