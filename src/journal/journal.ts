@@ -2,7 +2,8 @@
  * The event journal: every access decision, alarm and mode change, numbered gap-free per
  * gateway, kept in SQLite. Events wait in the upload queue until the cloud acknowledges them,
  * then stay as local history (queryable with query()) until they are older than the retention
- * or beyond the history's cap, and are pruned in small batches on the Clock. The queue is
+ * or beyond the history's cap; behind the appends, small batches on the Clock fill the door and
+ * person lookups and prune the history (historyUpkeep.ts). The queue is
  * bounded: beyond it the oldest events leave the queue unsent (counted, with an
  * `events_dropped` alarm folded to one per window). Without a cloud (`upload: false`) every
  * event is history at once. Durability, the loss window and the limits: docs/durability.md.
@@ -20,7 +21,7 @@ import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { TimerHandle, Timers } from '../kernel/clock.js';
 import { FlushSchedule, type FlushTimerKind } from './flushSchedule.js';
-import { HistoryPruning, type HistoryLimits } from './historyPruning.js';
+import { HistoryUpkeep, type HistoryLimits, type UpkeepResult } from './historyUpkeep.js';
 import { alarmRows, announceAlarm } from './journalAlarms.js';
 import { decodeRow, encodeEvent, type JournalEntry, type JournalEvent, type JournalRow } from './journalCodec.js';
 import { FlushFailures, type JournalFailure } from './journalFailures.js';
@@ -57,6 +58,8 @@ export interface JournalStats {
   ackedSeq: number;
   /** history rows pruned by this instance */
   pruned: number;
+  /** written rows whose door and person are not in the lookup tables yet (the upkeep is behind by this many seqs) */
+  lookupPending: number;
 }
 
 const IN_TRANSACTION_RETRY_MS = 100;
@@ -81,7 +84,7 @@ export class Journal {
   private readonly timers: Timers;
   private readonly upload: boolean;
   private readonly historyLimits: HistoryLimits | null;
-  private readonly pruning: HistoryPruning | null;
+  private readonly upkeep: HistoryUpkeep | null;
   private readonly alarmFoldMs: number;
 
   private state: 'new' | 'started' | 'stopped' = 'new';
@@ -105,6 +108,8 @@ export class Journal {
   private ackedSeq = 0;
   private history = 0;
   private pruned = 0;
+  /** rows up to here are in the door and person lookup tables */
+  private lookupSeq = 0;
   /** events_dropped folding: drops before this clock time are counted, not alarmed */
   private foldUntil = 0;
   /** drops not reported by an alarm yet, and how many flushes they came from */
@@ -145,7 +150,7 @@ export class Journal {
       if (this.state === 'started') this.flushNow(true);
     };
     this.schedule = new FlushSchedule(settings.timers, flushSoon, flushOnTimer);
-    this.pruning = settings.history === null ? null : new HistoryPruning(settings.timers, (limit) => this.pruneOnce(limit));
+    this.upkeep = settings.history === null ? null : new HistoryUpkeep(settings.timers, () => this.clock.now(), (limit) => this.upkeepOnce(limit));
   }
 
   /** Prepares statements and reads the sequence high-water mark and counters. Throws STORE_CORRUPT if the tables are missing or the counters are not numbers. */
@@ -161,6 +166,7 @@ export class Journal {
     this.firstSeq = stored.firstSeq;
     this.ackedSeq = stored.ackedSeq;
     this.history = stored.history;
+    this.lookupSeq = stored.lookupSeq;
     this.dropped = stored.dropped;
     // drops a crash kept from being alarmed are reported by the first flush (a database from before folding: all reported)
     this.savedReported = stored.droppedReported ?? stored.dropped;
@@ -179,7 +185,7 @@ export class Journal {
     this.lastDurableAt = this.clock.now();
     this.failures.endBackoff();
     this.state = 'started';
-    this.pruning?.start();
+    this.upkeep?.start();
     if (this.unreported > 0) this.schedule.soon();
   }
 
@@ -339,6 +345,7 @@ export class Journal {
       history: this.history,
       ackedSeq: this.ackedSeq,
       pruned: this.pruned,
+      lookupPending: Math.max(0, this.savedLastSeq - this.lookupSeq),
     };
   }
 
@@ -346,7 +353,7 @@ export class Journal {
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
     this.schedule.cancelSoon();
-    this.pruning?.stop();
+    this.upkeep?.stop();
     this.clearFoldTimer();
     this.held = false;
     // folded drops are reported now: the window would close after the stop
@@ -380,23 +387,27 @@ export class Journal {
     } else this.log.debug(details, 'journal buffer still over capacity; oldest events dropped');
   }
 
-  /** One prune batch (HistoryPruning calls it on its timer); null when the journal cannot write now. */
-  private pruneOnce(limit: number): number | null {
+  /** One upkeep batch (HistoryUpkeep calls it on its timer): lookups, then pruning; null when the journal cannot write now. */
+  private upkeepOnce(limit: number): UpkeepResult {
     const table = this.table;
     const h = this.historyLimits;
     if (table === null || h === null || this.state !== 'started' || this.held || this.flushing || table.inTransaction) return null;
     const excess = Math.max(0, this.history - h.maxEvents);
     const olderThan = this.clock.now() - h.retentionMs;
-    let deleted: number;
+    // pruning reads its candidates first: skip it while nothing can be due (no history)
+    const prune = this.history > 0 ? { ackedSeq: this.ackedSeq, olderThan, excess } : null;
+    if (this.lookupSeq >= this.savedLastSeq && prune === null) return { looked: 0, pruned: 0 };
+    let done;
     try {
-      deleted = table.prune({ ackedSeq: this.ackedSeq, olderThan, excess, limit });
+      done = table.upkeep({ lookupSeq: this.lookupSeq, prune, limit });
     } catch (err) {
-      this.log.warn({ err }, 'pruning the journal history failed; trying again later');
+      this.log.warn({ err }, 'the journal history upkeep failed; trying again later');
       return null;
     }
-    this.history -= deleted;
-    this.pruned += deleted;
-    return deleted;
+    this.lookupSeq = done.lookupSeq;
+    this.history -= done.pruned;
+    this.pruned += done.pruned;
+    return { looked: done.looked, pruned: done.pruned };
   }
 
   /** events_dropped folded in the open window are due once it ends: a flush writes them (with or without new events). */
@@ -486,6 +497,7 @@ export class Journal {
     this.raised = this.savedRaised = raised;
     this.failures.succeeded(batch.length);
     this.committed(durable);
+    this.upkeep?.nudge();
     for (const row of alarms) announceAlarm(this.log, this.onAlarm, decodeRow(row));
     return true;
   }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock, Timers } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/gatewayError.js';
 import type { JournalEntry } from './journalCodec.js';
-import type { HistoryLimits } from './historyPruning.js';
+import type { HistoryLimits } from './historyUpkeep.js';
 
 const DAY_MS = 86_400_000;
 /** the local history kept when the options say nothing (docs/durability.md, "Local history") */

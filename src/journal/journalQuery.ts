@@ -3,10 +3,11 @@
  * a person, of a kind. Read-only; every row of the `journal` table counts (history and upload
  * queue alike). The answer is the newest `limit` matching events, returned oldest first.
  *
- * Each filter has an index (store/migrations.ts, version 5): time alone by `at`; a door or a
- * person by (door_id, at) or (person_id, at); a kind other than access by (type, at). So a
- * query reads about `limit` index entries however large the table is (docs/durability.md
- * quotes one at 1,000,000 rows).
+ * Each filter has an index (store/migrations.ts, version 5): time alone by `at`; a kind other
+ * than access by (type, at); a door or a person through its lookup table (id, at, seq), which
+ * the journal's upkeep fills behind the appends (historyUpkeep.ts), plus a scan of the rows
+ * written since. So a query reads about `limit` index entries however large the table is
+ * (docs/durability.md quotes them at 1,000,000 rows).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { GatewayError } from '../kernel/gatewayError.js';
@@ -30,19 +31,20 @@ export interface JournalQuery {
 
 export const MAX_QUERY_LIMIT = 10_000;
 
-const COLUMNS = 'seq, at, type, door_id, "grant", reason, person_id, credential_id, key_id, data';
+const COLUMNS = ['seq', 'at', 'type', 'door_id', '"grant"', 'reason', 'person_id', 'credential_id', 'key_id', 'data'].map((c) => `j.${c}`).join(', ');
+const NEWEST_FIRST = (x: JournalRow, y: JournalRow) => y.at - x.at || y.seq - x.seq;
 
-/** The SQL condition and its parameters for one kind. A kind other than access repeats the partial index's own condition, so the planner may use it. */
+/** The SQL condition (on the journal as `j`) and its parameters for one kind. A kind other than access repeats the partial index's own condition, so the planner may use it. */
 function kindClause(kind: JournalKind): { sql: string; params: unknown[] } {
   switch (kind) {
     case 'access':
-      return { sql: "type = 'access'", params: [] };
+      return { sql: "j.type = 'access'", params: [] };
     case 'granted':
-      return { sql: `type = 'access' AND "grant" = 1`, params: [] };
+      return { sql: `j.type = 'access' AND j."grant" = 1`, params: [] };
     case 'denied':
-      return { sql: `type = 'access' AND "grant" = 0`, params: [] };
+      return { sql: `j.type = 'access' AND j."grant" = 0`, params: [] };
     default:
-      return { sql: "type = ? AND type <> 'access'", params: [kind] };
+      return { sql: "j.type = ? AND j.type <> 'access'", params: [kind] };
   }
 }
 
@@ -66,29 +68,64 @@ function checked(q: JournalQuery): JournalQuery {
 export class JournalQueries {
   /** one prepared statement per shape of query (which filters are present) */
   private readonly statements = new Map<string, Statement<unknown[], JournalRow>>();
+  private readonly lookupSeq: Statement<[], { value: string }>;
+  private readonly inSnapshot: (q: JournalQuery) => JournalRow[];
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.lookupSeq = db.prepare("SELECT value FROM meta WHERE key = 'journal.lookupSeq'");
+    // one read transaction: the lookup tables and the rows after them seen at one instant
+    this.inSnapshot = db.transaction((q: JournalQuery) => this.rows(q));
+  }
 
   /** The newest `limit` events matching every filter given, oldest first. Throws INPUT_INVALID for a bad query. */
   find(query: JournalQuery): JournalEntry[] {
-    const q = checked(query);
+    return this.inSnapshot(checked(query)).reverse().map(decodeRow);
+  }
+
+  /**
+   * Newest first. Without a door or a person: one statement on the journal (by `at`, or by kind).
+   * With one: the lookup table of the person (else the door) for the rows it holds, plus the few
+   * rows written since the upkeep last ran (seq > journal.lookupSeq, a range of the primary key),
+   * merged.
+   */
+  private rows(q: JournalQuery): JournalRow[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.since !== undefined) (where.push('at >= ?'), params.push(Math.trunc(q.since)));
-    if (q.until !== undefined) (where.push('at < ?'), params.push(Math.ceil(q.until)));
-    if (q.doorId !== undefined) (where.push('door_id = ?'), params.push(q.doorId));
-    if (q.personId !== undefined) (where.push('person_id = ?'), params.push(q.personId));
+    if (q.since !== undefined) (where.push('j.at >= ?'), params.push(Math.trunc(q.since)));
+    if (q.until !== undefined) (where.push('j.at < ?'), params.push(Math.ceil(q.until)));
+    if (q.doorId !== undefined) (where.push('j.door_id = ?'), params.push(q.doorId));
+    if (q.personId !== undefined) (where.push('j.person_id = ?'), params.push(q.personId));
     if (q.kind !== undefined) {
       const k = kindClause(q.kind);
       where.push(k.sql);
       params.push(...k.params);
     }
-    const sql = `SELECT ${COLUMNS} FROM journal${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, seq DESC LIMIT ?`;
+    const order = 'ORDER BY j.at DESC, j.seq DESC LIMIT ?';
+    const lookup = q.personId !== undefined ? { table: 'journal_by_person', column: 'person_id', id: q.personId } : q.doorId !== undefined ? { table: 'journal_by_door', column: 'door_id', id: q.doorId } : null;
+    const cond = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    if (lookup === null) return this.statement(`SELECT ${COLUMNS} FROM journal j${cond} ${order}`).all(...params, q.limit);
+    const after = Number(this.lookupSeq.get()?.value ?? 0);
+    // NOT INDEXED: a range of the primary key, never the `at` index's walk through the whole table
+    const tail = this.statement(`SELECT ${COLUMNS} FROM journal j NOT INDEXED WHERE j.seq > ? AND ${where.join(' AND ')} ${order}`).all(after, ...params, q.limit);
+    // the lookup's own columns carry the time bounds, so its primary key (id, at, seq) serves them
+    const bounds: string[] = [];
+    const boundParams: unknown[] = [];
+    if (q.since !== undefined) (bounds.push('l.at >= ?'), boundParams.push(Math.trunc(q.since)));
+    if (q.until !== undefined) (bounds.push('l.at < ?'), boundParams.push(Math.ceil(q.until)));
+    const indexed = this.statement(
+      `SELECT ${COLUMNS} FROM ${lookup.table} l JOIN journal j ON j.seq = l.seq WHERE l.${lookup.column} = ?${bounds.map((b) => ` AND ${b}`).join('')} AND ${where.join(' AND ')} ORDER BY l.at DESC, l.seq DESC LIMIT ?`,
+    ).all(lookup.id, ...boundParams, ...params, q.limit);
+    if (tail.length === 0) return indexed;
+    const seen = new Set<number>();
+    return [...tail, ...indexed].filter((r) => !seen.has(r.seq) && (seen.add(r.seq), true)).sort(NEWEST_FIRST).slice(0, q.limit);
+  }
+
+  private statement(sql: string): Statement<unknown[], JournalRow> {
     let stmt = this.statements.get(sql);
     if (stmt === undefined) {
       stmt = this.db.prepare<unknown[], JournalRow>(sql);
       this.statements.set(sql, stmt);
     }
-    return stmt.all(...params, q.limit).reverse().map(decodeRow);
+    return stmt;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The SQL side of the journal: prepared statements for the `journal` table and its `meta`
- * counters, and the transactions (write a batch, acknowledge, prune local history). One table
+ * counters, and the transactions (write a batch, acknowledge, the history's upkeep). One table
  * holds both: rows with seq <= `journal.ackedSeq` are local history (the cloud has them, or no
  * cloud is configured), the rows after it are the upload queue. Each
  * transaction runs with the `synchronous` level the caller asks for and restores the
@@ -25,6 +25,8 @@ export const JOURNAL_META = {
   ackedSeq: 'journal.ackedSeq',
   /** of `dropped`, how many an `events_dropped` alarm has reported (the rest are folded into the next one) */
   droppedReported: 'journal.droppedReported',
+  /** rows up to here have their door and person in the lookup tables (journal_by_door, journal_by_person) */
+  lookupSeq: 'journal.lookupSeq',
 } as const;
 
 const SYNC_NORMAL = 1;
@@ -42,6 +44,7 @@ export interface StoredJournalState {
   ackedSeq: number;
   /** rows at or before ackedSeq: local history */
   history: number;
+  lookupSeq: number;
   dropped: number;
   /** null when never written (a database from before folding): everything counts as reported */
   droppedReported: number | null;
@@ -78,6 +81,21 @@ export interface AckResult {
   rearmed: boolean;
 }
 
+export interface UpkeepWork {
+  /** the lookup tables hold the rows up to here */
+  lookupSeq: number;
+  /** null: look up only, prune nothing */
+  prune: PruneLimits | null;
+  /** at most this many rows looked up, and at most this many pruned */
+  limit: number;
+}
+
+export interface UpkeepDone {
+  lookupSeq: number;
+  looked: number;
+  pruned: number;
+}
+
 export interface PruneLimits {
   /** only history: rows with seq <= ackedSeq */
   ackedSeq: number;
@@ -85,8 +103,6 @@ export interface PruneLimits {
   olderThan: number;
   /** this many of the oldest history rows go whatever their age (the history is over its cap) */
   excess: number;
-  /** at most this many rows in this transaction */
-  limit: number;
 }
 
 interface Statements {
@@ -96,6 +112,11 @@ interface Statements {
   countBetween: Statement<[number, number], { n: number }>;
   oldestHistory: Statement<[number, number], { seq: number; at: number }>;
   deleteUpTo: Statement<[number]>;
+  toLookUp: Statement<[number, number], { seq: number; at: number; door_id: string | null; person_id: string | null }>;
+  lookUpDoor: Statement<[string, number, number]>;
+  lookUpPerson: Statement<[string, number, number]>;
+  forgetDoors: Statement<[number]>;
+  forgetPersons: Statement<[number]>;
   range: Statement<[number, number, number], JournalRow>;
   firstAfter: Statement<[number], { s: number | null }>;
   maxSeq: Statement<[], { s: number | null }>;
@@ -107,7 +128,7 @@ export class JournalTable {
   private readonly stmts: Statements;
   private readonly writeTx: Transaction<(batch: BatchWrite) => WriteResult>;
   private readonly ackTx: Transaction<(fromSeq: number, uptoSeq: number, afterAck: (acknowledged: number) => boolean) => AckResult>;
-  private readonly pruneTx: Transaction<(limits: PruneLimits) => number>;
+  private readonly upkeepTx: Transaction<(work: UpkeepWork) => UpkeepDone>;
 
   /** Prepares the statements. Throws STORE_CORRUPT when the tables are missing. */
   constructor(
@@ -123,6 +144,11 @@ export class JournalTable {
         countBetween: db.prepare('SELECT count(*) AS n FROM journal WHERE seq > ? AND seq <= ?'),
         oldestHistory: db.prepare('SELECT seq, at FROM journal WHERE seq <= ? ORDER BY seq LIMIT ?'),
         deleteUpTo: db.prepare('DELETE FROM journal WHERE seq <= ?'),
+        toLookUp: db.prepare('SELECT seq, at, door_id, person_id FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
+        lookUpDoor: db.prepare('INSERT OR IGNORE INTO journal_by_door (door_id, at, seq) VALUES (?, ?, ?)'),
+        lookUpPerson: db.prepare('INSERT OR IGNORE INTO journal_by_person (person_id, at, seq) VALUES (?, ?, ?)'),
+        forgetDoors: db.prepare('DELETE FROM journal_by_door WHERE (door_id, at, seq) IN (SELECT door_id, at, seq FROM journal WHERE seq <= ? AND door_id IS NOT NULL)'),
+        forgetPersons: db.prepare('DELETE FROM journal_by_person WHERE (person_id, at, seq) IN (SELECT person_id, at, seq FROM journal WHERE seq <= ? AND person_id IS NOT NULL)'),
         range: db.prepare(
           'SELECT seq, at, type, door_id, "grant", reason, person_id, credential_id, key_id, data FROM journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
         ),
@@ -169,16 +195,30 @@ export class JournalTable {
       if (rearmed) s.putMeta.run(JOURNAL_META.fillAlarm, 'armed');
       return { acknowledged, firstSeq: s.firstAfter.get(uptoSeq)?.s ?? null, rearmed };
     });
-    this.pruneTx = db.transaction((limits: PruneLimits): number => {
+    this.upkeepTx = db.transaction((work: UpkeepWork): UpkeepDone => {
+      let lookupSeq = work.lookupSeq;
+      let looked = 0;
+      for (const row of s.toLookUp.all(lookupSeq, work.limit)) {
+        if (row.door_id !== null) s.lookUpDoor.run(row.door_id, row.at, row.seq);
+        if (row.person_id !== null) s.lookUpPerson.run(row.person_id, row.at, row.seq);
+        lookupSeq = row.seq;
+        looked += 1;
+      }
+      if (looked > 0) s.putMeta.run(JOURNAL_META.lookupSeq, String(lookupSeq));
+      const p = work.prune;
+      if (p === null) return { lookupSeq, looked, pruned: 0 };
       // the oldest history rows in seq order: a prefix of them goes, so one range delete does it
       let upto = 0;
       let n = 0;
-      for (const row of s.oldestHistory.all(limits.ackedSeq, limits.limit)) {
-        if (n >= limits.excess && row.at >= limits.olderThan) break;
+      for (const row of s.oldestHistory.all(p.ackedSeq, work.limit)) {
+        if (n >= p.excess && row.at >= p.olderThan) break;
         upto = row.seq;
         n += 1;
       }
-      return n === 0 ? 0 : s.deleteUpTo.run(upto).changes;
+      if (n === 0) return { lookupSeq, looked, pruned: 0 };
+      s.forgetDoors.run(upto);
+      s.forgetPersons.run(upto);
+      return { lookupSeq, looked, pruned: s.deleteUpTo.run(upto).changes };
     });
   }
 
@@ -198,6 +238,7 @@ export class JournalTable {
       firstSeq: s.firstAfter.get(ackedSeq)?.s ?? null,
       ackedSeq,
       history: s.countBetween.get(Number.MIN_SAFE_INTEGER, ackedSeq)?.n ?? 0,
+      lookupSeq: this.counter(JOURNAL_META.lookupSeq),
       dropped: this.counter(JOURNAL_META.dropped),
       droppedReported: reported === undefined ? null : this.counter(JOURNAL_META.droppedReported),
       durableCommits: this.counter(JOURNAL_META.durableCommits),
@@ -229,12 +270,13 @@ export class JournalTable {
   }
 
   /**
-   * One transaction (synchronous=NORMAL: a prune lost to a power cut is simply done again):
-   * deletes the oldest history rows, in seq order, while they are among the `excess` oldest or
-   * older than `olderThan`, at most `limit`. Returns how many went.
+   * One transaction (synchronous=NORMAL: upkeep lost to a power cut is simply done again):
+   * copies the door and person of the next `limit` rows after `lookupSeq` into the lookup
+   * tables; then deletes the oldest history rows (and their lookups), in seq order, while they
+   * are among the `excess` oldest or older than `olderThan`, at most `limit`.
    */
-  prune(limits: PruneLimits): number {
-    return this.withSynchronous(false, () => this.pruneTx.immediate(limits));
+  upkeep(work: UpkeepWork): UpkeepDone {
+    return this.withSynchronous(false, () => this.upkeepTx.immediate(work));
   }
 
   /** Rows with afterSeq < seq <= uptoSeq, in seq order, at most `limit`. */

@@ -12,7 +12,7 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Journal, type JournalEntry, type JournalEvent } from '../../src/journal/journal.js';
 import type { JournalOptions } from '../../src/journal/journalOptions.js';
-import { PRUNE_BATCH } from '../../src/journal/historyPruning.js';
+import { UPKEEP_BATCH } from '../../src/journal/historyUpkeep.js';
 
 type LogLine = { level: number; msg: string; reason?: string };
 const WARN = 40;
@@ -104,7 +104,7 @@ t.test('history older than the retention is pruned on the Clock in bounded batch
   const { journal, clock, db } = setup(t, { maxEvents: 100_000, batchSize: 5000, history: { retentionMs: 30 * DAY, maxEvents: 1_000_000 } });
   const start = clock.now();
   await journal.start();
-  const n = PRUNE_BATCH * 3 + 510;
+  const n = UPKEEP_BATCH * 3 + 110;
   for (let i = 1; i <= n; i++) journal.append(access(start + i, i));
   journal.flush();
   journal.acknowledge(n - 10); // the last 10 stay queued
@@ -120,7 +120,7 @@ t.test('history older than the retention is pruned on the Clock in bounded batch
     deletions.push(last - now);
     last = now;
   }
-  t.same(deletions.slice(0, 4), [PRUNE_BATCH, PRUNE_BATCH, PRUNE_BATCH, n - 10 - 3 * PRUNE_BATCH], `one batch of at most ${PRUNE_BATCH} rows per tick`);
+  t.same(deletions.slice(0, 4), [UPKEEP_BATCH, UPKEEP_BATCH, UPKEEP_BATCH, n - 10 - 3 * UPKEEP_BATCH], `one batch of at most ${UPKEEP_BATCH} rows per tick`);
   t.equal(journal.stats().history, 0, 'the whole expired history went');
   t.equal(tableCount(db), 10, 'the queued events stay, however old');
   t.match(journal.stats(), { count: 10, pruned: n - 10 });
@@ -184,20 +184,47 @@ t.test('query: since/until, door, person, kind and limit, newest first then show
   t.throws(() => q({ limit: 10, since: Number.NaN }), { code: 'INPUT_INVALID', details: { field: 'since' } });
 });
 
-t.test('every shape of query is answered from an index, never a scan of the table', async (t) => {
+t.test('every shape of query is answered from an index or a lookup table, never a scan of the journal', async (t) => {
   const { db } = setup(t);
-  const plan = (where: string) =>
-    (db.prepare(`EXPLAIN QUERY PLAN SELECT seq FROM journal WHERE ${where} ORDER BY at DESC, seq DESC LIMIT 10`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
-  for (const [where, index] of [
-    ['at >= 1', 'journal_by_at'],
-    ["door_id = 'lobby' AND at >= 1", 'journal_by_door'],
-    ["person_id = 'alice'", 'journal_by_person'],
-    ["type = 'alarm' AND type <> 'access' AND at >= 1", 'journal_by_kind'],
+  const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+  const order = 'ORDER BY j.at DESC, j.seq DESC LIMIT 10';
+  for (const [sql, index] of [
+    [`SELECT j.seq FROM journal j WHERE j.at >= 1 ${order}`, /journal_by_at/],
+    [`SELECT j.seq FROM journal j WHERE j.type = 'alarm' AND j.type <> 'access' ${order}`, /journal_by_kind/],
+    [`SELECT j.seq FROM journal_by_door l JOIN journal j ON j.seq = l.seq WHERE l.door_id = 'lobby' AND l.at >= 1 AND j.door_id = 'lobby' ORDER BY l.at DESC, l.seq DESC LIMIT 10`, /SEARCH l USING PRIMARY KEY \(door_id=\? AND at>\?\)/],
+    [`SELECT j.seq FROM journal_by_person l JOIN journal j ON j.seq = l.seq WHERE l.person_id = 'alice' AND j.person_id = 'alice' ORDER BY l.at DESC, l.seq DESC LIMIT 10`, /SEARCH l USING PRIMARY KEY \(person_id=\?\)/],
+    [`SELECT j.seq FROM journal j NOT INDEXED WHERE j.seq > 5 AND j.door_id = 'lobby' ${order}`, /SEARCH j USING INTEGER PRIMARY KEY \(rowid>\?\)/],
   ] as const) {
-    const detail = plan(where);
-    t.match(detail, index, `${where}: ${detail}`);
-    t.notMatch(detail, /SCAN journal(?! USING)/, 'no full scan');
+    const detail = plan(sql);
+    t.match(detail, index, detail);
+    t.notMatch(detail, /SCAN (j|journal)\b(?! USING)/, 'no full scan');
   }
+});
+
+t.test('door and person lookups are filled behind the appends; answers are the same before and after, and pruning removes them', async (t) => {
+  const { journal, clock, db } = setup(t, { batchSize: 10, history: { retentionMs: DAY, maxEvents: 10_000 } });
+  const t0 = clock.now();
+  await journal.start();
+  for (let i = 1; i <= 2 * UPKEEP_BATCH; i++) journal.append(access(t0 + i, i, i % 2 === 0 ? 'lobby' : 'garage', i % 10 === 0 ? 'alice' : 'bob'));
+  journal.flush();
+  const lookups = () => (db.prepare('SELECT count(*) FROM journal_by_door').pluck().get() as number) + (db.prepare('SELECT count(*) FROM journal_by_person').pluck().get() as number);
+  const before = [seqs(journal.query({ personId: 'alice', limit: 5 })), seqs(journal.query({ doorId: 'lobby', personId: 'bob', since: t0 + 100, until: t0 + 110, limit: 50 }))];
+  t.equal(lookups(), 0, 'nothing looked up yet: the answers came from the rows after journal.lookupSeq');
+  clock.advance(50); // the first tick after start: one batch
+  t.equal(lookups(), 2 * UPKEEP_BATCH, `one tick looked up ${UPKEEP_BATCH} rows (a door and a person each)`);
+  const midway = [seqs(journal.query({ personId: 'alice', limit: 5 })), seqs(journal.query({ doorId: 'lobby', personId: 'bob', since: t0 + 100, until: t0 + 110, limit: 50 }))];
+  clock.advance(50);
+  t.equal(lookups(), 4 * UPKEEP_BATCH, 'the backlog drained on the next tick, 50 ms later');
+  const after = [seqs(journal.query({ personId: 'alice', limit: 5 })), seqs(journal.query({ doorId: 'lobby', personId: 'bob', since: t0 + 100, until: t0 + 110, limit: 50 }))];
+  t.same(before, [[460, 470, 480, 490, 500], [102, 104, 106, 108]]);
+  t.same(midway, before, 'half looked up, half from the tail: the same answer');
+  t.same(after, before, 'all looked up: the same answer');
+  journal.acknowledge(2 * UPKEEP_BATCH);
+  clock.set(t0 + 2 * DAY);
+  clock.advance(60_000);
+  clock.advance(60);
+  t.equal(journal.stats().history, 0);
+  t.equal(lookups(), 0, 'the pruned rows took their lookups with them');
 });
 
 t.test('recent() returns written and buffered events after a seq and writes nothing', async (t) => {
