@@ -239,9 +239,13 @@ export class Journal {
     }
   }
 
-  /** Writes all buffered events in one transaction. Never throws: a failure is logged, kept in stats, and retried. */
-  flush(): void {
-    this.flushNow(false);
+  /**
+   * Writes all buffered events in one transaction; `durable`: with synchronous=FULL, so they and
+   * everything committed before survive a power cut (for the rare event that must be on disk
+   * before its caller is answered). Never throws: a failure is logged, kept in stats, and retried.
+   */
+  flush(durable = false): void {
+    this.flushNow(durable);
   }
 
   /**
