@@ -242,9 +242,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         this.log.info('seeded the demo site');
       }
       const { maxEvents, batchSize, durableIntervalMs, history } = config.journal;
-      // without a cloud every event is history at once; a rules-only reader (the CLI) leaves the upkeep to the daemon
+      // without a cloud every event is history at once; a rules-only reader (the CLI) leaves the
+      // watermark and the upkeep to the daemon
       const journal = new Journal(db, {
-        maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger, upload: config.cloud.enabled,
+        maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger, upload: config.cloud.enabled || deps.rulesOnly === true,
         history: deps.rulesOnly ? null : { retentionMs: history.days * 86_400_000, maxEvents: history.maxEvents },
       });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), this.log);
