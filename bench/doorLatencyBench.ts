@@ -71,7 +71,7 @@ export async function runDoorLatencyBench(dir: string, dbFile: string, doorId: s
     const door = summarize(samples);
     const lines = new BridgeEmulator({ clock }); // only makes strings: the peer's exact line, for the hop baseline
     const line = lines.heartbeatLine() + lines.cardLine(1, 'H10304', 4321, 123456);
-    const granted = gateway.journal.read(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
+    const granted = gateway.journal.recent(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
     note(`door_latency: ${rounds} grants (+${warmup} warm-up), ${granted} journaled; p50 ${ms(door.p50).toFixed(3)} ms, p99 ${ms(door.p99).toFixed(3)} ms, max ${ms(door.max).toFixed(3)} ms`);
 
     // baseline: the same line over a bare PTY hop (written into one end, fully read at the other)

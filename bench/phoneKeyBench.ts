@@ -181,7 +181,7 @@ async function endToEnd(rounds: number, cliRounds: number): Promise<{ total: Sum
       relock();
       await within<void>(5_000, 'the link to go', (done) => { const check = () => (ble.radio.connections().length === 0 ? done() : setImmediate(check)); check(); });
     }
-    const grants = gateway.journal.read(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
+    const grants = gateway.journal.recent(0, 1_000_000).filter((e) => e.type === 'access' && e.grant).length;
     note(`phone_key: ${rounds + warmup + cliRounds + 1} grants journaled: ${grants}`);
     return { total: summarize(total), exchange: summarize(exchange), cli: summarize(cli) };
   } finally {

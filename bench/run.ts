@@ -32,6 +32,7 @@ import { runDecisionBench, type DecisionRun } from './decisionBench.js';
 import { withOfflineTrust } from './offlineTrustRig.js';
 import { runDecisionSqlBench } from './decisionSqlBench.js';
 import { runJournalBench } from './journalBench.js';
+import { runJournalHistoryBench } from './journalHistoryBench.js';
 import { runPhoneKeyBench } from './phoneKeyBench.js';
 import { runBleLockBench } from './bleLockBench.js';
 import { runDoorLatencyBench } from './doorLatencyBench.js';
@@ -114,7 +115,10 @@ async function main(): Promise<void> {
       }
       if (only.has('door_latency')) await runDoorLatencyBench(dir, 'access.sqlite', site.doorIds[0]!, scale);
     }
-    if (only.has('journal')) await runJournalBench(dir, scale);
+    if (only.has('journal')) {
+      await runJournalBench(dir, scale);
+      await runJournalHistoryBench(dir, scale);
+    }
     if (only.has('phone_key')) await runPhoneKeyBench(scale);
     if (only.has('ble_lock')) await runBleLockBench(scale);
     if (only.has('relay_restart')) await runRelayRestartBench(scale);

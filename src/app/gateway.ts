@@ -260,8 +260,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         store.applyBatch(demoSiteBatch(deps.clock.now()), { source: 'cloud', revision: this.cloudManaged ? 0 : 1 });
         this.log.info('seeded the demo site');
       }
-      const { maxEvents, batchSize, durableIntervalMs } = config.journal;
-      const journal = new Journal(db, { maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger });
+      const { maxEvents, batchSize, durableIntervalMs, history } = config.journal;
+      // without a cloud every event is history at once; a rules-only reader (the CLI) leaves the
+      // watermark and the upkeep to the daemon
+      const journal = new Journal(db, {
+        maxEvents, batchSize, durableIntervalMs, clock: deps.clock, logger: deps.logger, upload: config.cloud.enabled || deps.rulesOnly === true,
+        history: deps.rulesOnly ? null : { retentionMs: history.days * 86_400_000, maxEvents: history.maxEvents },
+      });
       const writes = new RuntimeWrites(store, new PinLockoutStore(db), new OfflineCodeUseStore(db), this.log);
       const cloudLinked = config.cloud.enabled && !deps.rulesOnly && dbPath !== null;
       // leases and clock trust need the cloud to verify against (docs/access-model.md)
@@ -521,12 +526,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       trust: () => this.offlineTrust(),
       doorIds: () => this.r.doors.status().map((d) => d.doorId),
       lastEventSeq: () => this.r.journal.stats().lastSeq,
-      eventsAfter: (after, limit) => this.r.journal.read(after, limit),
+      // what a request journaled, buffered or written: no flush, no fsync (docs/durability.md)
+      eventsAfter: (after, limit) => this.r.journal.recent(after, limit),
       lockdown: (doorId, on, caller) => {
         const { engine, journal } = this.r;
         if (doorId !== null && !engine.knowsDoor(doorId)) throw new GatewayError('NOT_FOUND', `door ${doorId} does not exist`, { entity: 'door', id: doorId, field: 'door' });
         journal.append({ type: 'security', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: 'control_lockdown', data: { on, uid: caller.uid, user: caller.user } });
         engine.setLockdown(doorId, on);
+        // the lockdown is stored with an fsync; who asked for it must survive a power cut as well before the operator is told
+        journal.flush(true);
       },
       refused: (command, doorId, caller, reason) => {
         this.r.journal.append({ type: 'security', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: 'control_refused', data: { command, uid: caller?.uid ?? null, user: caller?.user ?? null, why: reason } });

@@ -127,7 +127,8 @@ export function integrityCheckReport(g: Gateway): { ok: boolean; lines: string[]
       `site         ${idx.siteName ?? '(none)'} ${idx.timeZone}`,
       `rules        revision ${idx.revision}, hash ${idx.hash}`,
       `contents     ${Object.entries(db.counts()).map(([k, v]) => `${v} ${k}`).join(', ')}`,
-      `journal      ${j.count} events (seq ${j.firstSeq ?? '—'}..${j.lastSeq}), ${Math.round(j.fill * 100)}% of ${j.capacity}, ${j.dropped} dropped`,
+      `journal      ${j.count} events waiting for upload (seq ${j.firstSeq ?? '—'}..${j.lastSeq}), ${Math.round(j.fill * 100)}% of ${j.capacity}, ${j.dropped} dropped`,
+      `history      ${j.history} events kept locally (lockgw journal)`,
     ],
   };
 }

@@ -4,7 +4,7 @@
  * - reads events after the last acknowledged seq (journal.read returns only fsynced events, in
  *   seq order) and publishes them as `up/events` batches `{journalId, events}` at QoS 1;
  * - **one batch in flight**: the next batch is read only after the signed `events_ack` for the
- *   current one arrived; then `journal.acknowledge(uptoSeq)` deletes the rows (never earlier);
+ *   current one arrived; then `journal.acknowledge(uptoSeq)` takes the rows out of the upload queue (never earlier; they stay in the local history);
  * - an ack is taken when it arrives, even when the rows cannot be deleted yet (SQLITE_BUSY: the
  *   rules worker holds the database while it applies a snapshot or delta): the next batch goes out
  *   at once and the deletion waits (`pendingDeleteUpto`), retried when a sync change is done

@@ -1,18 +1,22 @@
 /**
  * The journal's own alarms. A flush adds them as rows after its batch, numbered on from it:
- * `events_dropped` when the bound dropped events (how many this time, and in all), then
- * `journal_80_percent` when the fill reached 80 % (journalPlan.ts decides both). Once they are
- * written, each is logged and handed to the `onAlarm` listener.
+ * `events_dropped` when the bound dropped events from the upload queue (how many since the last
+ * such alarm, in all, and how many later flushes' drops were folded into it), then
+ * `journal_80_percent` when the fill reached 80 % (journalPlan.ts decides both, and when drops
+ * are folded). Once they are written, each is logged and handed to the `onAlarm` listener.
  */
 import type { Logger } from 'pino';
 import { encodeEvent, type JournalEntry, type JournalRow } from './journalCodec.js';
 import type { FlushPlan } from './journalPlan.js';
 
-/** The alarm rows `plan` asks for, numbered from `seq`; `totalDropped` includes this flush's drops. */
-export function alarmRows(plan: FlushPlan, seq: number, totalDropped: number, capacity: number, now: number): JournalRow[] {
+/**
+ * The alarm rows `plan` asks for, numbered from `seq`; `totalDropped` includes this flush's
+ * drops; `repeated` counts the earlier flushes whose drops were folded into this alarm.
+ */
+export function alarmRows(plan: FlushPlan, seq: number, totalDropped: number, repeated: number, capacity: number, now: number): JournalRow[] {
   const rows: JournalRow[] = [];
   if (plan.dropAlarm) {
-    const data = { dropped: plan.dropped, totalDropped };
+    const data = { dropped: plan.report, totalDropped, ...(repeated > 0 ? { repeated } : {}) };
     rows.push(encodeEvent(seq + rows.length, { type: 'alarm', at: now, reason: 'events_dropped', data }, now).row);
   }
   if (plan.fillAlarm) {

@@ -187,4 +187,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'journal kept as local history, queried by time, door, person and kind',
+    // Acknowledged rows stay (journal.ackedSeq marks the end of the history; journal/journalTable.ts).
+    // Time and kind are indexed on the table: its inserts land at the end of both, so the door's
+    // append path barely pays for them. Door and person are looked up through two tables the
+    // journal fills behind the appends in bounded batches (journal/historyUpkeep.ts): an index on
+    // them would put a random page write per event into every flush.
+    sql: `
+      CREATE INDEX journal_by_at ON journal(at);
+      CREATE INDEX journal_by_kind ON journal(type, at) WHERE type <> 'access';
+      CREATE TABLE journal_by_door (
+        door_id TEXT NOT NULL,
+        at      INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        PRIMARY KEY (door_id, at, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE journal_by_person (
+        person_id TEXT NOT NULL,
+        at        INTEGER NOT NULL,
+        seq       INTEGER NOT NULL,
+        PRIMARY KEY (person_id, at, seq)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -193,7 +193,7 @@ async function pairedSite(t: Test, emulator: Parameters<typeof lockSimRig>[0] = 
   const status = () => gateway.doors.status().find((d) => d.doorId === DOOR)!;
   const alarms = () => {
     gateway.journal.flush();
-    return gateway.journal.read(0, 10_000).filter((e) => e.type === 'alarm' && e.doorId === DOOR).map((e) => e.reason ?? '');
+    return gateway.journal.recent(0, 10_000).filter((e) => e.type === 'alarm' && e.doorId === DOOR).map((e) => e.reason ?? '');
   };
   const site = { rig, watch, gateway, clock, status, alarms };
   await until(site, () => status().health.state === 'online', 'the door to come online');

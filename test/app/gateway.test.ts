@@ -16,7 +16,7 @@ t.test('every decision is journaled, a duress grant with an alarm, with no crede
   const { gateway, logs } = await gatewayFixture(t);
   gateway.decide({ doorId: 'lobby', kind: 'card', value: '26:12:99999' });
   gateway.decide({ doorId: 'lobby', kind: 'pin', value: gateway.hashPin('9111') });
-  const events = gateway.journal.read(0, 10);
+  const events = gateway.journal.recent(0, 10);
   t.match(events, [
     { seq: 1, type: 'access', doorId: 'lobby', grant: false, reason: 'unknown_credential' },
     { seq: 2, type: 'access', grant: true, reason: 'duress', personId: 'carol', credentialId: 'carol-duress' },
@@ -49,8 +49,8 @@ t.test('applyBatch swaps in a new index; lockdown is journaled', async (t) => {
   t.equal(gateway.index.hash, r.hash);
   gateway.setLockdown('lobby', true);
   t.equal(gateway.decide({ doorId: 'lobby', kind: 'card', value: '26:12:34567' }).reason, 'locked_down');
-  t.match(gateway.journal.read(0, 10).at(-1), { type: 'access', reason: 'locked_down' });
-  t.match(gateway.journal.read(0, 10).find((e) => e.type === 'mode'), { doorId: 'lobby', reason: 'lockdown_on' });
+  t.match(gateway.journal.recent(0, 10).at(-1), { type: 'access', reason: 'locked_down' });
+  t.match(gateway.journal.recent(0, 10).find((e) => e.type === 'mode'), { doorId: 'lobby', reason: 'lockdown_on' });
 });
 
 t.test('a bad batch leaves the running index untouched', async (t) => {

@@ -32,7 +32,7 @@ async function site(t: Test) {
   return { f, connect };
 }
 
-const events = (f: GatewayFixture) => f.gateway.journal.read(0, 10_000);
+const events = (f: GatewayFixture) => f.gateway.journal.recent(0, 10_000);
 
 t.test('a phone key with its public key on record opens its door; a forged one does not', async (t) => {
   const { f, connect } = await site(t);

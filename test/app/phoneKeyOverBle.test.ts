@@ -54,11 +54,11 @@ async function site(t: Test, config: GatewayConfigInput = {}, hosts = ['gateway'
     const code = await runPhoneSim(argv, { out: (l) => out.push(l), err: (l) => err.push(l), logger: silent, ...(clock ? { clock } : {}) });
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
-  const grants = () => f.gateway.journal.read(0, 10_000).filter((e) => e.type === 'access' && e.grant).length;
+  const grants = () => f.gateway.journal.recent(0, 10_000).filter((e) => e.type === 'access' && e.grant).length;
   return { ble, f, phoneUart: ble.uartPort('phone'), tmp, phone, grants };
 }
 
-const lastAccess = (f: GatewayFixture) => f.gateway.journal.read(0, 10_000).filter((e) => e.type === 'access').at(-1);
+const lastAccess = (f: GatewayFixture) => f.gateway.journal.recent(0, 10_000).filter((e) => e.type === 'access').at(-1);
 const strike = (f: GatewayFixture, door = 'lobby') => f.gateway.simulated!.doors.get(door)!.actuator;
 /** the radio carries no link any more (the phone-sim disconnected, or the link was lost) */
 const linksGone = (ble: VirtualBle) => within<void>(3_000, 'the radio to carry no link', (done) => {
@@ -186,7 +186,7 @@ t.test('corrupted and truncated ACL payloads from the phone never open a door', 
     t.equal(s.grants(), 0, `${c.name}: nothing granted`);
   }
   t.equal(strike(s.f).state(), 'locked');
-  const denials = s.f.gateway.journal.read(0, 10_000).filter((e) => e.type === 'access' && !e.grant).map((e) => e.type === 'access' ? e.reason : '');
+  const denials = s.f.gateway.journal.recent(0, 10_000).filter((e) => e.type === 'access' && !e.grant).map((e) => e.type === 'access' ? e.reason : '');
   t.ok(denials.length >= 3, `the answered ones are journaled: ${denials.join(', ')}`);
   const next = await s.phone(['open', '--demo', '--door', 'lobby', '--adapter', s.phoneUart]);
   t.equal(next.code, 0, `and then the demo key still opens: ${next.err}`);

@@ -33,7 +33,7 @@ async function safetyDoorsWork(t: Test, site: BrokenSite, g: Gateway): Promise<v
   for (const id of FIRE_DOORS) t.equal(sim.doors.get(id)!.actuator.state(), 'unlocked', `${id} released by the fire input`);
   t.equal(sim.doors.get('server-room')!.actuator.state(), 'locked', 'a door without fireRelease stays locked');
   t.equal(g.decide({ doorId: 'lobby', kind: 'pin', value: g.hashPin('1234') }).reason, 'rules_unavailable');
-  const events = g.journal.read(before, 100);
+  const events = g.journal.recent(before, 100);
   t.match(events.find((e) => e.type === 'access' && e.doorId === 'lobby' && e.data?.kind === 'card'), { grant: false, reason: 'rules_unavailable' });
   t.match(events.find((e) => e.type === 'access' && e.doorId === 'gym'), { grant: true, reason: 'request_to_exit' });
   t.ok(events.some((e) => e.type === 'alarm' && e.reason === 'fire_release'), 'the fire release is journaled');
@@ -50,7 +50,7 @@ t.test('a file that is not a database: set aside, safety-only on a new durable d
   t.same(aside, ['lockgw.db.corrupt-20261207T120000Z'], 'the corrupt file is kept under its new name');
   t.same(g.safetyOnly!.setAside, [join(site.dataDir, aside[0]!)]);
   t.ok(existsSync(site.dbPath), 'a new database holds the journal');
-  t.match(g.journal.read(0, 10)[0], { type: 'alarm', reason: 'rules_unavailable', data: { cause: 'corrupt', journal: 'durable' } });
+  t.match(g.journal.recent(0, 10)[0], { type: 'alarm', reason: 'rules_unavailable', data: { cause: 'corrupt', journal: 'durable' } });
   await safetyDoorsWork(t, site, g);
   t.match(site.logs.join(''), /SAFETY-ONLY MODE: the database .*lockgw\.db is corrupt.*set aside as .*lockgw\.db\.corrupt-20261207T120000Z/);
   t.match(readSafetyStatus(site.dataDir), { cause: 'corrupt', recovery: /copy a backup/ }, 'the status file says so');
@@ -60,7 +60,7 @@ t.test('a file that is not a database: set aside, safety-only on a new durable d
   const again = site.gateway();
   await again.start();
   t.match(again.safetyOnly, { cause: 'corrupt', setAside: [join(site.dataDir, aside[0]!)], journal: 'durable' });
-  t.ok(again.journal.read(0, 100).some((e) => e.type === 'access' && e.reason === 'rules_unavailable'), 'the first run\'s events survived the restart');
+  t.ok(again.journal.recent(0, 100).some((e) => e.type === 'access' && e.reason === 'rules_unavailable'), 'the first run\'s events survived the restart');
   t.same(readdirSync(site.dataDir).filter((f) => f.includes('.corrupt-')), aside, 'nothing more was set aside');
 
   // rules arriving (a snapshot's revision) end the mode
@@ -68,7 +68,7 @@ t.test('a file that is not a database: set aside, safety-only on a new durable d
   t.equal(again.safetyOnly, null, 'the mode ended');
   t.equal(readSafetyStatus(site.dataDir), null, 'the status file is gone');
   t.equal(again.decide({ doorId: 'lobby', kind: 'card', value: '26:12:34567' }).reason, 'unknown_door', 'credentials are decided by the rules again');
-  t.ok(again.journal.read(0, 100).some((e) => e.type === 'alarm' && e.reason === 'rules_restored'));
+  t.ok(again.journal.recent(0, 100).some((e) => e.type === 'alarm' && e.reason === 'rules_restored'));
   await again.stop();
   const third = site.gateway();
   await third.start();

@@ -65,7 +65,7 @@ t.test('a card line into the bridge PTY releases the strike on the relay PTY, th
   await bridge.sendCard(1, 'H10301', 12, 34567); // alice
   await released;
   t.equal(relays.energised(1), true);
-  t.match(f.gateway.journal.read(0, 100).find((e) => e.type === 'access'), { doorId: 'lobby', grant: true, personId: 'alice' });
+  t.match(f.gateway.journal.recent(0, 100).find((e) => e.type === 'access'), { doorId: 'lobby', grant: true, personId: 'alice' });
   const relocked = nextFrame(1, false);
   f.clock.advance(5_000);
   await relocked;
@@ -101,7 +101,7 @@ t.test('corrupted lines never move a relay, and the framing recovers', { skip: n
   await bridge.sendCard(1, 'H10301', 99, 1);
   await denied;
   t.same(frames.filter((fr) => fr.energised), [], 'no relay was energised by any corrupted line');
-  const access = f.gateway.journal.read(0, 100).filter((e) => e.type === 'access');
+  const access = f.gateway.journal.recent(0, 100).filter((e) => e.type === 'access');
   t.same(access.map((e) => e.reason), ['unknown_credential'], 'only the clean line reached a decision');
   const released = nextFrame(1, true);
   await bridge.send(good);

@@ -12,11 +12,12 @@ async function recovered(g: Gateway) {
   return result as { loss: string; file: string; restored: boolean; setAside: string[] };
 }
 
-/** A few decisions, read back (so handed out as durable, as the cloud uploader would). */
+/** A few decisions, made durable and read back (as the cloud uploader would have them handed out). */
 function someEvents(g: Gateway): number {
   for (let i = 0; i < 5; i += 1) g.decide({ doorId: 'lobby', kind: 'card', value: '26:12:34567' });
   g.decide({ doorId: 'lobby', kind: 'card', value: '26:12:99999' });
-  const handedOut = g.journal.read(0, 1000);
+  g.journal.flush(true);
+  const handedOut = g.journal.recent(0, 1000);
   return handedOut.at(-1)!.seq;
 }
 
@@ -33,7 +34,7 @@ t.test('a database deleted (with its -wal and -shm) under the running gateway is
   t.match(await done, { loss: 'missing', file: site.dbPath, restored: true });
   t.ok(existsSync(site.dbPath), 'the file is back at its path');
   t.equal(g.safetyOnly, null, 'the gateway runs normally on it');
-  const events = g.journal.read(0, 1000);
+  const events = g.journal.recent(0, 1000);
   t.same(events.filter((e) => e.seq <= lastSeq).map((e) => e.seq), Array.from({ length: lastSeq }, (_, i) => i + 1), 'every event handed out before is still there');
   t.match(events.find((e) => e.seq === lastSeq + 1), { type: 'alarm', reason: 'database_deleted' });
   t.match(site.logs.join(''), /lockgw\.db was deleted while lockgw runs: writing it back/);
@@ -43,7 +44,7 @@ t.test('a database deleted (with its -wal and -shm) under the running gateway is
   const again = site.gateway();
   await again.start();
   t.equal(again.safetyOnly, null, 'and a restart finds it');
-  t.ok(again.journal.read(0, 1000).length > lastSeq);
+  t.ok(again.journal.recent(0, 1000).length > lastSeq);
 });
 
 t.test('only the main file deleted (its WAL still there): written back, and the old WAL is not replayed into it', async (t) => {
@@ -90,6 +91,6 @@ t.test('a database replaced under the running gateway: the live one is saved bes
   t.ok(seqs.length > lastSeq && seqs[lastSeq - 1] === lastSeq, 'the saved copy holds every event');
   saved.close();
   t.equal(g.safetyOnly, null, 'the gateway runs on the file put in place');
-  t.equal(g.journal.read(0, 1000).length, inBackup, 'which is the backup, without this run\'s events');
+  t.equal(g.journal.recent(0, 1000).length, inBackup, 'which is the backup, without this run\'s events');
   t.equal(g.decide({ doorId: 'lobby', kind: 'card', value: '26:12:34567' }).reason, 'granted', 'and with its rules');
 });

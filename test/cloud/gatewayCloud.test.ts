@@ -19,7 +19,8 @@ t.test('a door grant reaches the cloud and leaves the journal only after the sig
   await acked;
   const events = cloud.batches.flatMap((batch) => batch.events);
   t.match(events.find((e) => e.type === 'access'), { doorId: 'lobby', grant: true, reason: 'granted', personId: 'alice' });
-  t.equal(f.gateway.journal.stats().count, 0, 'acknowledged events are deleted');
+  t.equal(f.gateway.journal.stats().count, 0, 'acknowledged events leave the upload queue');
+  t.match(f.gateway.journal.query({ doorId: 'lobby', personId: 'alice', limit: 10 }), [{ type: 'access', grant: true, reason: 'granted' }], 'and stay in the local history');
   t.notOk(JSON.stringify(cloud.batches).includes('34567'), 'no card number travels to the cloud');
 });
 

@@ -25,7 +25,7 @@ t.test('lockdown without a proven caller is refused, journaled, and changes noth
   const r = await s.request({ command: 'lockdown', door: 'lobby', on: true });
   t.match(r, { ok: false, code: 'NOT_AUTHORISED', error: /the caller has not proved its uid/ });
   t.notOk(f.gateway.engine.lockedDown('lobby'));
-  t.match(f.gateway.journal.read(before, 10), [{ type: 'security', doorId: 'lobby', reason: 'control_refused', data: { command: 'lockdown', uid: null } }]);
+  t.match(f.gateway.journal.recent(before, 10), [{ type: 'security', doorId: 'lobby', reason: 'control_refused', data: { command: 'lockdown', uid: null } }]);
 });
 
 t.test('a proof file owned by another user proves that user: not an operator, refused with its uid journaled', async (t) => {
@@ -42,7 +42,7 @@ t.test('a proof file owned by another user proves that user: not an operator, re
   const r = await s.request({ command: 'lockdown', door: null, on: true });
   t.match(r, { ok: false, code: 'NOT_AUTHORISED', error: /uid 65534 \(nobody\) is not an operator/ });
   t.notOk(f.gateway.engine.lockedDown('lobby'));
-  t.match(f.gateway.journal.read(before, 10), [{ type: 'security', reason: 'control_refused', data: { uid: 65534, user: 'nobody' } }]);
+  t.match(f.gateway.journal.recent(before, 10), [{ type: 'security', reason: 'control_refused', data: { uid: 65534, user: 'nobody' } }]);
 });
 
 t.test('control.operators names who else may act on real doors', async (t) => {
@@ -90,7 +90,7 @@ t.test('lockgw lockdown proves the caller (root here), is journaled with uid and
   let r = await cli(['lockdown', 'on', '--door', 'lobby']);
   t.equal(r.code, 0, r.err);
   t.match(r.out, /lobby SECURITY control_lockdown[\s\S]*lobby MODE lockdown_on/);
-  t.match(f.gateway.journal.read(before, 10), [
+  t.match(f.gateway.journal.recent(before, 10), [
     { type: 'security', doorId: 'lobby', reason: 'control_lockdown', data: { on: true, uid: process.getuid!(), user: 'root' } },
     { type: 'mode', doorId: 'lobby', reason: 'lockdown_on' },
   ]);

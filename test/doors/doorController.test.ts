@@ -4,7 +4,7 @@ import { Gateway } from '../../src/app/gateway.js';
 
 // 2026-11-23T09:00Z is Monday 10:00 in Berlin (the demo site's zone)
 const sim = (f: GatewayFixture, door: string) => f.gateway.simulated!.doors.get(door)!;
-const events = (f: GatewayFixture) => f.gateway.journal.read(0, 10_000);
+const events = (f: GatewayFixture) => f.gateway.journal.recent(0, 10_000);
 const reasons = (f: GatewayFixture) => events(f).map((e) => e.reason);
 /** lets rejected device commands reach their handlers (promise callbacks, not a timer) */
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve));

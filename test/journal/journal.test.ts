@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { ManualClock, type TimerHandle } from '../../src/kernel/clock.js';
 import { childEnv } from '../support/childEnv.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
+import { migrate } from '../../src/store/database.js';
 import { Journal, type JournalEntry } from '../../src/journal/journal.js';
 import type { JournalOptions, JournalTimers } from '../../src/journal/journalOptions.js';
 
@@ -17,12 +17,11 @@ type LogLine = { level: number; module?: string; msg: string; [k: string]: unkno
 const WARN = 40;
 const ERROR = 50;
 
-/** A real SQLite file in WAL mode with the schema applied (the real migration runner lives elsewhere). */
+/** A real SQLite file in WAL mode with the schema applied by the real migration runner. */
 function openDb(t: Test, path: string, options: Database.Options = {}): Db {
   const db = new Database(path, options);
   db.pragma('journal_mode = WAL');
-  const hasSchema = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'journal'").get() !== undefined;
-  if (!hasSchema) db.exec((MIGRATIONS[0] as { sql: string }).sql);
+  migrate(db);
   t.teardown(() => {
     if (db.open) db.close();
   });
@@ -97,6 +96,8 @@ function harness(t: Test, options: Partial<JournalOptions> & { path?: string; db
     logger,
     timers,
     onAlarm: (e) => void alarms.push(e),
+    // these tests count the flush timers; the history's pruning has its own tests (journalHistory.test.ts)
+    history: null,
     ...options,
   });
   return { db, journal, clock, timers, logs, alarms, syncLevels, path };
@@ -205,7 +206,11 @@ t.test('a full journal evicts the oldest rows first, persists the dropped count 
 
   for (let i = 12; i < 15; i++) h.journal.append(access(h.clock, i));
   h.journal.flush();
-  t.match(h.journal.read(0, 100).at(-1), { seq: 18, reason: 'events_dropped', data: { dropped: 4, totalDropped: 8 } });
+  t.match(h.journal.read(0, 100).at(-1), { seq: 17, type: 'access' }, 'within the fold window the next drops are counted, not alarmed');
+  t.equal(h.journal.stats().dropped, 7);
+  h.clock.advance(60_000);
+  h.timers.fire(); // the fold window ends: one alarm reports the folded drops
+  t.match(h.journal.read(0, 100).at(-1), { seq: 18, reason: 'events_dropped', data: { dropped: 4, totalDropped: 8, repeated: 1 } });
   await h.journal.stop();
   h.db.close();
 
@@ -561,7 +566,7 @@ t.test('bad options and a store without the schema are refused with stable codes
   t.throws(() => new Journal(db, { maxEvents: 100, durableIntervalMs: -1, clock, logger }), configInvalid('journal.durableIntervalMs'));
   await t.rejects(new Journal(db, { maxEvents: 100, clock, logger }).start(), { code: 'STORE_CORRUPT' });
 
-  db.exec((MIGRATIONS[0] as { sql: string }).sql);
+  migrate(db);
   db.prepare("INSERT INTO meta (key, value) VALUES ('journal.lastSeq', 'banana')").run();
   await t.rejects(new Journal(db, { maxEvents: 100, clock, logger }).start(), { code: 'STORE_CORRUPT', details: { id: 'journal.lastSeq' } });
 });

@@ -48,6 +48,15 @@ export const ConfigSchema = z
       batchSize: z.number().int().min(1).max(100_000).default(512),
       /** at most this long between fsyncs of the event log (power-loss window) */
       durableIntervalMs: z.number().int().min(0).max(60_000).default(1_000),
+      /** acknowledged events (all events, without a cloud) kept locally for `lockgw journal` (docs/durability.md, "Local history") */
+      history: z
+        .strictObject({
+          /** events older than this many days are pruned */
+          days: z.number().min(0).max(3_650).default(30),
+          /** at most this many events kept (about 250 bytes of disk each); the oldest go first */
+          maxEvents: z.number().int().min(0).max(100_000_000).default(500_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** how each door behaves; empty with demo.seed: the demo site's doors on simulated devices */
@@ -156,6 +165,8 @@ export const CONFIG_HINTS: Readonly<Record<string, string>> = {
   'gateway.dataDir': 'an absolute directory such as /var/lib/lockgw, or a path below the working directory without ..',
   'store.file': 'a file name relative to gateway.dataDir, e.g. lockgw.db; to move the database, move gateway.dataDir',
   'journal.batchSize': 'events written per transaction; no larger than journal.maxEvents',
+  'journal.history.days': 'days of local access history to keep, 0 to 3650 (default 30)',
+  'journal.history.maxEvents': 'events of local history to keep, about 250 bytes of disk each (default 500000)',
   'serial.wiegandBridges.*.baudRate': BAUD_HINT,
   'serial.relayBoards.*.baudRate': BAUD_HINT,
   'serial.fingerprintSensors.*.baudRate': BAUD_HINT,

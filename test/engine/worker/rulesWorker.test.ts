@@ -95,7 +95,7 @@ t.test('what the doors do while the worker holds the database waits in memory an
   t.ok(f.gateway.index.doorLocked[f.gateway.index.doorIndex.get('gym')!] === 1, 'and the new index');
   t.same([...f.gateway.store.uses()], [['once-pin', 1]], 'the use reached the store');
   f.gateway.journal.flush();
-  const events = f.gateway.journal.read(seqBefore, 100);
+  const events = f.gateway.journal.recent(seqBefore, 100);
   t.ok(events.some((e) => e.type === 'access' && e.credentialId === 'once-pin'), 'the access event was journaled');
   t.ok(events.some((e) => e.type === 'mode' && e.reason === 'lockdown_on'), 'and the lockdown');
 });
