@@ -132,6 +132,11 @@ mkdir -p "$opt/releases" "$etc" "$var" "$unit" "$bin"
 if [ "$staged" = 0 ] && ! id lockgw >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/lockgw --shell /usr/sbin/nologin --groups dialout lockgw
 fi
+# GPIO door inputs (docs/gpio-inputs.md): the gpio group where the system has one; the unit names
+# no SupplementaryGroups, so a system without the group still starts it (docs/systemd.md)
+if [ "$staged" = 0 ] && getent group gpio >/dev/null 2>&1; then
+  usermod -aG gpio lockgw
+fi
 
 old=
 [ -L "$opt/current" ] && old=$(readlink "$opt/current") && old=${old#releases/}
@@ -211,6 +216,15 @@ else
   chmod 0644 "$unit/lockgw.service"
 fi
 for f in lockgw-nightly.service lockgw-nightly.timer; do install -m 0644 "$src/systemd/$f" "$unit/$f"; done
+# Bluetooth capabilities only when the config has a ble: section (locks or phone keys; docs/systemd.md)
+if grep -Eq '^ble:' "$config" 2>/dev/null; then
+  install -d -m 0755 "$unit/lockgw.service.d"
+  install -m 0644 "$src/systemd/lockgw.service.d/bluetooth.conf" "$unit/lockgw.service.d/bluetooth.conf"
+  say "BLE is configured: installed the Bluetooth drop-in (lockgw.service.d/bluetooth.conf)"
+elif [ -f "$unit/lockgw.service.d/bluetooth.conf" ]; then
+  rm -f "$unit/lockgw.service.d/bluetooth.conf"
+  say "BLE is not configured: removed the Bluetooth drop-in"
+fi
 cat > "$bin/lockgw.new" <<'EOF'
 #!/bin/sh
 # installed by lockgw's scripts/install-gateway.sh: the CLI of the current release

@@ -91,6 +91,7 @@ t.test('a fresh install: the release with its dependencies installed on the targ
   t.match(unit, /^ExecStart=.* \/opt\/lockgw\/current\/dist\/src\/main\.js$/m, 'the unit runs the current release');
   t.match(unit, /^WorkingDirectory=\/opt\/lockgw\/current$/m);
   t.ok(existsSync(join(s.target, 'etc/systemd/system/lockgw-nightly.timer')));
+  t.notOk(existsSync(join(s.target, 'etc/systemd/system/lockgw.service.d/bluetooth.conf')), 'no Bluetooth capabilities without BLE');
   const wrapper = join(s.target, 'usr/local/bin/lockgw');
   t.equal(statSync(wrapper).mode & 0o111, 0o111, 'the wrapper is executable');
   t.match(readFileSync(wrapper, 'utf8'), /exec node \/opt\/lockgw\/current\/dist\/src\/cli\/lockgw\.js "\$@"/);
@@ -162,6 +163,22 @@ t.test('an install from before releases/ (dist/ straight in /opt/lockgw) is upgr
   t.ok(s.calls().includes('systemctl restart lockgw.service'), 'restarted, not only enabled');
   t.equal(readFileSync(join(s.opt, 'dist/src/main.js'), 'utf8'), '// the old install\n', 'the old files are left alone');
   t.equal(readlinkSync(join(s.opt, 'current')), 'releases/0.1.0');
+});
+
+t.test('the Bluetooth drop-in is installed only while the config has a ble: section', async (t) => {
+  const s = stage(t);
+  t.equal(s.install(['--gateway-id', 'gw-0042', '--from', releases.a]).status, 0);
+  const dropIn = join(s.target, 'etc/systemd/system/lockgw.service.d/bluetooth.conf');
+  t.notOk(existsSync(dropIn));
+  writeFileSync(s.config, `${readFileSync(s.config, 'utf8')}ble:\n  locks:\n    adapter: {hci: 0}\n`);
+  const withBle = s.install(['--gateway-id', 'gw-0042', '--from', releases.a]);
+  t.equal(withBle.status, 0, withBle.stderr);
+  t.match(withBle.stdout, /installed the Bluetooth drop-in/);
+  t.match(readFileSync(dropIn, 'utf8'), /CAP_NET_RAW/);
+  writeFileSync(s.config, readFileSync(s.config, 'utf8').replace(/^ble:[^]*$/m, ''));
+  const without = s.install(['--gateway-id', 'gw-0042', '--from', releases.a]);
+  t.equal(without.status, 0, without.stderr);
+  t.notOk(existsSync(dropIn), 'removed again');
 });
 
 t.test('a re-run with another gateway id is refused and changes nothing, unless --change-id', async (t) => {
