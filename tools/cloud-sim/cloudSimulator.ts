@@ -29,8 +29,8 @@ import type {
 import { SimConnection } from './simConnection.js';
 import { SimPublisher } from './simPublisher.js';
 import { DEFAULT_CHUNK_LIMITS, operationsBudget, type ChunkLimits } from './snapshotChunks.js';
-import { diffState } from './stateDiff.js';
-import type { SiteRecords } from './siteRecords.js';
+import { diffState } from '../../src/app/site/stateDiff.js';
+import type { SiteRecords } from '../../src/access/site/siteRecords.js';
 import { planSyncAnswer } from './syncAnswer.js';
 
 export type * from './cloudSimulatorTypes.js';

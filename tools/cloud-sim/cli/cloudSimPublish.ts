@@ -5,7 +5,7 @@
  */
 import type { ApplyAck } from '../../../src/wire/messages.js';
 import type { CloudSimulator, SnapshotProgress } from '../cloudSimulator.js';
-import { loadSiteInput } from '../siteInput.js';
+import { loadSiteInput } from '../../../src/app/site/siteInput.js';
 import { loadSigningKey } from '../simSigningKey.js';
 import { DEFAULT_CHUNK_LIMITS } from '../snapshotChunks.js';
 import type { TimerHandle } from '../../../src/kernel/clock.js';

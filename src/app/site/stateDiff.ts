@@ -13,13 +13,13 @@
  *
  * The desired site must be consistent on its own (siteCheck.ts): then the result equals it.
  */
-import type { BatchOp, DeleteOp, Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
-import { canonicalLine } from '../../src/access/contentHash.js';
-import type { Credential, CredentialInput } from '../../src/access/model.js';
-import type { AccessStore } from '../../src/store/accessStore.js';
-import { credentialFromInput } from '../../src/store/batchApply.js';
-import { orderPeople } from './dependencyOrder.js';
-import { clearPins, recordKey, type RecordOf, type SiteRecords } from './siteRecords.js';
+import type { BatchOp, DeleteOp, Entity, UpsertOp } from '../../access/batchOpSchema.js';
+import { canonicalLine } from '../../access/contentHash.js';
+import type { Credential, CredentialInput } from '../../access/model.js';
+import type { AccessStore } from '../../store/accessStore.js';
+import { credentialFromInput } from '../../store/batchApply.js';
+import { orderPeople } from '../../access/site/dependencyOrder.js';
+import { clearPins, recordKey, type RecordOf, type SiteRecords } from '../../access/site/siteRecords.js';
 
 type Listed = Exclude<Entity, 'site'>;
 

@@ -20,12 +20,11 @@
  * Every problem names file:line:column and the column's header; all rows are checked.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { IdSchema, LocalDateSchema, type Holding, type Key, type Person } from '../../src/access/model.js';
-import { GatewayError } from '../../src/kernel/gatewayError.js';
+import { IdSchema, LocalDateSchema, type Holding, type Key, type Person } from '../model.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 import { parseCsv, type CsvField } from './csvRecords.js';
 import { nextDate, startOfLocalDay } from './localDate.js';
-import type { RecordLocator } from './siteCheck.js';
+import type { RecordLocator } from './siteRecords.js';
 
 export interface BulkUsersContext {
   /** the site's time zone: expiry dates are days there */
@@ -190,14 +189,4 @@ export function parseBulkUsersCsv(text: string, source: string, context: BulkUse
       return line === undefined ? undefined : `${source}:${line}`;
     },
   };
-}
-
-export async function loadBulkUsersCsv(path: string, context: BulkUsersContext): Promise<BulkUsers> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new GatewayError('INPUT_INVALID', `cannot read the users file ${path}: ${(err as Error).message}`, { field: 'users' }, { cause: err });
-  }
-  return parseBulkUsersCsv(text, path, context);
 }

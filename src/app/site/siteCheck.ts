@@ -5,16 +5,13 @@
  * error names where the record came from (file:line:column) instead of an operation number.
  * Also returns the content hash of that site.
  */
-import type { Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
-import { GatewayError, isGatewayError } from '../../src/kernel/gatewayError.js';
-import { AccessStore, type StoreCounts } from '../../src/store/accessStore.js';
-import { openDatabase } from '../../src/store/database.js';
-import { orderPeople, siteUpserts } from './dependencyOrder.js';
-import { clearPins, recordKey, type SiteRecords } from './siteRecords.js';
-import { hashAccessSource } from '../../src/access/contentHash.js';
-
-/** Where a record was defined ("site.yaml:12:5"), if known. */
-export type RecordLocator = (entity: Entity, key: string) => string | undefined;
+import type { Entity, UpsertOp } from '../../access/batchOpSchema.js';
+import { GatewayError, isGatewayError } from '../../kernel/gatewayError.js';
+import { AccessStore, type StoreCounts } from '../../store/accessStore.js';
+import { openDatabase } from '../../store/database.js';
+import { orderPeople, siteUpserts } from '../../access/site/dependencyOrder.js';
+import { clearPins, recordKey, type RecordLocator, type SiteRecords } from '../../access/site/siteRecords.js';
+import { hashAccessSource } from '../../access/contentHash.js';
 
 export interface SiteCheck {
   hash: string;

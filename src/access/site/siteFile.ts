@@ -22,14 +22,12 @@
  * Every problem is reported as `file:line:col: path: message` (the first, and how many more).
  * References between records are checked afterwards (siteCheck.ts), also by position.
  */
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { BatchOpSchema, type Entity } from '../../src/access/batchOpSchema.js';
-import { CredentialInputSchema, DoorSchema, HolidaySchema, HoldingSchema, KeySchema, PersonSchema, ScheduleSchema, SiteSchema } from '../../src/access/model.js';
-import { GatewayError } from '../../src/kernel/gatewayError.js';
+import { BatchOpSchema, type Entity } from '../batchOpSchema.js';
+import { CredentialInputSchema, DoorSchema, HolidaySchema, HoldingSchema, KeySchema, PersonSchema, ScheduleSchema, SiteSchema } from '../model.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 import { formatPath, parseDocumentText, type DocPath, type DocumentText } from './documentText.js';
-import type { RecordLocator } from './siteCheck.js';
-import { emptySiteRecords, recordKey, type SiteRecords } from './siteRecords.js';
+import { emptySiteRecords, recordKey, type RecordLocator, type SiteRecords } from './siteRecords.js';
 
 export interface SiteDocument {
   source: string;
@@ -194,7 +192,7 @@ export function parseSiteFile(text: string, source: string): SiteDocument {
   } else if (isObject(value)) fromSections(value, builder);
   else {
     throw new GatewayError('INPUT_INVALID', `${source}: ${value === null || value === undefined ? 'the file is empty' : 'not a site'}: expected sections (${SECTION_NAMES.join(', ')}) or a list of operations`, {
-      hint: 'see the example in tools/cloud-sim/siteFile.ts',
+      hint: 'see the example in src/access/site/siteFile.ts and docs/standalone.md',
     });
   }
   if (builder.issues.length > 0) {
@@ -211,15 +209,4 @@ export function parseSiteFile(text: string, source: string): SiteDocument {
       return path === undefined ? undefined : doc.locate(path);
     },
   };
-}
-
-/** Reads and parses a site file (YAML, or JSON by its .json extension). */
-export async function loadSiteFile(path: string): Promise<SiteDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new GatewayError('INPUT_INVALID', `cannot read the site file ${path}: ${(err as Error).message}`, { field: 'site' }, { cause: err });
-  }
-  return parseSiteFile(text, path);
 }

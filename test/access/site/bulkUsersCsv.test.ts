@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
 import type { Key } from '../../../src/access/model.js';
-import { parseCsv } from '../../../tools/cloud-sim/csvRecords.js';
-import { parseBulkUsersCsv, parseExpiryDate, personIdForEmail } from '../../../tools/cloud-sim/bulkUsersCsv.js';
-import { startOfLocalDay } from '../../../tools/cloud-sim/localDate.js';
+import { parseCsv } from '../../../src/access/site/csvRecords.js';
+import { parseBulkUsersCsv, parseExpiryDate, personIdForEmail } from '../../../src/access/site/bulkUsersCsv.js';
+import { startOfLocalDay } from '../../../src/access/site/localDate.js';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
 
 const key = (id: string, name: string): Key => ({ id, name, mayShare: false, system: false, doors: [] });

@@ -7,9 +7,9 @@
  * every gateway of a site, so its store's credential `value` of a PIN is the PIN itself. PINs are
  * outside the content hash, so the hash is the gateway's all the same.
  */
-import type { Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
-import type { Credential, CredentialInput, Door, Holding, Holiday, Key, Person, Schedule, Site } from '../../src/access/model.js';
-import type { PinHasher } from '../../src/access/pinDigest.js';
+import type { Entity, UpsertOp } from '../batchOpSchema.js';
+import type { Credential, CredentialInput, Door, Holding, Holiday, Key, Person, Schedule, Site } from '../model.js';
+import type { PinHasher } from '../pinDigest.js';
 
 export interface SiteRecords {
   site: Site | null;
@@ -21,6 +21,9 @@ export interface SiteRecords {
   holdings: Holding[];
   credentials: CredentialInput[];
 }
+
+/** Where a record was defined ("site.yaml:12:5"), if known. */
+export type RecordLocator = (entity: Entity, key: string) => string | undefined;
 
 export function emptySiteRecords(): SiteRecords {
   return { site: null, doors: [], holidays: [], schedules: [], keys: [], people: [], holdings: [], credentials: [] };
