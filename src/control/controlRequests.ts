@@ -12,6 +12,7 @@ import type { Clock } from '../kernel/clock.js';
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { ControlRequestSchema, type ControlCaller, type ControlRequest, type ControlResponse } from '../wire/controlProtocol.js';
 import { checkProof } from './callerProof.js';
+import { handleAdmin } from './adminRequests.js';
 import type { ControlTarget } from './controlTarget.js';
 import type { SystemAccounts } from './userNames.js';
 
@@ -86,6 +87,8 @@ function handle(ctx: RequestContext, session: Session, request: ControlRequest):
       }
       return withEvents(g, () => g.lockdown(request.door, request.on, caller));
     }
+    case 'admin':
+      return handleAdmin(g, session.caller, request, ctx.logger);
     default:
       return withEvents(g, () => drive(g, request));
   }
@@ -110,7 +113,7 @@ function prove(ctx: RequestContext, session: Session, challenge: string): Contro
   return { ok: true, caller };
 }
 
-type SimRequest = Exclude<ControlRequest, { command: 'status' | 'challenge' | 'prove' | 'lockdown' }>;
+type SimRequest = Exclude<ControlRequest, { command: 'status' | 'challenge' | 'prove' | 'lockdown' | 'admin' }>;
 
 /** Drives one simulated device; throws GatewayError when nothing could be delivered; returns a note for a no-op. */
 function drive(g: ControlTarget, request: SimRequest): string | undefined {

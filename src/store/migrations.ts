@@ -173,4 +173,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'local operators and their roles',
+    // who may administer the gateway locally (docs/standalone.md); the access tables do not refer to it
+    sql: `
+      CREATE TABLE operators (
+        uid            INTEGER PRIMARY KEY CHECK (uid >= 0),
+        user           TEXT,
+        role           TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'team', 'installer', 'housekeeping')),
+        key_management TEXT NOT NULL CHECK (key_management IN ('full', 'limited', 'specific')),
+        key_ids        TEXT NOT NULL DEFAULT '[]',
+        added_at       INTEGER NOT NULL,
+        added_by       INTEGER
+      ) STRICT;
+    `,
+  },
 ];

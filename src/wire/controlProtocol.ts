@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
+import { AdminEnvelopeSchema, type AdminResult } from './adminProtocol.js';
 
 const Challenge = z.string().regex(/^[0-9a-f]{32}$/, 'a challenge is 32 lowercase hex digits');
 
@@ -30,6 +31,8 @@ export const ControlRequestSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('prove'), challenge: Challenge }),
   /** real doors: only for a proven operator (docs/control-socket.md) */
   z.strictObject({ command: z.literal('lockdown'), door: IdSchema.nullable(), on: z.boolean() }),
+  /** admin verbs (adminProtocol.ts): only for a proven caller, checked against the operator table */
+  AdminEnvelopeSchema.extend({ command: z.literal('admin') }),
 ]);
 
 export type ControlRequest = z.output<typeof ControlRequestSchema>;
@@ -50,10 +53,12 @@ export interface ControlCaller {
 export type ControlErrorCode = string;
 
 export type ControlResponse =
-  | { ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; note?: string; challenge?: string; caller?: ControlCaller }
+  | { ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; note?: string; challenge?: string; caller?: ControlCaller; admin?: AdminResult }
   | { ok: false; code: ControlErrorCode; error: string };
 
 export const MAX_REQUEST_BYTES = 4096;
+/** a proven caller's request may carry a file (an admin verb's site file or CSV) */
+export const MAX_PROVEN_REQUEST_BYTES = 2 * 8 * 1024 * 1024 + 4096;
 
 /** the proof file's name in the socket's directory, for a challenge */
 export function proofFileName(challenge: string): string {
