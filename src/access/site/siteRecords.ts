@@ -20,13 +20,19 @@ export interface SiteRecords {
   people: Person[];
   holdings: Holding[];
   credentials: CredentialInput[];
+  /**
+   * PIN credentials as a gateway exports them (`lockgw site export`): the digest stands for the
+   * PIN, which the gateway never holds in clear. They can only be kept as they are; only the
+   * gateway that wrote them (same device secret) knows them.
+   */
+  keptPins?: Credential[];
 }
 
 /** Where a record was defined ("site.yaml:12:5"), if known. */
 export type RecordLocator = (entity: Entity, key: string) => string | undefined;
 
 export function emptySiteRecords(): SiteRecords {
-  return { site: null, doors: [], holidays: [], schedules: [], keys: [], people: [], holdings: [], credentials: [] };
+  return { site: null, doors: [], holidays: [], schedules: [], keys: [], people: [], holdings: [], credentials: [], keptPins: [] };
 }
 
 /** The record of an upsert of entity E. */

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { GatewayError } from '../../kernel/gatewayError.js';
 import type { StoreCounts } from '../../store/accessStore.js';
-import { parseBulkUsersCsv, type BulkUsers, type BulkUsersContext } from '../../access/site/bulkUsersCsv.js';
+import { parseBulkUsersCsv } from '../../access/site/bulkUsersCsv.js';
 import { checkSite } from './siteCheck.js';
 import { parseSiteFile, type SiteDocument } from '../../access/site/siteFile.js';
 import type { RecordLocator, SiteRecords } from '../../access/site/siteRecords.js';
@@ -25,11 +25,6 @@ export async function loadSiteFile(path: string): Promise<SiteDocument> {
   return parseSiteFile(await readText(path, 'site file', 'site'), path);
 }
 
-/** Reads and parses a bulk-user CSV. */
-export async function loadBulkUsersCsv(path: string, context: BulkUsersContext): Promise<BulkUsers> {
-  return parseBulkUsersCsv(await readText(path, 'users file', 'users'), path, context);
-}
-
 export interface SiteInput {
   records: SiteRecords;
   where: RecordLocator;
@@ -38,15 +33,21 @@ export interface SiteInput {
   counts: StoreCounts;
 }
 
-export async function loadSiteInput(paths: { site: string; users?: string }): Promise<SiteInput> {
-  const site = await loadSiteFile(paths.site);
+export interface FileText {
+  text: string;
+  source: string;
+}
+
+/** A site file's text, with a bulk-user CSV's text merged in, checked as a whole. */
+export function siteInputFrom(siteFile: FileText, usersFile?: FileText): SiteInput {
+  const site = parseSiteFile(siteFile.text, siteFile.source);
   const records = site.records;
   let where: RecordLocator = site.where;
-  if (paths.users !== undefined) {
+  if (usersFile !== undefined) {
     if (records.site === null) {
-      throw new GatewayError('INPUT_INVALID', `${paths.site}: the site file has no site, so the users' expiry dates have no time zone`, { field: 'site', hint: 'add site: {id, name, timeZone}' });
+      throw new GatewayError('INPUT_INVALID', `${siteFile.source}: the site file has no site, so the users' expiry dates have no time zone`, { field: 'site', hint: 'add site: {id, name, timeZone}' });
     }
-    const users = await loadBulkUsersCsv(paths.users, { timeZone: records.site.timeZone, keys: records.keys });
+    const users = parseBulkUsersCsv(usersFile.text, usersFile.source, { timeZone: records.site.timeZone, keys: records.keys });
     // loops, not push(...list): a large CSV would overflow the stack
     for (const p of users.people) records.people.push(p);
     for (const h of users.holdings) records.holdings.push(h);
@@ -60,4 +61,10 @@ export async function loadSiteInput(paths: { site: string; users?: string }): Pr
   }
   const check = checkSite(records, where);
   return { records, where, ...check };
+}
+
+export async function loadSiteInput(paths: { site: string; users?: string }): Promise<SiteInput> {
+  const site = { text: await readText(paths.site, 'site file', 'site'), source: paths.site };
+  const users = paths.users === undefined ? undefined : { text: await readText(paths.users, 'users file', 'users'), source: paths.users };
+  return siteInputFrom(site, users);
 }
