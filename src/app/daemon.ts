@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SystemClock } from '../kernel/clock.js';
+import { lookUpConfig } from './config/configLookup.js';
 import { loadConfig } from './config/loadConfig.js';
 import { missingDaemonFlags } from './daemonNodeFlags.js';
 import { Gateway } from './gateway.js';
@@ -14,8 +15,8 @@ import { GatewayError } from '../kernel/gatewayError.js';
 import { lockgwVersion } from './version.js';
 
 export const DAEMON_USAGE = `usage: npm start -- [options]   (or: lockgw run [options], node dist/src/main.js [options])
-  --config, -c FILE   the configuration (default: $LOCKGW_CONFIG, else the embedded defaults:
-                      simulated doors, SQLite under ./data, no cloud)
+  --config, -c FILE   the configuration (default: $LOCKGW_CONFIG, else /etc/lockgw/lockgw.yaml,
+                      else the embedded defaults: simulated doors, SQLite under ./data, no cloud)
   --version           print lockgw's version
   --help, -h          this help`;
 
@@ -33,7 +34,8 @@ export async function runDaemon(argv: string[], out: (line: string) => void = (l
   const values = daemonOptions(argv);
   if (values.help) return out(DAEMON_USAGE);
   if (values.version) return out(`lockgw ${lockgwVersion()}`);
-  const config = loadConfig(values.config ?? process.env.LOCKGW_CONFIG);
+  // the same lookup as the CLI's; on the demo defaults the ready line says so
+  const config = loadConfig(lookUpConfig({ flag: values.config, env: process.env }).path);
   const rootLogger = await createLogger(config.log.level, config.log.pretty);
   const logger = rootLogger.child({ module: 'main' });
   const missing = missingDaemonFlags(process.execArgv);

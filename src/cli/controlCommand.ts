@@ -6,13 +6,11 @@
  */
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import type { ControlRequest, ControlResponse } from '../wire/controlProtocol.js';
+import { EXIT, type Out } from './cliContext.js';
 import { ControlSession, proveCaller } from './controlClient.js';
 import { formatDoorStatus, formatEvent } from './reports.js';
 
-type Out = (line: string) => void;
 type Values = Record<string, string | boolean | undefined>;
-
-export const EXIT = { ok: 0, error: 1, usage: 2, refused: 3 } as const;
 
 function usage(message: string, field: string): never {
   throw new GatewayError('INPUT_INVALID', message, { field });

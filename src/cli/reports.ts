@@ -78,6 +78,42 @@ export function listReport(store: AccessStore, what: string | undefined, now: nu
   }
 }
 
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** The records `list` shows, for `--json`: instants in ISO 8601, card numbers masked, PINs never. */
+export function listRecords(store: AccessStore, what: string | undefined, now: number): unknown[] {
+  switch (what) {
+    case 'people':
+      return [...store.people()].map((p) => ({
+        ...p,
+        holdings: [...store.holdings(p.id)].map((h) => ({ keyId: h.keyId, status: validityStatus(h.validFrom, h.validUntil, now), validFrom: iso(h.validFrom), validUntil: iso(h.validUntil) })),
+      }));
+    case 'keys':
+      return [...store.keys()];
+    case 'credentials':
+      return [...store.credentials()].map((c) => ({
+        id: c.id,
+        personId: c.personId,
+        kind: c.kind,
+        value: c.kind === 'pin' ? null : c.kind === 'card' ? maskCardValue(c.value) : c.value,
+        status: c.status,
+        validity: validityStatus(c.validFrom, c.validUntil, now),
+        validFrom: iso(c.validFrom),
+        validUntil: iso(c.validUntil),
+        duress: c.duress === true,
+        useLimit: c.useLimit ?? null,
+      }));
+    case 'doors': {
+      const locked = store.lockdown();
+      return [...store.doors()].map((d) => ({ ...d, lockdown: locked.site || locked.doors.includes(d.id) }));
+    }
+    case 'schedules':
+      return [...store.schedules()];
+    default:
+      throw new GatewayError('INPUT_INVALID', `list what? one of ${LISTS.join(', ')}`, { field: 'list' });
+  }
+}
+
 export function integrityCheckReport(g: Gateway): { ok: boolean; lines: string[] } {
   const db = g.store;
   const problems = integrityCheck(g.database);

@@ -4,10 +4,11 @@ import { parseInstant } from '../../src/cli/parseInstant.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { gatewayFixture } from '../support/gatewayFixture.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const lines: string[] = [];
-  const code = await runCli(args, (l) => lines.push(l));
-  return { code, out: lines.join('\n') };
+  const errors: string[] = [];
+  const code = await runCli(args, (l) => lines.push(l), (l) => errors.push(l));
+  return { code, out: lines.join('\n'), err: errors.join('\n') };
 }
 
 t.test('decide prints GRANTED or DENIED with the reason and the key that decided', async (t) => {
@@ -31,13 +32,20 @@ t.test('decide prints GRANTED or DENIED with the reason and the key that decided
   await gateway.start();
 });
 
-t.test('decide explains bad input', async (t) => {
+t.test('decide explains bad input: one line naming it on stderr, exit 2 (usage)', async (t) => {
   const { configFile } = await gatewayFixture(t);
-  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby', '--card', '26:999:1']), { code: 'INPUT_INVALID', message: /H10301/ });
-  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby', '--pin', '12']), { code: 'INPUT_INVALID', message: /4 to 8 digits/ });
-  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby']), { code: 'INPUT_INVALID', message: /needs a credential/ });
-  await t.rejects(cli(['decide', '--config', configFile, '--card', '26:1:1']), { code: 'INPUT_INVALID', message: /--door/ });
-  await t.rejects(cli(['decide', '--config', configFile, '--door', 'lobby', '--card', '26:1:1', '--at', 'tomorrow']), { code: 'INPUT_INVALID', field: undefined });
+  for (const [args, message] of [
+    [['--door', 'lobby', '--card', '26:999:1'], /^lockgw: --card: .*H10301/],
+    [['--door', 'lobby', '--pin', '12'], /^lockgw: --pin must be 4 to 8 digits/],
+    [['--door', 'lobby'], /^lockgw: decide needs a credential/],
+    [['--card', '26:1:1'], /^lockgw: required option '--door <id>' not specified/],
+    [['--door', 'lobby', '--card', '26:1:1', '--at', 'tomorrow'], /^lockgw: .*tomorrow/],
+  ] as const) {
+    const r = await cli(['decide', '--config', configFile, ...args]);
+    t.equal(r.code, 2, args.join(' '));
+    t.match(r.err, message, args.join(' '));
+    t.equal(r.out, '', 'nothing on stdout');
+  }
 });
 
 t.test('list shows people with ACTIVE, UPCOMING and EXPIRED holdings, and masks credentials', async (t) => {
@@ -54,7 +62,7 @@ t.test('list shows people with ACTIVE, UPCOMING and EXPIRED holdings, and masks 
   t.match((await cli(['list', 'keys', '--config', configFile])).out, /deliveries .*system/);
   t.match((await cli(['list', 'doors', '--config', configFile])).out, /server-room .*card\+PIN/);
   t.match((await cli(['list', 'schedules', '--config', configFile])).out, /cleaning-nights .*22:00-06:00/);
-  await t.rejects(cli(['list', 'pets', '--config', configFile]), { code: 'INPUT_INVALID' });
+  t.equal((await cli(['list', 'pets', '--config', configFile])).code, 2, 'an unknown list is a usage error');
 });
 
 t.test('doctor and journal', async (t) => {
@@ -65,14 +73,27 @@ t.test('doctor and journal', async (t) => {
   t.equal(doc.code, 0);
   t.match(doc.out, new RegExp(`database +ok \\(schema version ${Math.max(...MIGRATIONS.map((m) => m.version))}\\)`));
   t.match(doc.out, /journal +1 events/);
-  const j = await cli(['journal', '--config', configFile]);
+  const j = await cli(['journal', '--config', configFile, '--json']);
   t.match(JSON.parse(j.out.split('\n')[0]!), { seq: 1, type: 'access', reason: 'granted' });
+  const readable = await cli(['journal', '--config', configFile]);
+  t.match(readable.out, /^#1 \d\d:\d\d:\d\d lobby GRANTED granted +alice/);
 });
 
 t.test('help and unknown commands', async (t) => {
-  t.match((await cli(['help'])).out, /usage: lockgw/);
-  t.equal((await cli([])).code, 1);
-  t.equal((await cli(['frobnicate'])).code, 1);
+  t.match((await cli(['help'])).out, /Usage: lockgw/);
+  t.equal((await cli(['help'])).code, 0);
+  const none = await cli([]);
+  t.equal(none.code, 2, 'no verb is a usage error');
+  t.match(none.err, /Usage: lockgw/);
+  const typo = await cli(['lsit', 'people']);
+  t.equal(typo.code, 2);
+  t.match(typo.err, /lockgw: unknown command 'lsit'\n\(Did you mean list\?\)/);
+  const wrongWhat = await cli(['list', 'peple']);
+  t.equal(wrongWhat.code, 2);
+  t.match(wrongWhat.err, /'peple' is invalid .* people, keys, credentials, doors, schedules/);
+  const help = await cli(['decide', '--help']);
+  t.equal(help.code, 0);
+  t.match(help.out, /Usage: lockgw decide \[options\][^]*--door <id>[^]*Examples:\n  lockgw decide --door lobby --card 26:12:34567/);
 });
 
 t.test('--at reads local site time, and handles DST gaps and overlaps', async (t) => {

@@ -1,0 +1,23 @@
+/** Every verb of `lockgw`, each registered by its own file (src/cli/README.md). Add one line per new verb file. */
+import type { Command } from 'commander';
+import type { CliContext } from '../cliContext.js';
+import { registerBle } from './ble.js';
+import { registerDecide } from './decide.js';
+import { registerDoctor } from './doctor.js';
+import { registerJournal } from './journal.js';
+import { registerList } from './list.js';
+import { registerPassThrough } from './passThrough.js';
+import { registerLockdown, registerSim } from './sim.js';
+import { registerStatus } from './status.js';
+
+export function registerCommands(program: Command, cli: CliContext): void {
+  registerDecide(program, cli);
+  registerList(program, cli);
+  registerJournal(program, cli);
+  registerDoctor(program, cli);
+  registerStatus(program, cli);
+  registerSim(program, cli);
+  registerLockdown(program, cli);
+  registerBle(program, cli);
+  registerPassThrough(program);
+}
