@@ -9,6 +9,11 @@ import { registerList } from './list.js';
 import { registerPassThrough } from './passThrough.js';
 import { registerLockdown, registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerOperator } from './operator.js';
+import { registerPerson } from './person.js';
+import { registerKey } from './key.js';
+import { registerCredential } from './credential.js';
+import { registerSite } from './site.js';
 
 export function registerCommands(program: Command, cli: CliContext): void {
   registerDecide(program, cli);
@@ -19,5 +24,10 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerSim(program, cli);
   registerLockdown(program, cli);
   registerBle(program, cli);
+  registerOperator(program, cli);
+  registerPerson(program, cli);
+  registerKey(program, cli);
+  registerCredential(program, cli);
+  registerSite(program, cli);
   registerPassThrough(program);
 }
