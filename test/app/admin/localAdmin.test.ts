@@ -118,7 +118,7 @@ t.test('a dry run shows the change and applies nothing', async (t) => {
 
 t.test('a cloud-managed gateway refuses local changes unless forced; forced, the cloud revision stays', async (t) => {
   const { generateSigningKeyPair } = await import('../../../src/wire/keys.js');
-  const keys = generateSigningKeyPair();
+  const keys = generateSigningKeyPair('k1');
   const r = await adminRig(t, { cloud: { enabled: true, keys: [{ kid: 'k1', pem: keys.publicPem }] } }, { rulesOnly: true });
   const before = r.f.gateway.applied();
   refuses(t, () => r.run({ verb: 'person.add', person: { id: 'zoe', name: 'Zoe' } }), (e: unknown) => isGatewayError(e, 'CLOUD_MANAGED'));
