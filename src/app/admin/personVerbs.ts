@@ -1,5 +1,6 @@
 /** person add / edit / suspend / remove as plans (adminPlan.ts). */
 import type { Person } from '../../access/model.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 import type { AdminRequest } from '../../wire/adminProtocol.js';
 import { notFound, type AdminPlan, type PlanContext } from './adminPlan.js';
 
@@ -14,6 +15,9 @@ function existing(ctx: PlanContext, id: string): Person {
 export function planPerson(ctx: PlanContext, request: PersonRequest): AdminPlan {
   switch (request.verb) {
     case 'person.add':
+      if (ctx.store.person(request.person.id) !== undefined) {
+        throw new GatewayError('INPUT_INVALID', `person ${request.person.id} exists already (id): change them with lockgw person edit`, { entity: 'person', id: request.person.id, field: 'id' });
+      }
       return { ops: [{ op: 'upsert', entity: 'person', record: request.person }], keyIds: [] };
     case 'person.edit': {
       const { id, verb: _verb, hostId, ...fields } = request;
