@@ -189,4 +189,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: "a person's unit and place",
+    // the bulk-user CSV's unit and place, kept as fields instead of folded into the name
+    sql: `
+      ALTER TABLE people ADD COLUMN unit TEXT;
+      ALTER TABLE people ADD COLUMN place TEXT;
+    `,
+  },
 ];

@@ -35,6 +35,9 @@ export const AdminRequestSchema = z.discriminatedUnion('verb', [
     /** null: no host any more */
     hostId: IdSchema.nullable().optional(),
     extendedUnlock: z.boolean().optional(),
+    /** null: no unit (no place) any more */
+    unit: z.string().min(1).max(50).nullable().optional(),
+    place: z.string().min(1).max(200).nullable().optional(),
   }),
   /** suspended: false reinstates */
   z.strictObject({ verb: z.literal('person.suspend'), id: IdSchema, suspended: z.boolean().default(true) }),

@@ -8,12 +8,13 @@
  *
  * - Header names are case-insensitive (spaces, _ and - alike), with the usual variants
  *   (Email Address, Unit, Expiration Date, Key). Email and Keys are required; Unit Number,
- *   Expiry Date and Name are optional; other columns (Place, ...) are ignored.
+ *   Expiry Date, Name and Place are optional; other columns are ignored.
  * - Keys: key ids or key names (case-insensitive), separated by `;` or `|`.
  * - Expiry date: YYYY-MM-DD, MM/DD/YYYY (US) or DD.MM.YYYY; valid until the end of that day in
  *   the site's time zone (the holding's validUntil is the start of the next day). Empty: no end.
  * - Unit "n/a" (or "na", "none", "-") marks staff, as the portals ask; anyone else is a resident.
- *   The unit is kept in the person's name: "ann@example.com (unit 205C)".
+ *   The unit and the place are kept as the person's fields (`unit`, `place`), not folded into
+ *   the name; the name is the Name column, else the email address.
  * - The person id derives from the email, stable across uploads: `user:<email, lower case>`
  *   (or `user:h-<sha-256 prefix>` for an address an id cannot hold).
  *
@@ -39,7 +40,7 @@ export interface BulkUsers {
   where: RecordLocator;
 }
 
-type Column = 'email' | 'unit' | 'expiry' | 'keys' | 'name';
+type Column = 'email' | 'unit' | 'expiry' | 'keys' | 'name' | 'place';
 
 const ALIASES: Record<Column, readonly string[]> = {
   email: ['email', 'email address', 'e mail', 'user email'],
@@ -47,6 +48,7 @@ const ALIASES: Record<Column, readonly string[]> = {
   expiry: ['expiry date', 'expiry', 'expiration date', 'expiration', 'expires', 'lease end date', 'lease end', 'end date'],
   keys: ['keys', 'key', 'key names', 'key ids'],
   name: ['name', 'full name', 'user name'],
+  place: ['place', 'building', 'property'],
 };
 const REQUIRED: readonly Column[] = ['email', 'keys'];
 const STAFF_UNIT = /^(n\/?a|n\.a\.|none|-|staff)$/i;
@@ -151,8 +153,10 @@ export function parseBulkUsersCsv(text: string, source: string, context: BulkUse
 
     const unit = cell('unit')?.value.trim() ?? '';
     const staff = STAFF_UNIT.test(unit);
-    const given = cell('name')?.value.trim() || email;
-    const name = (staff || unit === '' ? given : `${given} (unit ${unit})`).slice(0, 200);
+    const name = (cell('name')?.value.trim() || email).slice(0, 200);
+    const place = cell('place')?.value.trim() ?? '';
+    if (!staff && unit.length > 50) problem(cell('unit')!, title('unit'), 'a unit is at most 50 characters');
+    if (place.length > 200) problem(cell('place')!, title('place'), 'a place is at most 200 characters');
 
     let validUntil: number | undefined;
     const expiryCell = cell('expiry');
@@ -173,7 +177,10 @@ export function parseBulkUsersCsv(text: string, source: string, context: BulkUse
       else keyIds.add(found.key.id);
     }
 
-    people.push({ id, name, status: 'active', kind: staff ? 'staff' : 'resident', extendedUnlock: false });
+    people.push({
+      id, name, status: 'active', kind: staff ? 'staff' : 'resident', extendedUnlock: false,
+      ...(staff || unit === '' ? {} : { unit }), ...(place === '' ? {} : { place }),
+    });
     for (const keyId of keyIds) holdings.push(validUntil === undefined ? { personId: id, keyId } : { personId: id, keyId, validUntil });
   }
   if (problems.length > 0) {

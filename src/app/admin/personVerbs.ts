@@ -20,11 +20,14 @@ export function planPerson(ctx: PlanContext, request: PersonRequest): AdminPlan 
       }
       return { ops: [{ op: 'upsert', entity: 'person', record: request.person }], keyIds: [] };
     case 'person.edit': {
-      const { id, verb: _verb, hostId, ...fields } = request;
+      const { id, verb: _verb, hostId, unit, place, ...fields } = request;
       const person = existing(ctx, id);
       const edited: Person = { ...person, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
-      if (hostId === null) delete edited.hostId;
-      else if (hostId !== undefined) edited.hostId = hostId;
+      // null removes an optional field, undefined keeps it
+      for (const [field, value] of [['hostId', hostId], ['unit', unit], ['place', place]] as const) {
+        if (value === null) delete edited[field];
+        else if (value !== undefined) edited[field] = value;
+      }
       return { ops: [{ op: 'upsert', entity: 'person', record: edited }], keyIds: [] };
     }
     case 'person.suspend': {

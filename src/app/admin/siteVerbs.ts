@@ -33,6 +33,16 @@ export function planSiteApply(ctx: PlanContext, request: Extract<AdminRequest, {
   };
 }
 
+/** The CSV says a person's unit and place: what it leaves out is cleared. */
+function withoutUnit(p: Person): Person {
+  const { unit: _unit, place: _place, ...rest } = p;
+  return rest;
+}
+
+function pick(p: Person): Partial<Person> {
+  return { ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.place !== undefined ? { place: p.place } : {}) };
+}
+
 export function planPeopleImport(ctx: PlanContext, request: Extract<AdminRequest, { verb: 'people.import' }>): AdminPlan {
   if (ctx.store.site() === null) {
     throw new GatewayError('INPUT_INVALID', `${request.users.source}: the gateway has no site yet, so the expiry dates have no time zone`, { field: 'site', hint: 'apply a site file first (lockgw site apply FILE)' });
@@ -42,7 +52,7 @@ export function planPeopleImport(ctx: PlanContext, request: Extract<AdminRequest
   for (const person of users.people) {
     const known = ctx.store.person(person.id);
     // a second upload updates name and kind; a suspension, a host or extended unlock stays
-    const record: Person = known === undefined ? person : { ...known, name: person.name, kind: known.kind === 'guest' ? known.kind : person.kind };
+    const record: Person = known === undefined ? person : { ...withoutUnit(known), name: person.name, kind: known.kind === 'guest' ? known.kind : person.kind, ...pick(person) };
     ops.push({ op: 'upsert', entity: 'person', record });
   }
   for (const holding of users.holdings) ops.push({ op: 'upsert', entity: 'holding', record: holding });

@@ -11,6 +11,8 @@ interface PersonOptions extends AdminCliOptions {
   host?: string | false;
   extendedUnlock?: boolean;
   reinstate?: boolean;
+  unit?: string | false;
+  place?: string | false;
 }
 
 export function registerPerson(program: Command, cli: CliContext): void {
@@ -25,8 +27,13 @@ export function registerPerson(program: Command, cli: CliContext): void {
     .option('--kind <kind>', PERSON_KINDS.join(', '), 'resident')
     .option('--host <personId>', "a guest's host")
     .option('--extended-unlock', 'a longer unlock time at doors (accessibility)')
+    .option('--unit <unit>', 'the unit: 205C')
+    .option('--place <place>', 'where: Building A')
     .action((id: string, o: PersonOptions) =>
-      runAdmin(cli, o, { verb: 'person.add', person: { id, name: o.name, kind: o.kind, ...(o.host ? { hostId: o.host } : {}), extendedUnlock: o.extendedUnlock === true } }));
+      runAdmin(cli, o, {
+        verb: 'person.add',
+        person: { id, name: o.name, kind: o.kind, ...(o.host ? { hostId: o.host } : {}), extendedUnlock: o.extendedUnlock === true, ...(o.unit ? { unit: o.unit } : {}), ...(o.place ? { place: o.place } : {}) },
+      }));
   adminOptions(person.command('edit'), ['lockgw person edit ann --name "Ann Smith" --extended-unlock'])
     .description('change what is given, keep the rest')
     .argument('<id>', 'the person id')
@@ -36,6 +43,10 @@ export function registerPerson(program: Command, cli: CliContext): void {
     .option('--no-host', 'no host any more')
     .option('--extended-unlock', 'a longer unlock time at doors')
     .option('--no-extended-unlock', 'the usual unlock time')
+    .option('--unit <unit>', 'the unit')
+    .option('--no-unit', 'no unit any more')
+    .option('--place <place>', 'where')
+    .option('--no-place', 'no place any more')
     .action((id: string, o: PersonOptions) =>
       runAdmin(cli, o, {
         verb: 'person.edit', id,
@@ -43,6 +54,8 @@ export function registerPerson(program: Command, cli: CliContext): void {
         ...(o.kind !== undefined ? { kind: o.kind } : {}),
         ...(o.host === false ? { hostId: null } : o.host !== undefined ? { hostId: o.host } : {}),
         ...(o.extendedUnlock !== undefined ? { extendedUnlock: o.extendedUnlock } : {}),
+        ...(o.unit === false ? { unit: null } : o.unit !== undefined ? { unit: o.unit } : {}),
+        ...(o.place === false ? { place: null } : o.place !== undefined ? { place: o.place } : {}),
       }));
   adminOptions(person.command('suspend'), ['lockgw person suspend ann', 'lockgw person suspend ann --reinstate'])
     .description('suspend a person (every credential denied, guests too), or --reinstate')

@@ -57,6 +57,11 @@ t.test('suspend denies every credential of the person and their guests; reinstat
   t.ok(r.decideCard('lobby', '26:12:34567').grant, 'reinstated');
   r.run({ verb: 'person.edit', id: 'alice', name: 'Alice Smith', extendedUnlock: true });
   t.match(r.f.gateway.store.person('alice'), { name: 'Alice Smith', extendedUnlock: true, status: 'active', kind: 'resident' }, 'edit keeps what it was not given');
+  r.run({ verb: 'person.edit', id: 'alice', unit: '4B', place: 'Building A' });
+  t.match(r.f.gateway.store.person('alice'), { unit: '4B', place: 'Building A', name: 'Alice Smith' });
+  r.run({ verb: 'person.edit', id: 'alice', unit: null });
+  t.equal(r.f.gateway.store.person('alice')!.unit, undefined, 'null clears the unit');
+  t.equal(r.f.gateway.store.person('alice')!.place, 'Building A', 'and keeps the place');
 });
 
 t.test('credential replace: the old card opens nothing, the new one does; revoke --lost keeps it as lost', async (t) => {

@@ -75,6 +75,10 @@ t.test('people import: the bulk-user CSV adds people and holdings; unit n/a is s
   const result = r.run({ verb: 'people.import', users: { text: csv, source: 'users.csv' } });
   t.same(result.changes, ['upsert person user:ann@example.com', 'upsert person user:maint@example.com', 'upsert holding user:ann@example.com/resident', 'upsert holding user:maint@example.com/staff']);
   t.match(r.f.gateway.store.person('user:maint@example.com'), { kind: 'staff' });
+  t.same(r.f.gateway.store.person('user:ann@example.com'), { id: 'user:ann@example.com', name: 'ann@example.com', status: 'active', kind: 'resident', extendedUnlock: false, unit: '205C' }, 'the unit is a field, not part of the name');
+  const exported = r.run({ verb: 'site.export', format: 'yaml' }).data as string;
+  t.match(exported, /unit: 205C/);
+  t.same(r.run({ verb: 'site.apply', site: { text: exported, source: 'again.yaml' } }).changes, [], 'and it round-trips');
   const [holding] = [...r.f.gateway.store.holdings('user:ann@example.com')];
   t.equal(holding!.validUntil, Date.parse('2027-07-01T00:00:00+02:00'), 'valid through the end of the day in the site zone');
   r.run({ verb: 'person.suspend', id: 'user:ann@example.com' });
