@@ -18,7 +18,11 @@ export const canonicalLine = {
   holiday: (h: Holiday) => ['holiday', h.date, h.type, h.name],
   schedule: (s: Schedule) => ['schedule', s.id, s.name, s.intervals.map((i) => [i.days, i.holidayTypes, i.start, i.end])],
   key: (k: Key) => ['key', k.id, k.name, k.mayShare, k.system, k.doors.map((d) => [d.doorId, d.scheduleIds])],
-  person: (p: Person) => ['person', p.id, p.name, p.status, p.kind, u(p.hostId), p.extendedUnlock],
+  // unit and place only when set: a person without them hashes as before they existed
+  person: (p: Person) => [
+    'person', p.id, p.name, p.status, p.kind, u(p.hostId), p.extendedUnlock,
+    ...(p.unit === undefined && p.place === undefined ? [] : [u(p.unit), u(p.place)]),
+  ],
   holding: (h: Holding) => ['holding', h.personId, h.keyId, u(h.validFrom), u(h.validUntil)],
   credential: (c: Credential) => [
     'credential', c.id, c.personId, c.kind, c.kind === 'pin' ? null : c.value, c.status,

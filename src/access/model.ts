@@ -160,6 +160,10 @@ export const PersonSchema = z
     hostId: IdSchema.optional(),
     /** extended unlock time at doors (accessibility) */
     extendedUnlock: z.boolean().default(false),
+    /** the unit the person lives in or belongs to ("205C"), as portals keep it beside the name */
+    unit: z.string().min(1).max(50).optional(),
+    /** where, for grouping ("Building A"), as a door's place */
+    place: z.string().min(1).max(200).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.hostId !== undefined && p.kind !== 'guest') ctx.addIssue({ code: 'custom', path: ['hostId'], message: 'only a guest has a host' });

@@ -46,6 +46,9 @@ import { SiteDoors } from '../doors/siteDoors.js';
 import { CloudLink, type GatewayControl } from '../cloud/cloudLink.js';
 import { lockgwVersion } from './version.js';
 import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
+import { systemAccounts, type SystemAccounts } from '../control/userNames.js';
+import { OperatorStore } from '../store/operatorStore.js';
+import { LocalAdmin } from './admin/localAdmin.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
 import { loadDeviceSecret, type SecretFileRole } from './deviceSecret.js';
@@ -536,6 +539,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         // the lockdown is stored with an fsync; who asked for it must survive a power cut as well before the operator is told
         journal.flush(true);
       },
+      // the daemon's own account and root are Owner (they can write the database anyway)
+      admin: (envelope, caller) => this.localAdmin(new Set([0, process.getuid?.() ?? 0])).run(envelope, caller),
       refused: (command, doorId, caller, reason) => {
         this.r.journal.append({ type: 'security', at: this.deps.clock.now(), ...(doorId ? { doorId } : {}), reason: 'control_refused', data: { command, uid: caller?.uid ?? null, user: caller?.user ?? null, why: reason } });
       },
@@ -634,12 +639,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.r.engine.applied();
   }
 
-  /** Refused (CLOUD_MANAGED) on a cloud-managed gateway: the cloud owns its revisions. */
-  applyBatch(raw: unknown, options: ApplyOptions): AppliedState {
+  /**
+   * Refused (CLOUD_MANAGED) on a cloud-managed gateway: the cloud owns its revisions. With
+   * `forceLocal` a local batch is applied at the cloud's revision, unchanged: the cloud's next
+   * delta then fails its hash check and the snapshot it asks for replaces the local change.
+   */
+  applyBatch(raw: unknown, options: ApplyOptions, local: { forceLocal?: boolean } = {}): AppliedState {
     if (this.cloudManaged && options.source === 'local') {
-      throw new GatewayError('CLOUD_MANAGED', 'this gateway takes its rules from the cloud: change them in the cloud, not locally', { hint: 'or set cloud.enabled: false' });
+      if (!local.forceLocal) {
+        throw new GatewayError('CLOUD_MANAGED', 'this gateway takes its rules from the cloud: change them in the cloud, not locally', { hint: 'or set cloud.enabled: false (or --force-local: the cloud\'s next snapshot wins)' });
+      }
+      return this.r.engine.applyBatch(raw, { ...options, revision: this.r.engine.applied().revision });
     }
     return this.r.engine.applyBatch(raw, options);
+  }
+
+  /**
+   * The admin verbs (docs/standalone.md) on this gateway's database: `ownerUids` are Owner
+   * whatever the operator table says (root, the daemon's account, the database file's owner).
+   */
+  localAdmin(ownerUids: ReadonlySet<number>, accounts: SystemAccounts = systemAccounts()): LocalAdmin {
+    return new LocalAdmin({ target: this, operators: new OperatorStore(this.r.db), accounts, clock: this.deps.clock, ownerUids });
   }
 
   /** A snapshot or delta from the cloud, applied as the cloud link applies it (rules worker or main thread). */

@@ -1,6 +1,7 @@
 /**
  * One client of the control socket: reads request lines, answers each in order, and stays
- * bounded. A line longer than MAX_REQUEST_BYTES is refused and the connection closed. When the
+ * bounded. A line longer than MAX_REQUEST_BYTES (MAX_PROVEN_REQUEST_BYTES once the caller proved
+ * its uid) is refused and the connection closed. When the
  * replies the client has not read exceed `maxUnreadBytes`, reading stops (the socket is paused)
  * until they drain: a client that sends and never reads costs at most that, plus one read
  * chunk of requests. A connection with no request for `idleMs` (on the injected Clock) is told so
@@ -15,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
-import { MAX_REQUEST_BYTES, type StreamLine } from '../wire/controlProtocol.js';
+import { MAX_PROVEN_REQUEST_BYTES, MAX_REQUEST_BYTES, type StreamLine } from '../wire/controlProtocol.js';
 import { handleLine, type RequestContext, type Session } from './controlRequests.js';
 import { runStream } from './controlStreams.js';
 import { StreamScope } from './streamScope.js';
@@ -86,7 +87,7 @@ export class ControlConnection {
     while (!this.paused && !this.closing && !this.stream) {
       const newline = this.pending.indexOf('\n');
       if (newline < 0) break;
-      if (newline > MAX_REQUEST_BYTES) return this.close('INPUT_INVALID', `request longer than ${MAX_REQUEST_BYTES} bytes`);
+      if (newline > this.maxRequestBytes()) return this.close('INPUT_INVALID', `request longer than ${this.maxRequestBytes()} bytes`);
       const line = this.pending.slice(0, newline);
       this.pending = this.pending.slice(newline + 1);
       const answer = handleLine(this.ctx, this.session, line);
@@ -98,7 +99,12 @@ export class ControlConnection {
       // 'drain' comes only after write() said false, so the bound is at least the socket's high-water mark
       if (!flowing && this.socket.writableLength > this.limits.maxUnreadBytes) this.pause();
     }
-    if (!this.paused && this.pending.length > MAX_REQUEST_BYTES) this.close('INPUT_INVALID', `request longer than ${MAX_REQUEST_BYTES} bytes`);
+    if (!this.paused && this.pending.length > this.maxRequestBytes()) this.close('INPUT_INVALID', `request longer than ${this.maxRequestBytes()} bytes`);
+  }
+
+  /** a caller that proved its uid may send a file with an admin verb; anyone else a short line */
+  private maxRequestBytes(): number {
+    return this.session.caller === null ? MAX_REQUEST_BYTES : MAX_PROVEN_REQUEST_BYTES;
   }
 
   private startStream(request: Parameters<typeof runStream>[2]): void {

@@ -14,6 +14,7 @@ import type { Clock } from '../kernel/clock.js';
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import { ControlRequestSchema, isStreamRequest, type ControlCaller, type ControlRequest, type ControlResponse, type StreamRequest } from '../wire/controlProtocol.js';
 import { checkProof } from './callerProof.js';
+import { handleAdmin } from './adminRequests.js';
 import type { ControlTarget } from './controlTarget.js';
 import type { SystemAccounts } from './userNames.js';
 
@@ -91,6 +92,8 @@ function handle(ctx: RequestContext, session: Session, request: Exclude<ControlR
       if ('error' in caller) return caller;
       return withEvents(g, () => g.lockdown(request.door, request.on, caller));
     }
+    case 'admin':
+      return handleAdmin(g, session.caller, request, ctx.logger);
     default:
       return withEvents(g, () => drive(g, request));
   }
@@ -128,7 +131,7 @@ function prove(ctx: RequestContext, session: Session, challenge: string): Contro
   return { ok: true, caller };
 }
 
-type SimRequest = Exclude<ControlRequest, StreamRequest | { command: 'status' | 'health' | 'challenge' | 'prove' | 'lockdown' }>;
+type SimRequest = Exclude<ControlRequest, StreamRequest | { command: 'status' | 'health' | 'challenge' | 'prove' | 'lockdown' | 'admin' }>;
 
 /** Drives one simulated device; throws GatewayError when nothing could be delivered; returns a note for a no-op. */
 function drive(g: ControlTarget, request: SimRequest): string | undefined {

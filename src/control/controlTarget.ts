@@ -8,6 +8,7 @@ import type { SimDoor } from '../hal/sim/simDoor.js';
 import type { SimFireInput } from '../hal/sim/simFireInput.js';
 import type { JournalEntry } from '../journal/journalCodec.js';
 import type { ControlCaller } from '../wire/controlProtocol.js';
+import type { AdminEnvelope, AdminResult } from '../wire/adminProtocol.js';
 import type { CommissioningTarget } from './commissioningTarget.js';
 
 /** One serial link (bridge, relay board, fingerprint sensor) as the doctor reports it. */
@@ -60,6 +61,12 @@ export interface ControlTarget {
    * mode change). Throws GatewayError NOT_FOUND for a door the rules do not know.
    */
   lockdown(doorId: string | null, on: boolean, caller: ControlCaller): void;
+  /**
+   * An admin verb for a proven caller (docs/standalone.md): checked against the operator table,
+   * applied as one batch, journaled with the operator. Throws GatewayError (NOT_AUTHORISED,
+   * INPUT_INVALID, NOT_FOUND, CLOUD_MANAGED, ...) and changes nothing then.
+   */
+  admin(envelope: AdminEnvelope, caller: ControlCaller): AdminResult;
   /** Journals a refused real-door request (a security event) with the caller when one was proven. */
   refused(command: string, doorId: string | null, caller: ControlCaller | null, reason: string): void;
   /** the simulated devices, when doors run on them; `fire` is null unless the fire input is simulated */

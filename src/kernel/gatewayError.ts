@@ -26,6 +26,8 @@ export const GATEWAY_ERROR_CODES = [
   'HASH_MISMATCH',
   /** a local edit of the rules on a gateway whose rules the cloud owns */
   'CLOUD_MANAGED',
+  /** the caller may not do this (an admin verb outside its role, an unproven caller) */
+  'NOT_AUTHORISED',
   /** the rules worker thread failed or exited */
   'WORKER_FAILED',
   /**

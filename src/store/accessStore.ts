@@ -205,7 +205,7 @@ export class AccessStore {
   }
 
   *people(): Iterable<Person> {
-    const stmt = this.db.prepare('SELECT id, name, status, kind, host_id, extended_unlock FROM people ORDER BY id').raw();
+    const stmt = this.db.prepare('SELECT id, name, status, kind, host_id, extended_unlock, unit, place FROM people ORDER BY id').raw();
     for (const r of stmt.iterate()) yield rows.personFromArray(r as rows.PersonArray);
   }
 

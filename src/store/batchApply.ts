@@ -118,9 +118,9 @@ export class BatchApplier {
       keyDoorsClear: p('DELETE FROM key_doors WHERE key_id = ?'),
       keyDoorInsert: p('INSERT INTO key_doors(key_id, door_id, position, schedule_ids) VALUES (?, ?, ?, ?)'),
       personExists: p('SELECT 1 FROM people WHERE id = ?').pluck(),
-      personUpsert: p(`INSERT INTO people(id, name, status, kind, host_id, extended_unlock) VALUES (?, ?, ?, ?, ?, ?)
+      personUpsert: p(`INSERT INTO people(id, name, status, kind, host_id, extended_unlock, unit, place) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET name = excluded.name, status = excluded.status, kind = excluded.kind,
-          host_id = excluded.host_id, extended_unlock = excluded.extended_unlock`),
+          host_id = excluded.host_id, extended_unlock = excluded.extended_unlock, unit = excluded.unit, place = excluded.place`),
       personDelete: p('DELETE FROM people WHERE id = ?'),
       holdingUpsert: p(`INSERT INTO holdings(person_id, key_id, valid_from, valid_until) VALUES (?, ?, ?, ?)
         ON CONFLICT(person_id, key_id) DO UPDATE SET valid_from = excluded.valid_from, valid_until = excluded.valid_until`),
@@ -197,7 +197,7 @@ export class BatchApplier {
       case 'person': {
         const r = op.record;
         if (r.hostId !== undefined && !s.personExists.get(r.hostId)) throw this.missing(index, 'person', r.id, 'hostId', 'person', r.hostId);
-        s.personUpsert.run(r.id, r.name, r.status, r.kind, n(r.hostId), b(r.extendedUnlock));
+        s.personUpsert.run(r.id, r.name, r.status, r.kind, n(r.hostId), b(r.extendedUnlock), n(r.unit), n(r.place));
         return;
       }
       case 'holding': {

@@ -212,4 +212,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'local operators and their roles',
+    // who may administer the gateway locally (docs/standalone.md); the access tables do not refer to it
+    sql: `
+      CREATE TABLE operators (
+        uid            INTEGER PRIMARY KEY CHECK (uid >= 0),
+        user           TEXT,
+        role           TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'team', 'installer', 'housekeeping')),
+        key_management TEXT NOT NULL CHECK (key_management IN ('full', 'limited', 'specific')),
+        key_ids        TEXT NOT NULL DEFAULT '[]',
+        added_at       INTEGER NOT NULL,
+        added_by       INTEGER
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    name: "a person's unit and place",
+    // the bulk-user CSV's unit and place, kept as fields instead of folded into the name
+    sql: `
+      ALTER TABLE people ADD COLUMN unit TEXT;
+      ALTER TABLE people ADD COLUMN place TEXT;
+    `,
+  },
 ];

@@ -6,7 +6,7 @@ export interface HolidayRow { date: string; type: number; name: string }
 export interface ScheduleRow { id: string; name: string; intervals: string }
 export interface KeyRow { id: string; name: string; may_share: number; system: number }
 export interface KeyDoorRow { key_id: string; door_id: string; position: number; schedule_ids: string }
-export interface PersonRow { id: string; name: string; status: string; kind: string; host_id: string | null; extended_unlock: number }
+export interface PersonRow { id: string; name: string; status: string; kind: string; host_id: string | null; extended_unlock: number; unit: string | null; place: string | null }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
@@ -33,6 +33,8 @@ export function keyDoorFromRow(r: KeyDoorRow): KeyDoor {
 export function personFromRow(r: PersonRow): Person {
   const p: Person = { id: r.id, name: r.name, status: r.status as Person['status'], kind: r.kind as Person['kind'], extendedUnlock: r.extended_unlock === 1 };
   if (r.host_id !== null) p.hostId = r.host_id;
+  if (r.unit !== null) p.unit = r.unit;
+  if (r.place !== null) p.place = r.place;
   return p;
 }
 
@@ -59,12 +61,14 @@ export function credentialFromArray(r: CredentialArray): Credential {
   };
 }
 
-/** A people row as a `raw()` array: id, name, status, kind, host_id, extended_unlock. */
-export type PersonArray = [string, string, string, string, string | null, number];
+/** A people row as a `raw()` array: id, name, status, kind, host_id, extended_unlock, unit, place. */
+export type PersonArray = [string, string, string, string, string | null, number, string | null, string | null];
 
 export function personFromArray(r: PersonArray): Person {
   const p: Person = { id: r[0], name: r[1], status: r[2] as Person['status'], kind: r[3] as Person['kind'], extendedUnlock: r[5] === 1 };
   if (r[4] !== null) p.hostId = r[4];
+  if (r[6] !== null) p.unit = r[6];
+  if (r[7] !== null) p.place = r[7];
   return p;
 }
 

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { IdSchema } from '../access/model.js';
+import { AdminEnvelopeSchema, type AdminResult } from './adminProtocol.js';
 
 /** the longest a door test watches its inputs or a learn mode lasts */
 export const MAX_STREAM_MS = 600_000;
@@ -48,6 +49,8 @@ export const ControlRequestSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('learn'), door: IdSchema, forMs: z.number().int().min(1000).max(MAX_STREAM_MS).default(DEFAULT_LEARN_MS) }),
   /** real door, operator: enrol or delete a template in the door's R30x fingerprint sensor */
   z.strictObject({ command: z.literal('fingerprint'), action: z.enum(['enroll', 'delete']), door: IdSchema, slot: z.number().int().min(0).max(65_535) }),
+  /** admin verbs (adminProtocol.ts): only for a proven caller, checked against the operator table */
+  AdminEnvelopeSchema.extend({ command: z.literal('admin') }),
 ]);
 
 /** The requests answered by a stream of lines rather than one response. */
@@ -96,13 +99,15 @@ export type ControlErrorCode = string;
 
 export type ControlResponse =
   | {
-    ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; health?: unknown; note?: string; challenge?: string; caller?: ControlCaller;
+    ok: true; timeZone?: string; events?: unknown[]; doors?: unknown[]; health?: unknown; note?: string; challenge?: string; caller?: ControlCaller; admin?: AdminResult;
     /** status: the clock's trust and the offline lease (engine/offlineTrust.ts); null without a cloud link */
     clock?: unknown; lease?: unknown;
   }
   | { ok: false; code: ControlErrorCode; error: string };
 
 export const MAX_REQUEST_BYTES = 4096;
+/** a proven caller's request may carry a file (an admin verb's site file or CSV) */
+export const MAX_PROVEN_REQUEST_BYTES = 2 * 8 * 1024 * 1024 + 4096;
 
 /** the proof file's name in the socket's directory, for a challenge */
 export function proofFileName(challenge: string): string {

@@ -29,8 +29,8 @@ import type {
 import { SimConnection } from './simConnection.js';
 import { SimPublisher } from './simPublisher.js';
 import { DEFAULT_CHUNK_LIMITS, operationsBudget, type ChunkLimits } from './snapshotChunks.js';
-import { diffState } from './stateDiff.js';
-import type { SiteRecords } from './siteRecords.js';
+import { diffState } from '../../src/app/site/stateDiff.js';
+import { clearPins, type SiteRecords } from '../../src/access/site/siteRecords.js';
 import { planSyncAnswer } from './syncAnswer.js';
 
 export type * from './cloudSimulatorTypes.js';
@@ -156,7 +156,7 @@ export class CloudSimulator extends EventEmitter<CloudSimulatorEvents> {
     return this.serial(async () => {
       const publisher = this.started();
       const { state } = this.options;
-      const diff = diffState(state.store, site);
+      const diff = diffState(state.store, site, clearPins);
       if (diff.length === 0 && !options.forceSnapshot) return { kind: 'unchanged', version: state.version(), hash: state.hash() };
       const limits = options.chunkLimits ?? this.limits();
       const asSnapshot = options.forceSnapshot === true || state.version() === 0 || Buffer.byteLength(JSON.stringify(diff)) > operationsBudget(limits.maxBytes);

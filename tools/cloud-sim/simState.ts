@@ -24,9 +24,9 @@ import { AccessStore, type StoreCounts } from '../../src/store/accessStore.js';
 import { BatchApplier } from '../../src/store/batchApply.js';
 import { parseBatch } from '../../src/store/batchOp.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
-import { orderGuests } from './dependencyOrder.js';
+import { orderGuests } from '../../src/access/site/dependencyOrder.js';
 import type { ChunkPlan } from './snapshotChunks.js';
-import { clearPins, credentialInput } from './siteRecords.js';
+import { clearPins, credentialInput } from '../../src/access/site/siteRecords.js';
 import { EMPTY_STATE_HASH, hashAccessSource } from '../../src/access/contentHash.js';
 
 export const STATE_FILE = 'state.db';

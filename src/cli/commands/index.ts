@@ -17,6 +17,11 @@ import { registerDoor } from './door.js';
 import { registerWatch } from './watch.js';
 import { registerLearn } from './learn.js';
 import { registerFingerprint } from './fingerprint.js';
+import { registerOperator } from './operator.js';
+import { registerPerson } from './person.js';
+import { registerKey } from './key.js';
+import { registerCredential } from './credential.js';
+import { registerSite } from './site.js';
 
 export function registerCommands(program: Command, cli: CliContext): void {
   registerDecide(program, cli);
@@ -35,5 +40,10 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerWatch(program, cli);
   registerLearn(program, cli);
   registerFingerprint(program, cli);
+  registerOperator(program, cli);
+  registerPerson(program, cli);
+  registerKey(program, cli);
+  registerCredential(program, cli);
+  registerSite(program, cli);
   registerPassThrough(program);
 }

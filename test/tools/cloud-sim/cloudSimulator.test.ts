@@ -6,7 +6,7 @@ import { CloudSimulator } from '../../../tools/cloud-sim/cloudSimulator.js';
 import { SimState } from '../../../tools/cloud-sim/simState.js';
 import type { ApplyAck, CommandResponse, EventBatch } from '../../../src/wire/messages.js';
 import type { SnapshotProgress, SyncAnswered } from '../../../tools/cloud-sim/cloudSimulator.js';
-import { checkSite } from '../../../tools/cloud-sim/siteCheck.js';
+import { checkSite } from '../../../src/app/site/siteCheck.js';
 import { testBrokerSupport } from '../../support/mosquitto.js';
 import { silentLogger, until } from '../../support/cloudHarness.js';
 import type { Verified } from './standInGateway.js';

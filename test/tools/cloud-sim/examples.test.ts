@@ -1,7 +1,7 @@
 /** The README walks through examples/site.yaml and examples/users.csv: they must stay valid. */
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { loadSiteInput } from '../../../tools/cloud-sim/siteInput.js';
+import { loadSiteInput } from '../../../src/app/site/siteInput.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url));
 

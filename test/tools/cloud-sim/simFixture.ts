@@ -4,8 +4,8 @@ import { ManualClock, SystemClock, type Clock } from '../../../src/kernel/clock.
 import { generateSigningKeyPair, type SigningKeyPair } from '../../../src/wire/keys.js';
 import { CloudSimulator, type CloudSimulatorOptions } from '../../../tools/cloud-sim/cloudSimulator.js';
 import { SimState } from '../../../tools/cloud-sim/simState.js';
-import { parseSiteFile } from '../../../tools/cloud-sim/siteFile.js';
-import type { SiteRecords } from '../../../tools/cloud-sim/siteRecords.js';
+import { parseSiteFile } from '../../../src/access/site/siteFile.js';
+import type { SiteRecords } from '../../../src/access/site/siteRecords.js';
 import { demoSiteBatch } from '../../../src/app/demo/demoSite.js';
 import { broker, silentLogger } from '../../support/cloudHarness.js';
 import type { TestBroker } from '../../support/mosquitto.js';

@@ -3,10 +3,11 @@ import { statSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { compileIndex } from '../../../src/access/compileIndex.js';
 import { ManualClock } from '../../../src/kernel/clock.js';
-import { siteUpserts } from '../../../tools/cloud-sim/dependencyOrder.js';
-import { checkSite } from '../../../tools/cloud-sim/siteCheck.js';
+import { siteUpserts } from '../../../src/access/site/dependencyOrder.js';
+import { checkSite } from '../../../src/app/site/siteCheck.js';
 import { SimState } from '../../../tools/cloud-sim/simState.js';
-import { diffState } from '../../../tools/cloud-sim/stateDiff.js';
+import { diffState } from '../../../src/app/site/stateDiff.js';
+import { clearPins } from '../../../src/access/site/siteRecords.js';
 import { EMPTY_STATE_HASH, hashAccessSource } from '../../../src/access/contentHash.js';
 import { createSigningKey, loadSigningKey } from '../../../tools/cloud-sim/simSigningKey.js';
 import { storeFixture } from '../../support/storeFixture.js';
@@ -116,7 +117,7 @@ t.test('the diff from the state to a site, applied, gives exactly the site', asy
   const state = await openState(t);
   const base = demoRecords();
   state.apply([...siteUpserts(base)], { history: false });
-  t.same(diffState(state.store, demoRecords()), [], 'nothing for the same site');
+  t.same(diffState(state.store, demoRecords(), clearPins), [], 'nothing for the same site');
 
   const site = demoRecords();
   // PINs swap between two credentials, a card moves to another credential id
@@ -139,17 +140,17 @@ t.test('the diff from the state to a site, applied, gives exactly the site', asy
   site.holidays = site.holidays.slice(1);
   site.site = { ...site.site!, name: 'Renamed' };
 
-  const diff = diffState(state.store, site);
+  const diff = diffState(state.store, site, clearPins);
   const summary = diff.map((o) => `${o.op} ${o.entity}`);
   t.ok(summary.indexOf('delete credential') < summary.indexOf('upsert credential'), 'credentials are freed before they are taken');
   t.ok(summary.lastIndexOf('upsert key') < summary.indexOf('delete schedule'), 'the schedule goes after the key that used it');
   const change = state.apply(diff, { history: true, expectHash: checkSite(site, () => undefined).hash });
   t.equal(change.hash, checkSite(site, () => undefined).hash, 'the state now hashes like the site');
-  t.same(diffState(state.store, site), [], 'and nothing is left to change');
+  t.same(diffState(state.store, site, clearPins), [], 'and nothing is left to change');
 
   t.test('an empty site deletes everything', async (t) => {
     const empty = { site: null, doors: [], holidays: [], schedules: [], keys: [], people: [], holdings: [], credentials: [] };
-    state.apply(diffState(state.store, empty), { history: true });
+    state.apply(diffState(state.store, empty, clearPins), { history: true });
     t.equal(state.hash(), EMPTY_STATE_HASH);
   });
 });

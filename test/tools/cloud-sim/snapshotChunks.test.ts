@@ -2,9 +2,9 @@ import t from 'tap';
 import { ENTITIES, type UpsertOp } from '../../../src/access/batchOpSchema.js';
 import { signCloudMessage } from '../../../src/wire/cloudMessageCodec.js';
 import { generateSigningKeyPair } from '../../../src/wire/keys.js';
-import { orderGuests, orderPeople, siteUpserts } from '../../../tools/cloud-sim/dependencyOrder.js';
+import { orderGuests, orderPeople, siteUpserts } from '../../../src/access/site/dependencyOrder.js';
 import { chunkOperations, operationBytes, operationsBudget, planChunks, splitByPlan, validateLimits } from '../../../tools/cloud-sim/snapshotChunks.js';
-import { emptySiteRecords } from '../../../tools/cloud-sim/siteRecords.js';
+import { emptySiteRecords } from '../../../src/access/site/siteRecords.js';
 import type { Person } from '../../../src/access/model.js';
 
 const key = generateSigningKeyPair('k'.repeat(128));

@@ -5,7 +5,7 @@
  */
 import type { ApplyAck } from '../../../src/wire/messages.js';
 import type { CloudSimulator, SnapshotProgress } from '../cloudSimulator.js';
-import { loadSiteInput } from '../siteInput.js';
+import { loadSiteInput } from '../../../src/app/site/siteInput.js';
 import { loadSigningKey } from '../simSigningKey.js';
 import { DEFAULT_CHUNK_LIMITS } from '../snapshotChunks.js';
 import type { TimerHandle } from '../../../src/kernel/clock.js';
@@ -76,6 +76,10 @@ export async function publish(values: Values, io: CloudSimIo): Promise<number> {
   const gatewayId = need(values, 'gateway', 'publish');
   const key = await loadSigningKey(dir);
   const site = await loadSiteInput({ site: need(values, 'site', 'publish'), ...(values.users === undefined ? {} : { users: values.users }) });
+  if ((site.records.keptPins ?? []).length > 0) {
+    const first = site.records.keptPins![0]!;
+    throw new GatewayError('INPUT_INVALID', `${site.where('credential', first.id) ?? need(values, 'site', 'publish')}: credential ${first.id} is a PIN given by its digest (a gateway's export): the cloud sends PINs in clear`, { field: 'pinDigest', hint: 'give the PIN itself (pin: "1234")' });
+  }
   return withState(dir, io, async (state) => {
     const sim = simulator(values, 'publish', key, state, io);
     const out = output(values, io, state);

@@ -2,7 +2,7 @@
  * Calendar dates in a site's time zone. A portal's "expiry date" means valid through the end of
  * that day where the site is: the instant the next day starts there.
  */
-import { ZoneClock } from '../../src/access/zoneClock.js';
+import { ZoneClock } from '../zoneClock.js';
 
 const DAY_MS = 86_400_000;
 

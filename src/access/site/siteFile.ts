@@ -22,14 +22,12 @@
  * Every problem is reported as `file:line:col: path: message` (the first, and how many more).
  * References between records are checked afterwards (siteCheck.ts), also by position.
  */
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { BatchOpSchema, type Entity } from '../../src/access/batchOpSchema.js';
-import { CredentialInputSchema, DoorSchema, HolidaySchema, HoldingSchema, KeySchema, PersonSchema, ScheduleSchema, SiteSchema } from '../../src/access/model.js';
-import { GatewayError } from '../../src/kernel/gatewayError.js';
+import { BatchOpSchema, type Entity } from '../batchOpSchema.js';
+import { CredentialInputSchema, type Credential, DoorSchema, HolidaySchema, HoldingSchema, KeySchema, PersonSchema, ScheduleSchema, SiteSchema } from '../model.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 import { formatPath, parseDocumentText, type DocPath, type DocumentText } from './documentText.js';
-import type { RecordLocator } from './siteCheck.js';
-import { emptySiteRecords, recordKey, type SiteRecords } from './siteRecords.js';
+import { emptySiteRecords, recordKey, type RecordLocator, type SiteRecords } from './siteRecords.js';
 
 export interface SiteDocument {
   source: string;
@@ -54,9 +52,10 @@ const SECTIONS = {
   people: ['person', PersonSchema],
   holdings: ['holding', HoldingSchema],
   credentials: ['credential', CredentialInputSchema],
-} as const satisfies Record<Exclude<keyof SiteRecords, 'site'>, readonly [Entity, z.ZodType]>;
+} as const satisfies Record<Exclude<keyof SiteRecords, 'site' | 'keptPins'>, readonly [Entity, z.ZodType]>;
 
 const SECTION_NAMES = ['site', ...Object.keys(SECTIONS)];
+const PIN_DIGEST = /^[0-9a-f]{64}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -96,6 +95,29 @@ class SiteBuilder {
     return parsed.data;
   }
 
+  /**
+   * A credential; a PIN given by its digest (`pinDigest`, as `lockgw site export` writes it) is
+   * validated as the PIN credential it stands for and kept aside (SiteRecords.keptPins).
+   */
+  addCredential(raw: unknown, path: DocPath): void {
+    if (!(isObject(raw) && raw.kind === 'pin' && 'pinDigest' in raw)) {
+      const credential = this.add('credential', CredentialInputSchema, raw, path);
+      if (credential) this.records.credentials.push(credential);
+      return;
+    }
+    const { pinDigest, ...rest } = raw;
+    if ('pin' in rest) return void this.issues.push({ path: [...path, 'pin'], message: 'give the PIN or its digest (pinDigest), not both', atKey: true });
+    if (typeof pinDigest !== 'string' || !PIN_DIGEST.test(pinDigest)) return void this.issues.push({ path: [...path, 'pinDigest'], message: 'a PIN digest is 64 lowercase hex digits, as lockgw site export writes it' });
+    // the other fields are checked as those of a PIN credential (the placeholder PIN is dropped)
+    const c = this.add('credential', CredentialInputSchema, { ...rest, pin: '0000' }, path);
+    if (c === undefined) return;
+    const kept: Credential = {
+      id: c.id, personId: c.personId, kind: 'pin', value: pinDigest, status: c.status, validFrom: c.validFrom, validUntil: c.validUntil,
+      useLimit: c.useLimit, duress: c.duress, label: c.label,
+    };
+    (this.records.keptPins ??= []).push(kept);
+  }
+
   /** Where a record is defined: the first place (a duplicate is reported by siteCheck), or the latest. */
   remember(entity: Entity, key: string, path: DocPath, latest = false): void {
     if (latest || !this.paths.has(`${entity}:${key}`)) this.paths.set(`${entity}:${key}`, path);
@@ -124,8 +146,7 @@ function nested(builder: SiteBuilder, personId: string, raw: Record<string, unkn
   listOf(raw.credentials, [...path, 'credentials'], builder).forEach((c, j) => {
     const at = [...path, 'credentials', j];
     if (isObject(c) && 'personId' in c) return void builder.issues.push({ path: [...at, 'personId'], message: 'is implied by the person: leave it out' });
-    const credential = builder.add('credential', CredentialInputSchema, isObject(c) ? { personId, ...c } : c, at);
-    if (credential) builder.records.credentials.push(credential);
+    builder.addCredential(isObject(c) ? { personId, ...c } : c, at);
   });
 }
 
@@ -145,6 +166,7 @@ function fromSections(doc: Record<string, unknown>, builder: SiteBuilder): void 
         nested(builder, record.id, { holds, credentials }, path);
         return;
       }
+      if (entity === 'credential') return builder.addCredential(raw, path);
       const record = builder.add(entity, schema, raw, path);
       if (record !== undefined) (builder.records[name] as unknown[]).push(record);
     });
@@ -194,7 +216,7 @@ export function parseSiteFile(text: string, source: string): SiteDocument {
   } else if (isObject(value)) fromSections(value, builder);
   else {
     throw new GatewayError('INPUT_INVALID', `${source}: ${value === null || value === undefined ? 'the file is empty' : 'not a site'}: expected sections (${SECTION_NAMES.join(', ')}) or a list of operations`, {
-      hint: 'see the example in tools/cloud-sim/siteFile.ts',
+      hint: 'see the example in src/access/site/siteFile.ts and docs/standalone.md',
     });
   }
   if (builder.issues.length > 0) {
@@ -211,15 +233,4 @@ export function parseSiteFile(text: string, source: string): SiteDocument {
       return path === undefined ? undefined : doc.locate(path);
     },
   };
-}
-
-/** Reads and parses a site file (YAML, or JSON by its .json extension). */
-export async function loadSiteFile(path: string): Promise<SiteDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new GatewayError('INPUT_INVALID', `cannot read the site file ${path}: ${(err as Error).message}`, { field: 'site' }, { cause: err });
-  }
-  return parseSiteFile(text, path);
 }

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { compileIndex } from '../../../src/access/compileIndex.js';
-import { checkSite } from '../../../tools/cloud-sim/siteCheck.js';
-import { loadSiteInput } from '../../../tools/cloud-sim/siteInput.js';
-import { loadSiteFile, parseSiteFile } from '../../../tools/cloud-sim/siteFile.js';
+import { checkSite } from '../../../src/app/site/siteCheck.js';
+import { loadSiteFile, loadSiteInput } from '../../../src/app/site/siteInput.js';
+import { parseSiteFile } from '../../../src/access/site/siteFile.js';
 import { isGatewayError, type GatewayErrorCode } from '../../../src/kernel/gatewayError.js';
 import { storeFixture } from '../../support/storeFixture.js';
 

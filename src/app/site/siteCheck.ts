@@ -5,16 +5,13 @@
  * error names where the record came from (file:line:column) instead of an operation number.
  * Also returns the content hash of that site.
  */
-import type { Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
-import { GatewayError, isGatewayError } from '../../src/kernel/gatewayError.js';
-import { AccessStore, type StoreCounts } from '../../src/store/accessStore.js';
-import { openDatabase } from '../../src/store/database.js';
-import { orderPeople, siteUpserts } from './dependencyOrder.js';
-import { clearPins, recordKey, type SiteRecords } from './siteRecords.js';
-import { hashAccessSource } from '../../src/access/contentHash.js';
-
-/** Where a record was defined ("site.yaml:12:5"), if known. */
-export type RecordLocator = (entity: Entity, key: string) => string | undefined;
+import type { Entity, UpsertOp } from '../../access/batchOpSchema.js';
+import { GatewayError, isGatewayError } from '../../kernel/gatewayError.js';
+import { AccessStore, type StoreCounts } from '../../store/accessStore.js';
+import { openDatabase } from '../../store/database.js';
+import { orderPeople, siteUpserts } from '../../access/site/dependencyOrder.js';
+import { clearPins, recordKey, type RecordLocator, type SiteRecords } from '../../access/site/siteRecords.js';
+import { canonicalLine, hashAccessSource, StateHash } from '../../access/contentHash.js';
 
 export interface SiteCheck {
   hash: string;
@@ -64,7 +61,19 @@ export function checkSite(records: SiteRecords, where: RecordLocator): SiteCheck
       const message = err.message.replace(/^operation \d+: /, '');
       throw new GatewayError(err.code, `${at(where, op.entity, recordKey(op.entity, op.record))}: ${message}`, { ...err.details, index: undefined }, { cause: err });
     }
-    return { hash: store.snapshot(hashAccessSource), counts: store.counts() };
+    for (const kept of records.keptPins ?? []) {
+      if (store.person(kept.personId) === undefined) {
+        throw new GatewayError('REFERENCE_MISSING', `${at(where, 'credential', kept.id)}: credential ${kept.id}: personId refers to person ${kept.personId}, which does not exist`, { entity: 'credential', id: kept.id, field: 'personId' });
+      }
+      if (store.credential(kept.id) !== undefined) {
+        throw new GatewayError('INPUT_INVALID', `${at(where, 'credential', kept.id)}: credential ${kept.id} is defined more than once`, { entity: 'credential', id: kept.id, hint: 'each record may appear once' });
+      }
+    }
+    // a PIN's line in the content hash has no value: a kept PIN counts as the PIN it stands for
+    const sum = StateHash.from(store.snapshot(hashAccessSource));
+    for (const kept of records.keptPins ?? []) sum.add(canonicalLine.credential(kept));
+    const counts = store.counts();
+    return { hash: sum.digest(), counts: { ...counts, credentials: counts.credentials + (records.keptPins?.length ?? 0) } };
   } finally {
     db.close();
   }

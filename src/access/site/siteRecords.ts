@@ -7,9 +7,9 @@
  * every gateway of a site, so its store's credential `value` of a PIN is the PIN itself. PINs are
  * outside the content hash, so the hash is the gateway's all the same.
  */
-import type { Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
-import type { Credential, CredentialInput, Door, Holding, Holiday, Key, Person, Schedule, Site } from '../../src/access/model.js';
-import type { PinHasher } from '../../src/access/pinDigest.js';
+import type { Entity, UpsertOp } from '../batchOpSchema.js';
+import type { Credential, CredentialInput, Door, Holding, Holiday, Key, Person, Schedule, Site } from '../model.js';
+import type { PinHasher } from '../pinDigest.js';
 
 export interface SiteRecords {
   site: Site | null;
@@ -20,10 +20,19 @@ export interface SiteRecords {
   people: Person[];
   holdings: Holding[];
   credentials: CredentialInput[];
+  /**
+   * PIN credentials as a gateway exports them (`lockgw site export`): the digest stands for the
+   * PIN, which the gateway never holds in clear. They can only be kept as they are; only the
+   * gateway that wrote them (same device secret) knows them.
+   */
+  keptPins?: Credential[];
 }
 
+/** Where a record was defined ("site.yaml:12:5"), if known. */
+export type RecordLocator = (entity: Entity, key: string) => string | undefined;
+
 export function emptySiteRecords(): SiteRecords {
-  return { site: null, doors: [], holidays: [], schedules: [], keys: [], people: [], holdings: [], credentials: [] };
+  return { site: null, doors: [], holidays: [], schedules: [], keys: [], people: [], holdings: [], credentials: [], keptPins: [] };
 }
 
 /** The record of an upsert of entity E. */

@@ -13,13 +13,15 @@
  *
  * The desired site must be consistent on its own (siteCheck.ts): then the result equals it.
  */
-import type { BatchOp, DeleteOp, Entity, UpsertOp } from '../../src/access/batchOpSchema.js';
-import { canonicalLine } from '../../src/access/contentHash.js';
-import type { Credential, CredentialInput } from '../../src/access/model.js';
-import type { AccessStore } from '../../src/store/accessStore.js';
-import { credentialFromInput } from '../../src/store/batchApply.js';
-import { orderPeople } from './dependencyOrder.js';
-import { clearPins, recordKey, type RecordOf, type SiteRecords } from './siteRecords.js';
+import type { BatchOp, DeleteOp, Entity, UpsertOp } from '../../access/batchOpSchema.js';
+import { canonicalLine } from '../../access/contentHash.js';
+import type { Credential, CredentialInput } from '../../access/model.js';
+import type { AccessStore } from '../../store/accessStore.js';
+import { credentialFromInput } from '../../store/batchApply.js';
+import { orderPeople } from '../../access/site/dependencyOrder.js';
+import { recordKey, type RecordOf, type SiteRecords } from '../../access/site/siteRecords.js';
+import type { PinHasher } from '../../access/pinDigest.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 
 type Listed = Exclude<Entity, 'site'>;
 
@@ -68,21 +70,39 @@ function same<R>(line: (r: R) => readonly unknown[]): { current(r: R): string; d
   return { current: sign, desired: sign };
 }
 
-const stored = (c: CredentialInput): Credential => credentialFromInput(c, clearPins);
 const credentialSignature = (c: Credential) => JSON.stringify([...canonicalLine.credential(c), c.value]);
 const credentialValue = (c: Credential) => `${c.kind}:${c.value}`;
 
-/** The operations from the store's content to `desired`; empty when they are equal. */
-export function diffState(store: AccessStore, desired: SiteRecords): BatchOp[] {
+/** A kept PIN (given by its digest) that is not exactly the stored credential cannot be written: its PIN is unknown. */
+function keptPinChanged(c: Credential, store: AccessStore): GatewayError {
+  const now = store.credential(c.id);
+  const why = now === undefined ? 'this gateway has no such credential' : now.kind !== 'pin' || now.value !== c.value ? 'its digest is not the PIN this gateway holds' : 'its other fields differ from the stored credential';
+  return new GatewayError('INPUT_INVALID', `credential ${c.id}: a PIN given by its digest (pinDigest) can only be kept as it is, and ${why}`, {
+    entity: 'credential', id: c.id, field: 'pinDigest', hint: 'give the PIN itself (pin: "1234") to create or change it',
+  });
+}
+
+/**
+ * The operations from the store's content to `desired`; empty when they are equal. `pinHasher`:
+ * the store's (a gateway's device-secret HMAC; the simulator's `clearPins`).
+ */
+export function diffState(store: AccessStore, desired: SiteRecords, pinHasher: PinHasher): BatchOp[] {
+  const inputs = new Map<string, CredentialInput>(desired.credentials.map((c) => [c.id, c]));
+  const wanted: Credential[] = [...desired.credentials.map((c) => credentialFromInput(c, pinHasher)), ...(desired.keptPins ?? [])];
   const doors = diffEntity('door', store.doors(), desired.doors, same(canonicalLine.door));
   const holidays = diffEntity('holiday', store.holidays(), desired.holidays, same(canonicalLine.holiday));
   const schedules = diffEntity('schedule', store.schedules(), desired.schedules, same(canonicalLine.schedule));
   const keys = diffEntity('key', store.keys(), desired.keys, same(canonicalLine.key));
   const people = diffEntity('person', store.people(), desired.people, same(canonicalLine.person));
   const holdings = diffEntity('holding', store.holdings(), desired.holdings, same(canonicalLine.holding));
-  const credentials = diffEntity('credential', store.credentials(), desired.credentials,
-    { current: credentialSignature, desired: (d) => credentialSignature(stored(d)) },
-    { current: credentialValue, desired: (d) => credentialValue(stored(d)) });
+  const credentials = diffEntity('credential', store.credentials(), wanted,
+    { current: credentialSignature, desired: credentialSignature },
+    { current: credentialValue, desired: credentialValue });
+  const changedCredentials = credentials.changed.map((c) => {
+    const input = inputs.get(c.id);
+    if (input === undefined) throw keptPinChanged(c, store);
+    return input;
+  });
 
   const ops: BatchOp[] = [];
   const upsert = <E extends Listed>(entity: E, records: readonly RecordOf<E>[]) => {
@@ -104,7 +124,7 @@ export function diffState(store: AccessStore, desired: SiteRecords): BatchOp[] {
   upsert('key', keys.changed);
   upsert('person', orderPeople(people.changed).ordered);
   upsert('holding', holdings.changed);
-  upsert('credential', credentials.changed);
+  upsert('credential', changedCredentials);
 
   remove('person', people.deleted);
   remove('key', keys.deleted);

@@ -7,7 +7,7 @@
  * Refused, naming line and column: a quote inside an unquoted field, text after a closing quote,
  * a quoted field that never ends.
  */
-import { GatewayError } from '../../src/kernel/gatewayError.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 
 export interface CsvField {
   value: string;

@@ -7,7 +7,7 @@
  * and column either way.
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { GatewayError } from '../../src/kernel/gatewayError.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 
 export type DocPath = ReadonlyArray<string | number>;
 

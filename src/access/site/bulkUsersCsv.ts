@@ -8,24 +8,24 @@
  *
  * - Header names are case-insensitive (spaces, _ and - alike), with the usual variants
  *   (Email Address, Unit, Expiration Date, Key). Email and Keys are required; Unit Number,
- *   Expiry Date and Name are optional; other columns (Place, ...) are ignored.
+ *   Expiry Date, Name and Place are optional; other columns are ignored.
  * - Keys: key ids or key names (case-insensitive), separated by `;` or `|`.
  * - Expiry date: YYYY-MM-DD, MM/DD/YYYY (US) or DD.MM.YYYY; valid until the end of that day in
  *   the site's time zone (the holding's validUntil is the start of the next day). Empty: no end.
  * - Unit "n/a" (or "na", "none", "-") marks staff, as the portals ask; anyone else is a resident.
- *   The unit is kept in the person's name: "ann@example.com (unit 205C)".
+ *   The unit and the place are kept as the person's fields (`unit`, `place`), not folded into
+ *   the name; the name is the Name column, else the email address.
  * - The person id derives from the email, stable across uploads: `user:<email, lower case>`
  *   (or `user:h-<sha-256 prefix>` for an address an id cannot hold).
  *
  * Every problem names file:line:column and the column's header; all rows are checked.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { IdSchema, LocalDateSchema, type Holding, type Key, type Person } from '../../src/access/model.js';
-import { GatewayError } from '../../src/kernel/gatewayError.js';
+import { IdSchema, LocalDateSchema, type Holding, type Key, type Person } from '../model.js';
+import { GatewayError } from '../../kernel/gatewayError.js';
 import { parseCsv, type CsvField } from './csvRecords.js';
 import { nextDate, startOfLocalDay } from './localDate.js';
-import type { RecordLocator } from './siteCheck.js';
+import type { RecordLocator } from './siteRecords.js';
 
 export interface BulkUsersContext {
   /** the site's time zone: expiry dates are days there */
@@ -40,7 +40,7 @@ export interface BulkUsers {
   where: RecordLocator;
 }
 
-type Column = 'email' | 'unit' | 'expiry' | 'keys' | 'name';
+type Column = 'email' | 'unit' | 'expiry' | 'keys' | 'name' | 'place';
 
 const ALIASES: Record<Column, readonly string[]> = {
   email: ['email', 'email address', 'e mail', 'user email'],
@@ -48,6 +48,7 @@ const ALIASES: Record<Column, readonly string[]> = {
   expiry: ['expiry date', 'expiry', 'expiration date', 'expiration', 'expires', 'lease end date', 'lease end', 'end date'],
   keys: ['keys', 'key', 'key names', 'key ids'],
   name: ['name', 'full name', 'user name'],
+  place: ['place', 'building', 'property'],
 };
 const REQUIRED: readonly Column[] = ['email', 'keys'];
 const STAFF_UNIT = /^(n\/?a|n\.a\.|none|-|staff)$/i;
@@ -152,8 +153,10 @@ export function parseBulkUsersCsv(text: string, source: string, context: BulkUse
 
     const unit = cell('unit')?.value.trim() ?? '';
     const staff = STAFF_UNIT.test(unit);
-    const given = cell('name')?.value.trim() || email;
-    const name = (staff || unit === '' ? given : `${given} (unit ${unit})`).slice(0, 200);
+    const name = (cell('name')?.value.trim() || email).slice(0, 200);
+    const place = cell('place')?.value.trim() ?? '';
+    if (!staff && unit.length > 50) problem(cell('unit')!, title('unit'), 'a unit is at most 50 characters');
+    if (place.length > 200) problem(cell('place')!, title('place'), 'a place is at most 200 characters');
 
     let validUntil: number | undefined;
     const expiryCell = cell('expiry');
@@ -174,7 +177,10 @@ export function parseBulkUsersCsv(text: string, source: string, context: BulkUse
       else keyIds.add(found.key.id);
     }
 
-    people.push({ id, name, status: 'active', kind: staff ? 'staff' : 'resident', extendedUnlock: false });
+    people.push({
+      id, name, status: 'active', kind: staff ? 'staff' : 'resident', extendedUnlock: false,
+      ...(staff || unit === '' ? {} : { unit }), ...(place === '' ? {} : { place }),
+    });
     for (const keyId of keyIds) holdings.push(validUntil === undefined ? { personId: id, keyId } : { personId: id, keyId, validUntil });
   }
   if (problems.length > 0) {
@@ -190,14 +196,4 @@ export function parseBulkUsersCsv(text: string, source: string, context: BulkUse
       return line === undefined ? undefined : `${source}:${line}`;
     },
   };
-}
-
-export async function loadBulkUsersCsv(path: string, context: BulkUsersContext): Promise<BulkUsers> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new GatewayError('INPUT_INVALID', `cannot read the users file ${path}: ${(err as Error).message}`, { field: 'users' }, { cause: err });
-  }
-  return parseBulkUsersCsv(text, path, context);
 }

@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
 import type { Key } from '../../../src/access/model.js';
-import { parseCsv } from '../../../tools/cloud-sim/csvRecords.js';
-import { parseBulkUsersCsv, parseExpiryDate, personIdForEmail } from '../../../tools/cloud-sim/bulkUsersCsv.js';
-import { startOfLocalDay } from '../../../tools/cloud-sim/localDate.js';
+import { parseCsv } from '../../../src/access/site/csvRecords.js';
+import { parseBulkUsersCsv, parseExpiryDate, personIdForEmail } from '../../../src/access/site/bulkUsersCsv.js';
+import { startOfLocalDay } from '../../../src/access/site/localDate.js';
 import { isGatewayError } from '../../../src/kernel/gatewayError.js';
 
 const key = (id: string, name: string): Key => ({ id, name, mayShare: false, system: false, doors: [] });
@@ -52,12 +52,12 @@ t.test('users become people with stable ids and holdings valid through the end o
     'cleaner@example.com,,31.03.2027,staff-24-7,',
     'forever@example.com,7,,resident,',
   ].join('\r\n'));
-  t.same(users.people.map((p) => [p.id, p.name, p.kind]), [
-    ['user:ann@example.com', 'Ann@Example.com (unit 205C)', 'resident'],
-    ['user:maint@example.com', 'maint@example.com', 'staff'],
-    ['user:cleaner@example.com', 'cleaner@example.com', 'resident'],
-    ['user:forever@example.com', 'forever@example.com (unit 7)', 'resident'],
-  ]);
+  t.same(users.people.map((p) => [p.id, p.name, p.kind, p.unit, p.place]), [
+    ['user:ann@example.com', 'Ann@Example.com', 'resident', '205C', 'Building A'],
+    ['user:maint@example.com', 'maint@example.com', 'staff', undefined, undefined],
+    ['user:cleaner@example.com', 'cleaner@example.com', 'resident', undefined, undefined],
+    ['user:forever@example.com', 'forever@example.com', 'resident', '7', undefined],
+  ], 'unit and place are fields of the person, not folded into the name; staff (unit n/a) have no unit');
   t.same(users.holdings.map((h) => [h.personId, h.keyId, h.validUntil]), [
     ['user:ann@example.com', 'resident', Date.parse('2027-07-01T00:00:00+02:00')],
     ['user:ann@example.com', 'gym', Date.parse('2027-07-01T00:00:00+02:00')],

@@ -3,8 +3,8 @@
  * holidays, schedules, keys, people, holdings, credentials: references point backwards), and
  * within people, every host before their guests.
  */
-import type { UpsertOp } from '../../src/access/batchOpSchema.js';
-import type { Person } from '../../src/access/model.js';
+import type { UpsertOp } from '../batchOpSchema.js';
+import type { Person } from '../model.js';
 import type { SiteRecords } from './siteRecords.js';
 
 export interface GuestOrder {

@@ -1,0 +1,81 @@
+/**
+ * `lockgw credential add|replace|revoke`: a person's card, PIN, fingerprint slot or phone key. A
+ * PIN goes to the gateway in clear and is stored only as its HMAC (docs/access-model.md).
+ */
+import type { Command } from 'commander';
+import { GatewayError } from '../../kernel/gatewayError.js';
+import type { CliContext } from '../cliContext.js';
+import { runAdmin, type AdminCliOptions } from '../adminClient.js';
+import { adminOptions } from './adminOptions.js';
+import { wholeNumber } from './commonOptions.js';
+
+interface CredentialOptions extends AdminCliOptions {
+  person: string;
+  card?: string;
+  pin?: string;
+  fingerprint?: string;
+  mobile?: string;
+  publicKey?: string;
+  from?: string;
+  until?: string;
+  useLimit?: number;
+  duress?: boolean;
+  label?: string;
+  pending?: boolean;
+  lost?: boolean;
+}
+
+function value(o: CredentialOptions): Record<string, unknown> {
+  const given = (['card', 'pin', 'fingerprint', 'mobile'] as const).filter((k) => o[k] !== undefined);
+  if (given.length !== 1) {
+    throw new GatewayError('INPUT_INVALID', given.length === 0 ? 'credential add needs one of --card, --pin, --fingerprint, --mobile' : `give one credential, not ${given.map((g) => `--${g}`).join(' and ')}`, { field: given[1] ?? 'card' });
+  }
+  if (o.card !== undefined) return { kind: 'card', card: o.card };
+  if (o.pin !== undefined) return { kind: 'pin', pin: o.pin };
+  if (o.mobile !== undefined) return { kind: 'mobile', mobileKeyId: o.mobile, ...(o.publicKey ? { publicKey: o.publicKey } : {}) };
+  const f = o.fingerprint!;
+  const at = f.lastIndexOf(':');
+  if (at <= 0 || !/^\d+$/.test(f.slice(at + 1))) throw new GatewayError('INPUT_INVALID', `--fingerprint takes READER:SLOT (lobby-fp:3), not "${f}"`, { field: 'fingerprint' });
+  return { kind: 'fingerprint', readerId: f.slice(0, at), slot: Number(f.slice(at + 1)) };
+}
+
+export function registerCredential(program: Command, cli: CliContext): void {
+  const credential = program
+    .command('credential')
+    .description("add, replace or revoke a person's card, PIN, fingerprint or phone key")
+    .addHelpText('after', '\nExamples:\n  lockgw credential add ann-card --person ann --card 26:12:34567\n  lockgw credential add ann-pin --person ann --pin 4711\n  lockgw credential replace ann-card 26:12:40001\n  lockgw credential revoke ann-card --lost');
+  adminOptions(credential.command('add'), ['lockgw credential add ann-card --person ann --card 26:12:34567', 'lockgw credential add ann-pin --person ann --pin 4711'])
+    .description('add a credential to a person')
+    .argument('<id>', 'the credential id')
+    .requiredOption('--person <id>', 'whose it is')
+    .option('--card <number>', 'a card: 26:12:34567')
+    .option('--pin <digits>', 'a PIN, 4 to 8 digits')
+    .option('--fingerprint <reader:slot>', 'an enrolled finger: lobby-fp:3')
+    .option('--mobile <keyId>', 'a phone key id')
+    .option('--public-key <base64>', "the phone key's public key")
+    .option('--from <instant>', 'valid from: ISO 8601 with an offset')
+    .option('--until <instant>', 'valid until: ISO 8601 with an offset')
+    .option('--use-limit <n>', 'grants allowed (1: a one-time code)', wholeNumber(1))
+    .option('--duress', 'opens and raises a silent alarm')
+    .option('--label <text>', 'a label')
+    .option('--pending', 'not yet accepted (a phone key invitation)')
+    .action((id: string, o: CredentialOptions) =>
+      runAdmin(cli, o, {
+        verb: 'credential.add',
+        credential: {
+          id, personId: o.person, ...value(o), status: o.pending ? 'pending' : 'active',
+          ...(o.from ? { validFrom: o.from } : {}), ...(o.until ? { validUntil: o.until } : {}),
+          ...(o.useLimit !== undefined ? { useLimit: o.useLimit } : {}), duress: o.duress === true, ...(o.label ? { label: o.label } : {}),
+        },
+      }));
+  adminOptions(credential.command('replace'), ['lockgw credential replace ann-card 26:12:40001'])
+    .description('a new value of the same kind for a credential (a replacement card, a new PIN); the old one opens nothing')
+    .argument('<id>', 'the credential id')
+    .argument('<value>', 'the new card number, PIN digits, READER:SLOT or phone key id')
+    .action((id: string, newValue: string, o: CredentialOptions) => runAdmin(cli, o, { verb: 'credential.replace', id, value: newValue }));
+  adminOptions(credential.command('revoke'), ['lockgw credential revoke ann-card --lost'])
+    .description('delete a credential, or --lost: keep it marked lost (a presented lost card is journaled as such)')
+    .argument('<id>', 'the credential id')
+    .option('--lost', 'mark it lost instead of deleting it')
+    .action((id: string, o: CredentialOptions) => runAdmin(cli, o, { verb: 'credential.revoke', id, lost: o.lost === true }));
+}
