@@ -45,6 +45,24 @@ export async function readPassphrase(source: PassphraseSource): Promise<string> 
   return first;
 }
 
+/**
+ * A secret typed at a prompt (echo off, asked twice) on a terminal, or the first line of stdin
+ * when stdin is a pipe (`echo 4711 | lockgw credential add ... --pin`): never an argument.
+ */
+export async function readSecretLine(source: Omit<PassphraseSource, 'file'> & { label: string }): Promise<string> {
+  if (!source.input.isTTY) {
+    let text = '';
+    for await (const chunk of source.input) {
+      text += String(chunk);
+      if (text.includes('\n')) break;
+    }
+    return text.split('\n')[0]!.replace(/\r$/, '');
+  }
+  const first = await ask(source, `${source.label}: `);
+  if (source.confirm && (await ask(source, 'again: ')) !== first) throw new GatewayError('INPUT_INVALID', `the two ${source.label}s differ`, { field: source.label });
+  return first;
+}
+
 /** One line from the terminal with echo off; Ctrl-C or Ctrl-D gives up. */
 function ask(source: PassphraseSource, prompt: string): Promise<string> {
   const { input } = source;

@@ -7,7 +7,7 @@ import type { StreamLine } from '../wire/controlProtocol.js';
 import { formatEvent } from './reports.js';
 
 /** the verb that enrols what learn mode read (the admin verbs; kept in one place) */
-export const ENROL_COMMAND = 'lockgw credential add --person PERSON';
+export const ENROL_COMMAND = 'lockgw credential add CREDENTIAL-ID --person PERSON';
 
 function timeIn(at: number, timeZone: string): string {
   return new Date(at).toLocaleTimeString('sv-SE', { timeZone });
@@ -40,7 +40,7 @@ export function streamLineText(line: StreamLine, timeZone: string): string[] {
     case 'learned':
       return line.kind === 'card'
         ? [`learned  card ${line.value}`, `enrol it: ${ENROL_COMMAND} --card ${line.value}`]
-        : [`learned  keypad code ${line.value}`, `enrol it: ${ENROL_COMMAND} --pin (type the code at its prompt, not on the command line)`];
+        : [`learned  keypad code ${line.value}`, `enrol it: ${ENROL_COMMAND} --pin   (type the code at its prompt, not on the command line)`];
     case 'end':
       return [`end      ${line.reason}`];
   }

@@ -136,7 +136,7 @@ t.test('learn at a serial door: the card read by the bridge is printed, denied, 
   await run.line(/learn mode at door lobby for 60 s/);
   await s.bridge.sendCard(1, 'H10301', 77, 4242);
   t.equal(await run.code, 0);
-  t.match(run.out, [/learn mode/, 'learned  card 26:77:4242', 'enrol it: lockgw credential add --person PERSON --card 26:77:4242', 'end      learned']);
+  t.match(run.out, [/learn mode/, 'learned  card 26:77:4242', 'enrol it: lockgw credential add CREDENTIAL-ID --person PERSON --card 26:77:4242', 'end      learned']);
   const rows = s.f.gateway.journal.read(0, 10_000);
   t.match(rows.find((r) => r.reason === 'unknown_credential'), { doorId: 'lobby', grant: false });
   t.ok(rows.some((r) => r.reason === 'learn_captured'));

@@ -45,7 +45,7 @@ t.test('lockgw learn prints the unknown card and the command that enrols it; exi
   await run.line(/learn mode at door lobby for 120 s/);
   rig.f.gateway.simulated!.doors.get('lobby')!.cardReader.present('26:77:4242');
   t.equal(await run.code, 0);
-  t.match(run.out, ['learn mode at door lobby for 120 s: present the card or type the code and #', 'learned  card 26:77:4242', /^enrol it: lockgw credential add --person PERSON --card 26:77:4242$/, 'end      learned']);
+  t.match(run.out, ['learn mode at door lobby for 120 s: present the card or type the code and #', 'learned  card 26:77:4242', /^enrol it: lockgw credential add CREDENTIAL-ID --person PERSON --card 26:77:4242$/, 'end      learned']);
   t.notMatch(rig.f.logs.join(''), /4242/, 'the daemon logged nothing of it');
 });
 

@@ -2,6 +2,7 @@
  * `lockgw credential add|replace|revoke`: a person's card, PIN, fingerprint slot or phone key. A
  * PIN goes to the gateway in clear and is stored only as its HMAC (docs/access-model.md).
  */
+import { readSecretLine } from '../passphrase.js';
 import type { Command } from 'commander';
 import { GatewayError } from '../../kernel/gatewayError.js';
 import type { CliContext } from '../cliContext.js';
@@ -12,7 +13,8 @@ import { wholeNumber } from './commonOptions.js';
 interface CredentialOptions extends AdminCliOptions {
   person: string;
   card?: string;
-  pin?: string;
+  /** true: typed at a prompt (or the first line of stdin), never on the command line */
+  pin?: string | true;
   fingerprint?: string;
   mobile?: string;
   publicKey?: string;
@@ -31,7 +33,7 @@ function value(o: CredentialOptions): Record<string, unknown> {
     throw new GatewayError('INPUT_INVALID', given.length === 0 ? 'credential add needs one of --card, --pin, --fingerprint, --mobile' : `give one credential, not ${given.map((g) => `--${g}`).join(' and ')}`, { field: given[1] ?? 'card' });
   }
   if (o.card !== undefined) return { kind: 'card', card: o.card };
-  if (o.pin !== undefined) return { kind: 'pin', pin: o.pin };
+  if (typeof o.pin === 'string') return { kind: 'pin', pin: o.pin };
   if (o.mobile !== undefined) return { kind: 'mobile', mobileKeyId: o.mobile, ...(o.publicKey ? { publicKey: o.publicKey } : {}) };
   const f = o.fingerprint!;
   const at = f.lastIndexOf(':');
@@ -43,13 +45,13 @@ export function registerCredential(program: Command, cli: CliContext): void {
   const credential = program
     .command('credential')
     .description("add, replace or revoke a person's card, PIN, fingerprint or phone key")
-    .addHelpText('after', '\nExamples:\n  lockgw credential add ann-card --person ann --card 26:12:34567\n  lockgw credential add ann-pin --person ann --pin 4711\n  lockgw credential replace ann-card 26:12:40001\n  lockgw credential revoke ann-card --lost');
-  adminOptions(credential.command('add'), ['lockgw credential add ann-card --person ann --card 26:12:34567', 'lockgw credential add ann-pin --person ann --pin 4711'])
+    .addHelpText('after', '\nExamples:\n  lockgw credential add ann-card --person ann --card 26:12:34567\n  lockgw credential add ann-pin --person ann --pin      # typed at a prompt, not echoed\n  lockgw credential replace ann-card 26:12:40001\n  lockgw credential revoke ann-card --lost');
+  adminOptions(credential.command('add'), ['lockgw credential add ann-card --person ann --card 26:12:34567', 'lockgw credential add ann-pin --person ann --pin      # typed at a prompt, not echoed'])
     .description('add a credential to a person')
     .argument('<id>', 'the credential id')
     .requiredOption('--person <id>', 'whose it is')
     .option('--card <number>', 'a card: 26:12:34567')
-    .option('--pin <digits>', 'a PIN, 4 to 8 digits')
+    .option('--pin [digits]', 'a PIN, 4 to 8 digits: give --pin alone to type it (not echoed) or pipe it on stdin; digits on the command line show in ps and the shell history')
     .option('--fingerprint <reader:slot>', 'an enrolled finger: lobby-fp:3')
     .option('--mobile <keyId>', 'a phone key id')
     .option('--public-key <base64>', "the phone key's public key")
@@ -59,15 +61,18 @@ export function registerCredential(program: Command, cli: CliContext): void {
     .option('--duress', 'opens and raises a silent alarm')
     .option('--label <text>', 'a label')
     .option('--pending', 'not yet accepted (a phone key invitation)')
-    .action((id: string, o: CredentialOptions) =>
-      runAdmin(cli, o, {
+    .action(async (id: string, o: CredentialOptions) => {
+      if (o.pin === true) o.pin = await readSecretLine({ label: 'PIN', confirm: true, input: process.stdin, prompt: process.stderr });
+      else if (typeof o.pin === 'string') cli.err('lockgw: warning: a PIN on the command line shows in ps and the shell history; give --pin alone to type it');
+      return runAdmin(cli, o, {
         verb: 'credential.add',
         credential: {
           id, personId: o.person, ...value(o), status: o.pending ? 'pending' : 'active',
           ...(o.from ? { validFrom: o.from } : {}), ...(o.until ? { validUntil: o.until } : {}),
           ...(o.useLimit !== undefined ? { useLimit: o.useLimit } : {}), duress: o.duress === true, ...(o.label ? { label: o.label } : {}),
         },
-      }));
+      });
+    });
   adminOptions(credential.command('replace'), ['lockgw credential replace ann-card 26:12:40001'])
     .description('a new value of the same kind for a credential (a replacement card, a new PIN); the old one opens nothing')
     .argument('<id>', 'the credential id')
