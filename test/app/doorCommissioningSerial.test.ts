@@ -127,7 +127,7 @@ t.test('door test on a serial door: the relay pulses, the bridge shows each patt
   }
   // the sensor polls on the gateway's clock, which this test moves in jumps that can outrun a reply (degraded, with why)
   t.match(run.out.join('\n'), /lobby HEALTH lobby-fp (online|DEGRADED) \(/, 'the fingerprint sensor reported');
-  t.match(s.f.gateway.journal.read(0, 1000).find((e) => e.reason === 'door_test'), { doorId: 'lobby', grant: true, data: { uid: process.getuid!() } });
+  t.match(s.f.gateway.journal.recent(0, 1000).find((e) => e.reason === 'door_test'), { doorId: 'lobby', grant: true, data: { uid: process.getuid!() } });
 });
 
 t.test('learn at a serial door: the card read by the bridge is printed, denied, and kept out of the journal and the logs', pty, async (t) => {
@@ -137,7 +137,7 @@ t.test('learn at a serial door: the card read by the bridge is printed, denied, 
   await s.bridge.sendCard(1, 'H10301', 77, 4242);
   t.equal(await run.code, 0);
   t.match(run.out, [/learn mode/, 'learned  card 26:77:4242', 'enrol it: lockgw credential add CREDENTIAL-ID --person PERSON --card 26:77:4242', 'end      learned']);
-  const rows = s.f.gateway.journal.read(0, 10_000);
+  const rows = s.f.gateway.journal.recent(0, 10_000);
   t.match(rows.find((r) => r.reason === 'unknown_credential'), { doorId: 'lobby', grant: false });
   t.ok(rows.some((r) => r.reason === 'learn_captured'));
   t.notMatch(JSON.stringify(rows), /4242/, 'not in the journal rows (the cloud uploads these)');
@@ -157,7 +157,7 @@ t.test('fingerprint enroll over the R30x: place, lift, place again, stored in th
   t.equal(await run.code, 0, run.err.join('\n'));
   t.match(run.out.at(-1), 'end      enrolled at slot 7');
   t.equal(s.fp.templates().get(7), 'dana');
-  t.match(s.f.gateway.journal.read(0, 1000).find((e) => e.reason === 'fingerprint_enrolled'), { type: 'security', doorId: 'lobby', data: { reader: 'lobby-fp', slot: 7 } });
+  t.match(s.f.gateway.journal.recent(0, 1000).find((e) => e.reason === 'fingerprint_enrolled'), { type: 'security', doorId: 'lobby', data: { reader: 'lobby-fp', slot: 7 } });
   s.fp.liftFinger();
   const del = await runCli(['fingerprint', 'delete', '--door', 'lobby', '--slot', '7', '--config', s.f.configFile], () => undefined, () => undefined);
   t.equal(del, 0);

@@ -71,7 +71,7 @@ async function heartbeat(g: Gateway, cloud: FakeCloud, cloudTime: number, signed
 }
 
 const reason = (g: Gateway, value: string, doorId = 'lobby') => g.decide(card(value, doorId)).reason;
-const alarms = (g: Gateway, name: string) => g.journal.read(0, 100_000).filter((e) => e.type === 'alarm' && e.reason === name);
+const alarms = (g: Gateway, name: string) => g.journal.recent(0, 100_000).filter((e) => e.type === 'alarm' && e.reason === name);
 
 t.test('a resident card opens up to its lease after the last heartbeat, not 1 ms past it, and a restart does not renew it', async (t) => {
   const { f, cloud, restart } = await linked(t);

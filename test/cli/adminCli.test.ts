@@ -100,7 +100,7 @@ t.test('with a daemon: the verb goes over the control socket, the doors use it a
   t.equal(give.code, 0, give.err);
   t.match(JSON.parse(give.out), { applied: true, operator: { uid: 0, role: 'owner' } });
   t.ok(g.decide({ doorId: 'lobby', kind: 'card', value: '26:12:9999' }).grant, "the running daemon's doors decide with it");
-  const events = g.journal.read(0, 1000).filter((e) => e.reason === 'local_change');
+  const events = g.journal.recent(0, 1000).filter((e) => e.reason === 'local_change');
   t.match(events.at(-1)!.data, { verb: 'give', uid: 0, role: 'owner' });
   const list = await rig.cli(['operator', 'add', '1234', '--role', 'installer']);
   t.equal(list.code, 0, list.err);
@@ -122,5 +122,5 @@ t.test('an admin request from a caller that proved nothing is refused and journa
   t.match(JSON.parse(line!), { ok: false, code: 'NOT_AUTHORISED' });
   c.socket.end();
   t.equal(rig.f.gateway.store.person('x'), undefined);
-  t.match(rig.f.gateway.journal.read(0, 1000).at(-1), { type: 'security', reason: 'control_refused', data: { command: 'admin person.add' } });
+  t.match(rig.f.gateway.journal.recent(0, 1000).at(-1), { type: 'security', reason: 'control_refused', data: { command: 'admin person.add' } });
 });

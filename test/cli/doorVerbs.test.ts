@@ -54,7 +54,7 @@ t.test('lockgw learn: a duration beyond 10 minutes is a usage error naming the o
   const r = await rig.cli(['learn', '--door', 'lobby', '--for', '11m']);
   t.equal(r.code, 2);
   t.match(r.err, /--for.*a duration from 1s to 10m/);
-  t.notOk(rig.f.gateway.journal.read(0, 1000).some((e) => e.reason === 'learn_started'));
+  t.notOk(rig.f.gateway.journal.recent(0, 1000).some((e) => e.reason === 'learn_started'));
 });
 
 t.test('lockgw learn ending on its deadline says so', async (t) => {

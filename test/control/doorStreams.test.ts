@@ -127,12 +127,12 @@ t.test('learn mode: the next unknown card is denied as usual, its number goes to
   t.match(await learn.last, { ok: true, stream: 'end', reason: 'learned' });
   t.same(learn.lines.filter((l) => l.ok && l.stream === 'learned'), [{ ok: true, stream: 'learned', kind: 'card', value: '26:77:4242' }]);
   t.equal(lobby.actuator.state(), 'unlocked', "alice's grant released the door");
-  const rows = f.gateway.journal.read(before, 100);
+  const rows = f.gateway.journal.recent(before, 100);
   t.match(rows.map((r) => `${r.type}:${r.reason}`), ['security:learn_started', 'access:granted', 'access:unknown_credential', 'security:learn_captured', 'security:learn_ended']);
   t.match(rows.find((r) => r.reason === 'unknown_credential'), { grant: false }, 'the unknown card is denied');
   t.match(rows[0], { data: { forMs: 60_000, uid: process.getuid!() } });
   t.match(rows.find((r) => r.reason === 'learn_captured'), { doorId: 'lobby', data: { kind: 'card' } });
-  const everything = JSON.stringify(f.gateway.journal.read(0, 10_000));
+  const everything = JSON.stringify(f.gateway.journal.recent(0, 10_000));
   t.notMatch(everything, /4242/, 'the learned number is nowhere in the journal (what the cloud is uploaded)');
   t.notMatch(f.logs.join(''), /4242/, 'nor in the logs');
 });
@@ -153,7 +153,7 @@ t.test('learn mode takes a keypad code too, and ends on the Clock when nothing c
   f.clock.advance(1);
   t.match(await second.last, { ok: true, stream: 'end', reason: 'timeout' });
   gym.cardReader.present('26:1:2'); // after the end: denied, learned by nobody
-  t.notMatch(JSON.stringify(f.gateway.journal.read(0, 10_000)), /8642/);
+  t.notMatch(JSON.stringify(f.gateway.journal.recent(0, 10_000)), /8642/);
   t.notMatch(f.logs.join(''), /8642/);
   // the same connection takes requests again
   t.match(await s.request({ command: 'status' }), { ok: true });
@@ -163,7 +163,7 @@ t.test('learn mode: refused without an operator (journaled), for an unknown door
   const { f, socketPath } = await controlRig(t);
   const anonymous = await session(t, socketPath);
   t.match(await anonymous.stream({ command: 'learn', door: 'lobby' }, () => undefined), { ok: false, code: 'NOT_AUTHORISED' });
-  t.match(f.gateway.journal.read(0, 100).at(-1), { type: 'security', reason: 'control_refused', data: { command: 'learn' } });
+  t.match(f.gateway.journal.recent(0, 100).at(-1), { type: 'security', reason: 'control_refused', data: { command: 'learn' } });
   const s = await session(t, socketPath, true);
   t.match(await s.stream({ command: 'learn', door: 'attic' }, () => undefined), { ok: false, code: 'NOT_FOUND', error: /door attic does not exist/ });
   t.match(await s.request({ command: 'learn', door: 'lobby', forMs: 600_001 } as never), { ok: false, code: 'INPUT_INVALID', error: /forMs/ });
@@ -179,7 +179,7 @@ t.test('a learn mode cancelled by the client closing ends and is journaled', asy
   });
   s.close();
   await ended;
-  t.match(f.gateway.journal.read(0, 100).at(-1), { reason: 'learn_ended', data: { why: 'cancelled' } });
+  t.match(f.gateway.journal.recent(0, 100).at(-1), { reason: 'learn_ended', data: { why: 'cancelled' } });
 });
 
 async function doorTest(t: Test, f: Awaited<ReturnType<typeof controlRig>>['f'], s: ControlSession, request: Parameters<ControlSession['stream']>[0]) {
@@ -205,7 +205,7 @@ t.test('door test: pulses the strike, shows every pattern, reports health and th
   t.match(await test.next((l) => l.ok && l.stream === 'input' && !l.initial, 'a live change'), { input: 'door', value: true });
   f.clock.advance(30_000);
   t.match(await test.last, { ok: true, stream: 'end', reason: 'done' });
-  t.match(f.gateway.journal.read(0, 1000).find((e) => e.reason === 'door_test'), { type: 'access', grant: true, doorId: 'lobby', data: { ms: TEST_PULSE_MS, forced: false, uid: process.getuid!() } });
+  t.match(f.gateway.journal.recent(0, 1000).find((e) => e.reason === 'door_test'), { type: 'access', grant: true, doorId: 'lobby', data: { ms: TEST_PULSE_MS, forced: false, uid: process.getuid!() } });
 });
 
 t.test('door test in lockdown is refused unless forced; in fire release the pulse is moot and says so', async (t) => {
@@ -233,5 +233,5 @@ t.test('door test with the actuator offline still reports everything: the pulse 
   await test.last;
   t.match(test.lines[1], { stream: 'pulse', released: false, note: /actuator offline \(.*relay board unplugged/ });
   t.match(test.lines.find((l) => l.ok && l.stream === 'health' && l.device === 'gym-lock'), { health: { state: 'offline' } });
-  t.notOk(f.gateway.journal.read(0, 1000).some((e) => e.reason === 'door_test'), 'no pulse, no door_test event');
+  t.notOk(f.gateway.journal.recent(0, 1000).some((e) => e.reason === 'door_test'), 'no pulse, no door_test event');
 });

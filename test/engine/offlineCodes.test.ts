@@ -5,7 +5,7 @@ import { issue, offlineCodeSite, SITE_SECRET } from '../support/offlineCodeSite.
 
 // Europe/Berlin (the demo site): 2026-11-23 is a Monday, UTC+1
 const sim = (g: Gateway, door: string) => g.simulated!.doors.get(door)!;
-const last = (g: Gateway) => g.journal.read(0, 10_000).at(-1);
+const last = (g: Gateway) => g.journal.recent(0, 10_000).at(-1);
 const type = (g: Gateway, door: string, code: string) => {
   sim(g, door).keypad.press(`${code}#`);
   return last(g);
@@ -24,7 +24,7 @@ t.test('a code typed at the keypad opens the door in its window, is journaled by
   t.equal(lobby.actuator.state(), 'locked');
   t.match(type(site.gateway, 'lobby', code), { grant: false, reason: 'offline_code_used' }, 'single use');
   t.equal(lobby.actuator.state(), 'locked');
-  const everything = JSON.stringify(site.gateway.journal.read(0, 10_000)) + site.logs.join('');
+  const everything = JSON.stringify(site.gateway.journal.recent(0, 10_000)) + site.logs.join('');
   t.notOk(everything.includes(code), 'the code is neither journaled nor logged');
   t.notOk(everything.includes(SITE_SECRET.toString('hex')), 'nor the secret');
 });
@@ -129,7 +129,7 @@ t.test('a door group naming a door the rules do not have is warned about at star
 
 t.test('without its secret the gateway runs, says why, and codes open nothing', async (t) => {
   const site = await offlineCodeSite(t, '2026-11-23T09:30:00Z', {}, false);
-  t.ok(site.gateway.journal.read(0, 100).some((e) => e.type === 'alarm' && e.reason === 'offline_codes_unavailable'), 'an alarm is journaled');
+  t.ok(site.gateway.journal.recent(0, 100).some((e) => e.type === 'alarm' && e.reason === 'offline_codes_unavailable'), 'an alarm is journaled');
   t.ok(site.logs.some((l) => l.includes('offline doorcodes are off')), 'and logged');
   sim(site.gateway, 'lobby').keypad.press(`${issue({ scope: 'door:lobby', from: '2026-11-23T10:00', to: '2026-11-23T11:00' })}#`);
   t.equal(sim(site.gateway, 'lobby').actuator.state(), 'locked');

@@ -56,7 +56,7 @@ t.test('an unreadable record is reported and the lease counts from now', async (
   r.f.db.prepare("INSERT INTO meta(key, value) VALUES ('clock.trust', '{\"trustedAt\":\"soon\"}')").run();
   const { trust, journal } = await r.open();
   t.same(trust.at(r.clock.now()), { clockTrusted: true, expiredClasses: 0 });
-  t.match(journal.read(0, 100).filter((e) => e.reason === 'clock_trust_record_unreadable'), [{ type: 'alarm', data: { detail: /trustedAt/ } }]);
+  t.match(journal.recent(0, 100).filter((e) => e.reason === 'clock_trust_record_unreadable'), [{ type: 'alarm', data: { detail: /trustedAt/ } }]);
 });
 
 t.test('while the rules worker holds the database the record waits, and is written at the next check', async (t) => {

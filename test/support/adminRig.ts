@@ -37,6 +37,6 @@ export async function adminRig(t: { teardown(fn: () => unknown): void }, config:
     run: (request, caller = ROOT, options = {}) => admin.run(AdminEnvelopeSchema.parse({ request, ...options }), caller),
     decidePin: (doorId, pin) => decide(g.index, { doorId, kind: 'pin', value: g.hashPin(pin) }, f.clock.now()),
     decideCard: (doorId, card) => decide(g.index, { doorId, kind: 'card', value: card }, f.clock.now()),
-    journalSince: (seq) => g.journal.read(seq, 1000),
+    journalSince: (seq) => g.journal.recent(seq, 1000),
   };
 }
