@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { SerialLink } from '../../src/hal/serial/serialLink.js';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { cloudChecks, journalFillCheck } from '../../src/cli/doctor/daemonChecks.js';
+import { secretCheck } from '../../src/cli/doctor/localChecks.js';
 import type { GatewayHealth } from '../../src/control/controlTarget.js';
 import { runCli } from '../../src/cli/lockgw.js';
 import { BridgeEmulator } from '../support/bridgeEmulator.js';
@@ -75,7 +76,25 @@ t.test('a serial site: the bridge firmware, each link and door online, exit 0; a
   t.match(bad.out, /^door lobby +PROBLEM: lobby-reader offline: /m, "the door's reader with it");
 });
 
-t.test('a device secret this user cannot read is said precisely, not as a lost file', { skip: process.getuid?.() !== 0 && 'needs root to make a file another user cannot read' }, async (t) => {
+t.test('a device secret the asker cannot read is said precisely, from the owner, mode and who asks', async (t) => {
+  const dir = t.testdir({ 'device-secret': `${'ab'.repeat(32)}\n` });
+  const file = join(dir, 'device-secret');
+  chmodSync(file, 0o600);
+  const owner = process.getuid!();
+  const accounts = { userName: (uid: number) => (uid === owner ? 'lockgw' : uid === 1000 ? 'pi' : null), uidOf: () => null, gidOf: () => null };
+  const check = secretCheck(file, true, accounts, { uid: 1000, gids: [1000] });
+  t.equal(check.status, 'problem');
+  t.match(check.detail, new RegExp(`device-secret: cannot read: owned by lockgw \\(uid ${owner}\\), mode 0600, you are uid 1000 \\(pi\\)$`));
+  t.match(check.hint, /run the doctor as root or as the daemon's user/);
+  t.equal(secretCheck(file, true, accounts, { uid: owner, gids: [] }).status, 'ok', 'its owner reads it');
+  chmodSync(file, 0o640);
+  t.equal(secretCheck(file, true, accounts, { uid: 1000, gids: [process.getgid!()] }).status, 'warn', 'a group member reads it, and the mode is warned about');
+  t.equal(secretCheck(join(dir, 'gone'), true, accounts, { uid: 1000, gids: [] }).status, 'problem', 'missing beside a database: lost');
+});
+
+/** The same through the real CLI, run as another user (root can make a file nobody else reads; the checkout must be readable by nobody). */
+const asNobody = process.getuid?.() !== 0 ? 'needs root' : spawnSync('cat', [join(root, 'package.json')], { uid: 65534, gid: 65534 }).status !== 0 ? 'the checkout is not readable by uid 65534 (a mode 0700 temp dir)' : false;
+t.test('a device secret this user cannot read is said precisely, not as a lost file', { skip: asNobody }, async (t) => {
   const dir = t.testdir({});
   chmodSync(dir, 0o755);
   const dataDir = join(dir, 'data');

@@ -6,7 +6,7 @@ import type { ConfigLookup } from '../../app/config/configLookup.js';
 import type { SystemAccounts } from '../../control/userNames.js';
 import { isGatewayError } from '../../kernel/gatewayError.js';
 import { type Check, ok, problem, warn } from './check.js';
-import { fileAccess } from './fileAccess.js';
+import { fileAccess, thisProcess, type Asker } from './fileAccess.js';
 
 export function configCheck(found: ConfigLookup): Check {
   if (found.source === 'demo') return warn('config', 'the embedded demo defaults (no --config, no $LOCKGW_CONFIG, no /etc/lockgw/lockgw.yaml)', "on a site: sudo lockgw doctor --config /etc/lockgw/lockgw.yaml");
@@ -14,8 +14,8 @@ export function configCheck(found: ConfigLookup): Check {
 }
 
 /** The device secret keys every PIN digest: missing, unreadable or malformed means no PIN can be checked. */
-export function secretCheck(path: string, databaseExists: boolean, accounts: SystemAccounts): Check {
-  const access = fileAccess(path, accounts);
+export function secretCheck(path: string, databaseExists: boolean, accounts: SystemAccounts, asker: Asker = thisProcess()): Check {
+  const access = fileAccess(path, accounts, asker);
   if (access.state === 'missing') {
     if (!databaseExists) return ok('device secret', `${path} does not exist yet: the first start creates it`);
     return problem('device secret', `${path} is missing: no stored PIN can be checked`, 'restore it from a backup (lockgw restore FILE); a new secret makes every stored PIN unusable');
