@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../kernel/gatewayError.js';
 import { systemAccounts } from '../control/userNames.js';
 import { AdminEnvelopeSchema, type AdminEnvelope, type AdminResult } from '../wire/adminProtocol.js';
-import { EXIT, type CliContext } from './cliContext.js';
+import { EXIT, exitCodeFor, type CliContext } from './cliContext.js';
 import { ControlSession, proveCaller } from './controlClient.js';
 
 export interface AdminCliOptions {
@@ -20,15 +20,6 @@ export interface AdminCliOptions {
   json?: boolean;
   dryRun?: boolean;
   forceLocal?: boolean;
-}
-
-const BAD_INPUT: ReadonlySet<string> = new Set(['INPUT_INVALID', 'NOT_FOUND', 'RECORD_INVALID', 'REFERENCE_MISSING', 'DUPLICATE_CREDENTIAL', 'RECORD_IN_USE', 'BATCH_INVALID', 'SYSTEM_KEY_READONLY']);
-const REFUSED: ReadonlySet<string> = new Set(['NOT_AUTHORISED', 'CLOUD_MANAGED']);
-
-function exitFor(code: string): number {
-  if (BAD_INPUT.has(code)) return EXIT.usage;
-  if (REFUSED.has(code)) return EXIT.refused;
-  return EXIT.error;
 }
 
 function print(cli: CliContext, result: AdminResult, json: boolean, describe?: (data: unknown) => string[]): void {
@@ -89,7 +80,7 @@ export async function runAdmin(cli: CliContext, options: AdminCliOptions, reques
     const answer = await viaDaemon(cli.socketPath(config), envelope);
     if (answer !== null && !answer.ok) {
       cli.err(`lockgw: ${answer.error}`);
-      cli.exitCode = exitFor(answer.code);
+      cli.exitCode = exitCodeFor(answer.code);
       return;
     }
     const result = answer?.result ?? (await cli.withGateway(options.config, (g) => {
@@ -104,6 +95,6 @@ export async function runAdmin(cli: CliContext, options: AdminCliOptions, reques
   } catch (err) {
     if (!isGatewayError(err)) throw err;
     cli.err(`lockgw: ${err.message}${err.details.hint ? `\nhint: ${err.details.hint}` : ''}`);
-    cli.exitCode = exitFor(err.code satisfies GatewayErrorCode);
+    cli.exitCode = exitCodeFor(err.code satisfies GatewayErrorCode);
   }
 }

@@ -17,6 +17,17 @@ export type Out = (line: string) => void;
 /** Documented exit codes of every verb (README, `lockgw --help`). */
 export const EXIT = { ok: 0, error: 1, usage: 2, refused: 3 } as const;
 
+/** Codes that mean the input was wrong (exit 2) or the gateway refused it (exit 3); every other failure is 1. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['INPUT_INVALID', 'NOT_FOUND', 'RECORD_INVALID', 'REFERENCE_MISSING', 'DUPLICATE_CREDENTIAL', 'RECORD_IN_USE', 'BATCH_INVALID', 'SYSTEM_KEY_READONLY']);
+const REFUSED_CODES: ReadonlySet<string> = new Set(['NOT_AUTHORISED', 'CLOUD_MANAGED']);
+
+/** The exit code of a failure's code (a GatewayError's, or a control socket answer's): one table for every verb. */
+export function exitCodeFor(code: string): number {
+  if (USAGE_CODES.has(code)) return EXIT.usage;
+  if (REFUSED_CODES.has(code)) return EXIT.refused;
+  return EXIT.error;
+}
+
 export interface CliIo {
   out: Out;
   err: Out;

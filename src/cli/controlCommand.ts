@@ -6,7 +6,7 @@
  */
 import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
 import type { ControlRequest, ControlResponse } from '../wire/controlProtocol.js';
-import { EXIT, type Out } from './cliContext.js';
+import { EXIT, exitCodeFor, type Out } from './cliContext.js';
 import { ControlSession, proveCaller } from './controlClient.js';
 import { formatDoorStatus, formatEvent } from './reports.js';
 import { trustLines } from './trustReport.js';
@@ -54,12 +54,6 @@ function simRequest(positionals: string[], values: Values): ControlRequest {
   }
 }
 
-export function exitFor(code: string): number {
-  if (code === 'INPUT_INVALID' || code === 'NOT_FOUND') return EXIT.usage;
-  if (code === 'NOT_AUTHORISED' || code === 'UNAVAILABLE') return EXIT.refused;
-  return EXIT.error;
-}
-
 function print(response: Extract<ControlResponse, { ok: true }>, json: boolean, out: Out): void {
   if (json) out(JSON.stringify(response));
   const zone = response.timeZone ?? 'UTC';
@@ -85,13 +79,13 @@ async function exchange(command: 'status' | 'sim' | 'lockdown', positionals: str
       const proved = await proveCaller(session);
       if (!proved.ok) {
         err(`lockgw: ${proved.error}`);
-        return exitFor(proved.code);
+        return controlExitCode(proved.code);
       }
     }
     const response = await session.request(request);
     if (!response.ok) {
       err(`lockgw: ${response.error}`);
-      return exitFor(response.code);
+      return controlExitCode(response.code);
     }
     print(response, values.json === true, out);
     if (command === 'sim' && !response.note && (response.events ?? []).length === 0) out('(no event)');
@@ -101,6 +95,11 @@ async function exchange(command: 'status' | 'sim' | 'lockdown', positionals: str
   }
 }
 
+/** The exit code of a control socket answer: as every verb's, and UNAVAILABLE (not a simulated device) is a refusal. */
+export function controlExitCode(code: string): number {
+  return code === 'UNAVAILABLE' ? EXIT.refused : exitCodeFor(code);
+}
+
 /** Runs a control verb; every failure is printed on `err` and becomes an exit code (never a throw). */
 export async function runControlCommand(command: 'status' | 'sim' | 'lockdown', positionals: string[], values: Values, socketPath: string, out: Out, err: Out): Promise<number> {
   try {
@@ -108,6 +107,6 @@ export async function runControlCommand(command: 'status' | 'sim' | 'lockdown', 
   } catch (e) {
     if (!isGatewayError(e)) throw e;
     err(`lockgw: ${e.message}${e.details.hint ? `\nhint: ${e.details.hint}` : ''}`);
-    return e.code === 'INPUT_INVALID' ? EXIT.usage : EXIT.error;
+    return controlExitCode(e.code);
   }
 }

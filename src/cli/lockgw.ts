@@ -5,16 +5,11 @@
  * a verb's options and examples. Exit codes: 0 done, 1 error, 2 usage, 3 refused or denied.
  */
 import { CommanderError } from 'commander';
-import { GatewayError, isGatewayError } from '../kernel/gatewayError.js';
-import { CliContext, EXIT, processIo, type CliIo, type Out } from './cliContext.js';
+import { isGatewayError } from '../kernel/gatewayError.js';
+import { CliContext, EXIT, exitCodeFor, processIo, type CliIo, type Out } from './cliContext.js';
 import { PASS_THROUGH } from './commands/passThrough.js';
 import { buildProgram } from './program.js';
 import { isEntryPoint } from '../app/entryPoint.js';
-
-/** The exit code of a failure the verb could not turn into an answer. */
-function exitFor(err: GatewayError): number {
-  return err.code === 'INPUT_INVALID' ? EXIT.usage : EXIT.error;
-}
 
 /** Runs one command line; returns its exit code. A GatewayError is printed (with its hint), never thrown. */
 export async function runCli(argv: string[], out?: Out, err?: Out, io: Partial<CliIo> = {}): Promise<number> {
@@ -30,7 +25,7 @@ export async function runCli(argv: string[], out?: Out, err?: Out, io: Partial<C
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (!isGatewayError(e)) throw e;
     cli.err(`lockgw: ${e.message}${e.details.hint ? `\nhint: ${e.details.hint}` : ''}`);
-    return exitFor(e);
+    return exitCodeFor(e.code);
   }
 }
 

@@ -7,8 +7,8 @@
 import { isGatewayError } from '../kernel/gatewayError.js';
 import type { ControlRequestInput, StreamLine } from '../wire/controlProtocol.js';
 import { EXIT, type Out } from './cliContext.js';
+import { controlExitCode } from './controlCommand.js';
 import { ControlSession, proveCaller } from './controlClient.js';
-import { exitFor } from './controlCommand.js';
 
 export interface StreamVerb {
   request: Extract<ControlRequestInput, { command: 'watch' | 'doorTest' | 'learn' | 'fingerprint' }>;
@@ -41,7 +41,7 @@ export async function runStreamVerb(verb: StreamVerb, socketPath: string, out: O
       const proved = await proveCaller(session);
       if (!proved.ok) {
         err(`lockgw: ${proved.error}`);
-        return exitFor(proved.code);
+        return controlExitCode(proved.code);
       }
     }
     const seen: StreamLine[] = [];
@@ -56,7 +56,7 @@ export async function runStreamVerb(verb: StreamVerb, socketPath: string, out: O
     if (!last.ok) {
       if (verb.json) out(JSON.stringify(last));
       err(`lockgw: ${last.error}`);
-      return exitFor(last.code);
+      return controlExitCode(last.code);
     }
     show(last);
     return verb.verdict?.(seen) ?? EXIT.ok;

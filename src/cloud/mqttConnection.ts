@@ -253,7 +253,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     this.connects += 1;
     this.setState('connected', null);
     this.log.info({ url: this.options.config.url, sessionPresent, connects: this.connects }, 'connected to the cloud broker');
-    const { topics, clock, probe } = this.options;
+    const { topics, probe } = this.options;
     if (probe) {
       client.subscribe([...probe.subscribe], { qos: 1 }, (err) => {
         if (err) this.log.warn({ err }, 'subscribing to the probe topics failed');
@@ -261,11 +261,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       this.emit('connected', { sessionPresent });
       return;
     }
-    const online: GatewayMessage<'state'> = { status: 'online', reason: 'connected', at: clock.now(), ...this.extras() };
-    const pub = encodeGatewayMessage(topics, 'state', online);
-    client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain }, (err) => {
-      if (err) this.log.warn({ err }, 'could not publish the online state');
-    });
+    this.publishOnlineState();
     // MQTT 5 "retain as published": a command published with the retain flag arrives flagged even
     // live, so the gateway can refuse every retained command (3.1.1 flags only stored ones)
     const rap = this.options.config.protocolVersion === 5 ? { rap: true } : {};

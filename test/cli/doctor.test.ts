@@ -32,7 +32,7 @@ async function doctor(configFile: string) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-t.test('a serial site: the bridge firmware, each link and door online, exit 0; a relay board gone is a PROBLEM, exit 2', { skip: noSocat }, async (t) => {
+t.test('a serial site: the bridge firmware, each link and door online, exit 0; a bridge whose heartbeats stopped is a PROBLEM (with its door), exit 2', { skip: noSocat }, async (t) => {
   const bridgePty = await ptyPair(t);
   const relayPty = await ptyPair(t);
   const logger = pino({ level: 'silent' });
