@@ -101,31 +101,39 @@ export class MetricsTextfile extends EventEmitter<MetricsTextfileEvents> {
     }
   }
 
+  /** The next write, due intervalMs from now whatever the writes take; one skipped while the last is still under way. */
   private schedule(): void {
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
-      this.writing = this.write()
-        .catch((err: unknown) => {
+      if (!this.running) return;
+      this.schedule();
+      if (this.writing !== null) return;
+      // settled before the event, so a listener sees no write under way
+      this.writing = this.write().then(
+        (written) => {
+          this.writing = null;
+          this.emit('written', written);
+        },
+        (err: unknown) => {
+          this.writing = null;
           this.log.error({ err, file: this.options.path }, `could not write the metrics textfile: ${(err as Error).message}`);
           this.emit('failed', err);
-        })
-        .finally(() => {
-          this.writing = null;
-          if (this.running) this.schedule();
-        });
+        },
+      );
     }, this.options.intervalMs);
   }
 
-  private async write(): Promise<void> {
+  private async write(): Promise<{ at: number; bytes: number }> {
     const body = `${this.marker}\n${await this.options.exposition.text()}`;
-    await writeFile(this.temp, body, { mode: 0o644, flag: 'wx' });
     try {
+      await writeFile(this.temp, body, { mode: 0o644, flag: 'wx' });
       await rename(this.temp, this.options.path);
     } catch (err) {
+      // a half-written temp file would block every later write ('wx')
       await rm(this.temp, { force: true });
       throw err;
     }
-    this.emit('written', { at: this.options.clock.now(), bytes: Buffer.byteLength(body) });
+    return { at: this.options.clock.now(), bytes: Buffer.byteLength(body) };
   }
 
   private isOurs(): boolean {
