@@ -175,6 +175,7 @@ export const CONFIG_HINTS: Readonly<Record<string, string>> = {
   'serial.fingerprintSensors.*.baudRate': BAUD_HINT,
   'doors.*.extendedUnlockMs': 'the accessibility unlock time is at least unlockMs',
   'doors.*.unlockMs': 'the door unlocks for at most heldOpenMs, or the held-open alarm would sound while it is still released',
+  'metrics.enabled': 'metrics.listen is on by default (127.0.0.1:9464); set it, or metrics.textfile, or turn metrics off',
   'metrics.listen': 'host:port, e.g. 127.0.0.1:9464 (this host only) or [::1]:9464',
   'metrics.textfile': 'an absolute path ending in .prom in node_exporter\'s --collector.textfile.directory, e.g. /var/lib/node_exporter/textfile/lockgw.prom',
   'metrics.intervalMs': 'milliseconds between textfile writes, 1000 to 3600000 (default 15000)',
