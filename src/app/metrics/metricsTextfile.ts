@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
@@ -127,6 +127,8 @@ export class MetricsTextfile extends EventEmitter<MetricsTextfileEvents> {
     const body = `${this.marker}\n${await this.options.exposition.text()}`;
     try {
       await writeFile(this.temp, body, { mode: 0o644, flag: 'wx' });
+      // readable by node_exporter's user whatever the daemon's umask (the unit's UMask=0077)
+      await chmod(this.temp, 0o644);
       await rename(this.temp, this.options.path);
     } catch (err) {
       // a half-written temp file would block every later write ('wx')

@@ -23,8 +23,11 @@ const inTextfile = (path: string) => ({ metrics: { enabled: true, listen: null, 
 t.test('the textfile is written at start, replaced atomically every intervalMs, removed at stop', async (t) => {
   const dir = textfileDir(t);
   const path = join(dir, 'lockgw.prom');
+  const umask = process.umask(0o077); // the unit's UMask
+  t.teardown(() => process.umask(umask));
   const { gateway, clock } = await gatewayFixture(t, inTextfile(path));
   const first = readFileSync(path, 'utf8');
+  t.equal(statSync(path).mode & 0o777, 0o644, 'readable by node_exporter under the daemon\'s UMask=0077');
   t.equal(first.split('\n')[0], textfileMarker('gw-local'), 'the first line is the marker');
   t.equal(sampleValue(parseExposition(first), 'lockgw_decisions_total', { door: 'lobby' }), undefined, 'no decision yet');
   const inode = statSync(path).ino;
