@@ -7,9 +7,11 @@
 import { Counter, type Registry } from 'prom-client';
 import type { JournalEntry } from '../../journal/journal.js';
 
-/** Alarm reasons that end an alarm rather than raise one. */
+/** Alarm reasons that end an alarm rather than raise one (besides every `…_cleared`). */
+const ENDINGS: ReadonlySet<string> = new Set(['rules_restored', 'offline_lease_renewed', 'clock_trusted', 'fire_input_online']);
+
 function clearsAnAlarm(reason: string): boolean {
-  return reason.endsWith('_cleared') || reason === 'rules_restored';
+  return reason.endsWith('_cleared') || ENDINGS.has(reason);
 }
 
 type Increment = { inc(): void };
