@@ -14,45 +14,69 @@ function clearsAnAlarm(reason: string): boolean {
   return reason.endsWith('_cleared') || ENDINGS.has(reason);
 }
 
-type Increment = { inc(): void };
+/** One label set's count, bumped in place on the hot path. */
+interface Cell {
+  labels: Record<string, string>;
+  n: number;
+}
 
+/** Cells by two keys, without building a string per entry. */
+class Cells {
+  private readonly byFirst = new Map<string, Map<string, Cell>>();
+  readonly all: Cell[] = [];
+
+  bump(first: string, second: string, labels: () => Record<string, string>): void {
+    let inner = this.byFirst.get(first);
+    if (inner === undefined) this.byFirst.set(first, (inner = new Map()));
+    let cell = inner.get(second);
+    if (cell === undefined) {
+      cell = { labels: labels(), n: 0 };
+      inner.set(second, cell);
+      this.all.push(cell);
+    }
+    cell.n++;
+  }
+}
+
+/**
+ * The counts live in plain cells (two map lookups and an increment per entry: prom-client's
+ * own inc() hashes the labels at every call) and are handed to prom-client at scrape time.
+ */
 export class JournalCounters {
-  private readonly decisions: Counter<'door' | 'result' | 'reason'>;
-  private readonly alarms: Counter<'door' | 'kind'>;
-  /** the counter child of each label set seen, so an entry costs no label hashing */
-  private readonly children = new Map<string, Increment>();
+  private readonly granted = new Cells();
+  private readonly denied = new Cells();
+  private readonly alarms = new Cells();
 
   constructor(registry: Registry) {
-    this.decisions = new Counter({
+    const { granted, denied, alarms } = this;
+    new Counter({
       name: 'lockgw_decisions_total', help: 'Access decisions by door, result (granted, denied) and reason code', labelNames: ['door', 'result', 'reason'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of granted.all) this.inc(c.labels, c.n);
+        for (const c of denied.all) this.inc(c.labels, c.n);
+      },
     });
-    this.alarms = new Counter({
+    new Counter({
       name: 'lockgw_alarms_total', help: 'Alarms raised by door ("" for the site) and kind (the journal\'s alarm reason)', labelNames: ['door', 'kind'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of alarms.all) this.inc(c.labels, c.n);
+      },
     });
   }
 
   /** Counts one appended entry (a Journal.watch listener). */
   readonly count = (entry: JournalEntry): void => {
     if (entry.type === 'access') {
-      const result = entry.grant ? 'granted' : 'denied';
       const door = entry.doorId ?? '';
       const reason = entry.reason ?? '';
-      const key = `d\0${door}\0${result}\0${reason}`;
-      let child = this.children.get(key);
-      if (child === undefined) {
-        child = this.decisions.labels({ door, result, reason });
-        this.children.set(key, child);
-      }
-      child.inc();
+      if (entry.grant) this.granted.bump(door, reason, () => ({ door, result: 'granted', reason }));
+      else this.denied.bump(door, reason, () => ({ door, result: 'denied', reason }));
     } else if (entry.type === 'alarm' && entry.reason !== undefined && !clearsAnAlarm(entry.reason)) {
       const door = entry.doorId ?? '';
-      const key = `a\0${door}\0${entry.reason}`;
-      let child = this.children.get(key);
-      if (child === undefined) {
-        child = this.alarms.labels({ door, kind: entry.reason });
-        this.children.set(key, child);
-      }
-      child.inc();
+      const kind = entry.reason;
+      this.alarms.bump(door, kind, () => ({ door, kind }));
     }
   };
 }

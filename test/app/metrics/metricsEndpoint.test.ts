@@ -147,9 +147,14 @@ t.test('stop() closes the endpoint and its keep-alive connections: the port is f
   const [res] = (await once(agentReq, 'response')) as [import('node:http').IncomingMessage];
   res.resume();
   await once(res, 'end');
-  const socketClosed = once(agentReq.socket!, 'close');
+  // the agent unrefs its idle socket and stop() closes the listening handle: without a ref'd
+  // handle the process could run out of work before the socket's close arrives (not a wait)
+  const keepAlive = setInterval(() => undefined, 60_000);
+  t.teardown(() => clearInterval(keepAlive));
+  const socketClosed = once(agentReq.socket!, 'close', { signal: AbortSignal.timeout(5_000) });
   await gateway.stop();
   await socketClosed;
+  clearInterval(keepAlive);
   t.equal(gateway.metrics?.server, null);
   const again = createServer();
   again.listen({ host: '127.0.0.1', port: p });
