@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { parseConfig } from '../../src/app/config/loadConfig.js';
 import { Gateway } from '../../src/app/gateway.js';
@@ -25,7 +25,7 @@ const skip = support.available ? false : support.reason;
 const ISSUER = 'fleet.test';
 const IDS = ['gw-fleet-1', 'gw-fleet-2', 'gw-fleet-3', 'gw-fleet-4', 'gw-fleet-5'];
 
-async function smallFleet(t: Tap.Test) {
+async function smallFleet(t: Test) {
   const b = await broker(t);
   const key = generateSigningKeyPair('fleet-cloud');
   const clock = new ManualClock(FLEET_SITE_AT + 3_600_000);
