@@ -12,8 +12,13 @@
  *   fan-out (a message of the delta's size to each, echoed back); the same upload (one message
  *   of an event batch's size from each, answered with one of an events_ack's size);
  * - a broker restart: how the gateways come back (the reconnect backoff's full jitter).
+ *
+ * Revocation and uploads also report the CPU time they cost the gateways (per gateway, over the
+ * worker processes) and the cloud (this process): on this machine a thousand gateways share a
+ * few cores, so their wall clock is queueing for a core; in a real fleet each has its own.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
@@ -83,6 +88,16 @@ export async function runFleetBench(dir: string, scale: number): Promise<void> {
     note(`fleet: ${count} gateways in ${processes} processes started and connected in ${connectAllS.toFixed(2)} s; the processes' RSS ${rssMb.toFixed(0)} MB (${(rssMb / count).toFixed(1)} MB a gateway)`);
 
     // revocation: one delta for each gateway, publish → every apply_ack
+    // CPU time: of the gateways' worker processes (all gateways of the fleet) and of this process
+    // (the cloud): what a phase costs each side, apart from the wall clock that this machine's
+    // few cores stretch when a thousand gateways share them
+    const workersCpuMs = async () => {
+      const replies = await all(() => ({ cpu: true }));
+      const sum = (pick: (r: { cpuMs: number; loopBusyMs: number }) => number) => replies.reduce((total, r) => total + ('cpuMs' in r ? pick(r) : 0), 0);
+      return { cpu: sum((r) => r.cpuMs), busy: sum((r) => r.loopBusyMs) };
+    };
+    const cloudCpuMs = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1000; };
+
     const change = cloud.change(revocation());
     const ackedAt = new Map<string, number>();
     let hashMismatches = 0;
@@ -94,24 +109,36 @@ export async function runFleetBench(dir: string, scale: number): Promise<void> {
         if (ackedAt.size === count) resolve();
       });
     });
+    let gatewaysCpu0 = await workersCpuMs();
+    let cloudCpu0 = cloudCpuMs();
     t0 = performance.now();
     await cloud.publishDelta(change, ids);
     const publishS = (performance.now() - t0) / 1000;
     await withTimeout(allAcked, LIMIT_MS, () => `only ${ackedAt.size} of ${count} gateways acknowledged the revocation`);
     const revocation_ = summarize(Float64Array.from([...ackedAt.values()], (at) => (at - t0) / 1000));
-    note(`fleet: revocation to ${count} gateways published in ${publishS.toFixed(2)} s; apply_ack p50 ${revocation_.p50.toFixed(3)} s, p99 ${revocation_.p99.toFixed(3)} s, max ${revocation_.max.toFixed(3)} s; ${hashMismatches} hash mismatches`);
+    const revocationCloudCpuS = (cloudCpuMs() - cloudCpu0) / 1000;
+    let gatewaysCpu1 = await workersCpuMs();
+    const revocationGatewayCpuMs = (gatewaysCpu1.cpu - gatewaysCpu0.cpu) / count;
+    const revocationGatewayBusyMs = (gatewaysCpu1.busy - gatewaysCpu0.busy) / count;
+    note(`fleet: revocation to ${count} gateways published in ${publishS.toFixed(2)} s; apply_ack p50 ${revocation_.p50.toFixed(3)} s, p99 ${revocation_.p99.toFixed(3)} s, max ${revocation_.max.toFixed(3)} s; ${hashMismatches} hash mismatches; CPU ${revocationGatewayCpuMs.toFixed(1)} ms a gateway (its process's loop busy ${revocationGatewayBusyMs.toFixed(1)} ms a gateway), ${revocationCloudCpuS.toFixed(2)} s the cloud (${cpus().length} cores here)`);
 
     // uploads: every gateway journals EVENTS_PER_GATEWAY events at once
     let batchBytes = 0;
     let batches = 0;
     cloud.on('events', ({ bytes }) => { batchBytes += bytes; batches += 1; });
+    gatewaysCpu0 = await workersCpuMs();
+    cloudCpu0 = cloudCpuMs();
     t0 = performance.now();
     const appended = await all(() => ({ append: { events: EVENTS_PER_GATEWAY } }));
     const uploadS = (performance.now() - t0) / 1000;
+    const uploadCloudCpuS = (cloudCpuMs() - cloudCpu0) / 1000;
+    gatewaysCpu1 = await workersCpuMs();
+    const uploadGatewayCpuMs = (gatewaysCpu1.cpu - gatewaysCpu0.cpu) / count;
+    const uploadGatewayBusyMs = (gatewaysCpu1.busy - gatewaysCpu0.busy) / count;
     const appendS = Math.max(...appended.map((r) => ('appended' in r ? r.appended.appendMs / 1000 : 0)));
     const events = count * EVENTS_PER_GATEWAY;
     const meanBatchBytes = Math.round(batchBytes / Math.max(1, batches));
-    note(`fleet: ${events.toLocaleString('en-US')} events (${EVENTS_PER_GATEWAY} on each gateway, journaled in ${appendS.toFixed(2)} s) uploaded in ${batches} batches of ${meanBatchBytes} bytes on average, all acknowledged after ${uploadS.toFixed(2)} s`);
+    note(`fleet: ${events.toLocaleString('en-US')} events (${EVENTS_PER_GATEWAY} on each gateway, journaled in ${appendS.toFixed(2)} s) uploaded in ${batches} batches of ${meanBatchBytes} bytes on average, all acknowledged after ${uploadS.toFixed(2)} s; CPU ${uploadGatewayCpuMs.toFixed(1)} ms a gateway (journaling included; loop busy ${uploadGatewayBusyMs.toFixed(1)} ms), ${uploadCloudCpuS.toFixed(2)} s the cloud`);
 
     // the baselines: the broker alone, the same number of plain clients
     const baseCloud = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'fleet-baseline-cloud', clean: true, reconnectPeriod: 0 });
@@ -162,11 +189,17 @@ export async function runFleetBench(dir: string, scale: number): Promise<void> {
     metric('revocation_p99_s', revocation_.p99, 's', full ? 1 : null);
     metric('revocation_max_s', revocation_.max, 's', null);
     metric('revocation_publish_s', publishS, 's', null);
+    metric('revocation_gateway_cpu_ms', revocationGatewayCpuMs, 'ms', null);
+    metric('revocation_gateway_loop_busy_ms', revocationGatewayBusyMs, 'ms', null);
+    metric('revocation_cloud_cpu_s', revocationCloudCpuS, 's', null);
     metric('baseline_roundtrip_p50_s', roundTrip.p50, 's', null);
     metric('baseline_roundtrip_p99_s', roundTrip.p99, 's', null);
     metric('baseline_roundtrip_max_s', roundTrip.max, 's', null);
     metric('events_per_s', events / uploadS, 'events/s', full ? 50_000 : null, 'higher');
     metric('baseline_events_per_s', events / burstS, 'events/s', null, 'higher');
+    metric('upload_gateway_cpu_ms', uploadGatewayCpuMs, 'ms', null);
+    metric('upload_gateway_loop_busy_ms', uploadGatewayBusyMs, 'ms', null);
+    metric('upload_cloud_cpu_s', uploadCloudCpuS, 's', null);
     metric('connect_all_s', connectAllS, 's', null);
     metric('baseline_connect_all_s', baseConnectS, 's', null);
     metric('rss_mb_per_gateway', rssMb / count, 'MB', null);

@@ -7,6 +7,9 @@
  *   {start}     start every gateway at once; reply when all are connected
  *   {append}    journal N events on every gateway at once; reply when every one has its ack
  *   {reconnects} reply with each gateway's delay from losing the broker to being connected again
+ *   {cpu}       reply with this process's CPU time so far (user + system) and the time its event
+ *               loop was busy (CPU plus waits inside synchronous calls: SQLite's fsync), to split
+ *               a phase's cost
  *   {echo}      connect one plain client per gateway id; each answers a `fleetbase/<id>/down/delta`
  *               on `fleetbase/<id>/up/apply_ack` (the broker's own round trip)
  *   {burst}     each plain client publishes one message of N bytes; reply when each has its answer
@@ -28,6 +31,7 @@ export type FleetWorkerCommand =
   | { start: { ids: string[]; dir: string; cloud: FleetCloudAccess } }
   | { append: { events: number } }
   | { reconnects: true }
+  | { cpu: true }
   | { echo: { ids: string[]; url: string } }
   | { burst: { bytes: number } }
   | { stop: true };
@@ -37,6 +41,7 @@ export type FleetWorkerReply =
   | { started: { ms: number; rssMb: number } }
   | { appended: { appendMs: number } }
   | { reconnected: { delaysMs: number[] } }
+  | { cpuMs: number; loopBusyMs: number }
   | { echoing: { ms: number } }
   | { burstDone: true }
   | { stopped: true }
@@ -58,6 +63,16 @@ function connected(g: Gateway): Promise<void> {
   const link = g.cloud!;
   if (link.status().connection?.state === 'connected') return Promise.resolve();
   return new Promise((resolve) => link.once('connected', () => resolve()));
+}
+
+/**
+ * Resolves when this gateway is back after losing the broker: its delay is recorded by the
+ * `connected` listener registered at start, which runs before this one. (The connection's state
+ * reads `connected` a moment before the link emits `connected`, so the state alone is not enough.)
+ */
+function backFromLoss(g: Gateway): Promise<void> {
+  if (!lostAt.has(g)) return Promise.resolve();
+  return new Promise((resolve) => g.cloud!.once('connected', () => resolve()));
 }
 
 /** Resolves when this gateway's upload queue is empty (every event acknowledged and deleted). */
@@ -113,7 +128,13 @@ async function onCommand(command: FleetWorkerCommand): Promise<void> {
   }
   if ('reconnects' in command) {
     await Promise.all(gateways.map(connected));
+    await Promise.all(gateways.map(backFromLoss));
     send({ reconnected: { delaysMs: reconnectDelays.splice(0) } });
+    return;
+  }
+  if ('cpu' in command) {
+    const { user, system } = process.cpuUsage();
+    send({ cpuMs: (user + system) / 1000, loopBusyMs: performance.eventLoopUtilization().active });
     return;
   }
   if ('echo' in command) {
