@@ -119,6 +119,8 @@ function planReplace(ctx: PlanContext, request: Extract<AdminRequest, { verb: 'c
   const allocation = request.allocation ?? (request.value === undefined ? 'random' : 'strict');
   if (request.value !== undefined && allocation === 'random') throw new GatewayError('INPUT_INVALID', `credential ${stored.id}: allocation random draws the value: give none, or --allocation preferred or strict (allocation)`, { entity: 'credential', id: stored.id, field: 'allocation' });
   const unit = ctx.store.person(stored.personId)?.unit;
+  // a value that is no PIN or card number at all is bad input, whatever the allocation
+  if (request.value !== undefined) replaced(stored, request.value);
   if (stored.kind === 'pin') {
     const choice = allocatePin(ctx, { credentialId: stored.id, allocation, ...(request.value !== undefined ? { asked: request.value } : {}), ...(unit ? { unit } : {}) });
     return {
