@@ -14,7 +14,6 @@ import { z } from 'zod';
 
 /** what happens when one more PIN would pass the code-space limit */
 export const CODE_SPACE_MODES = ['warn', 'refuse'] as const;
-export type CodeSpaceMode = (typeof CODE_SPACE_MODES)[number];
 
 /** IEC 60839-11-1: one issued PIN per this many possible codes */
 export const CODES_PER_ISSUED_PIN = 1000;

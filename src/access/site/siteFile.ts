@@ -56,7 +56,7 @@ const SECTIONS = {
   credentials: ['credential', CredentialInputSchema],
 } as const satisfies Record<Exclude<keyof SiteRecords, 'site' | 'keptPins' | 'pinPolicy'>, readonly [Entity, z.ZodType]>;
 
-const SECTION_NAMES = ['site', 'pinPolicy', ...Object.keys(SECTIONS)];
+const SECTION_NAMES = ['site', ...Object.keys(SECTIONS), 'pinPolicy'];
 const PIN_DIGEST = /^[0-9a-f]{64}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
