@@ -48,6 +48,8 @@ import { lockgwVersion } from './version.js';
 import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import { systemAccounts, type SystemAccounts } from '../control/userNames.js';
 import { OperatorStore } from '../store/operatorStore.js';
+import { CardStockStore } from '../store/cardStockStore.js';
+import { PinPolicyStore } from '../store/pinPolicyStore.js';
 import { LocalAdmin } from './admin/localAdmin.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
@@ -659,7 +661,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * whatever the operator table says (root, the daemon's account, the database file's owner).
    */
   localAdmin(ownerUids: ReadonlySet<number>, accounts: SystemAccounts = systemAccounts()): LocalAdmin {
-    return new LocalAdmin({ target: this, operators: new OperatorStore(this.r.db), accounts, clock: this.deps.clock, ownerUids });
+    const db = this.r.db;
+    return new LocalAdmin({ target: this, operators: new OperatorStore(db), pinPolicy: new PinPolicyStore(db), stock: new CardStockStore(db), accounts, clock: this.deps.clock, ownerUids });
   }
 
   /** A snapshot or delta from the cloud, applied as the cloud link applies it (rules worker or main thread). */
