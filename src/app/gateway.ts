@@ -66,6 +66,7 @@ import { buildBleDoor } from './bleDoors.js';
 import { LockRadio } from './lockRadio.js';
 import type { GpioLineSource } from '../hal/gpio/gpioLineSource.js';
 import { PAIRING_FILE, PairingVault } from './pairingVault.js';
+import { GatewayMetrics } from './metrics/gatewayMetrics.js';
 import { announceSafetyOnly, clearSafetyStatus, recoveryAdvice, writeSafetyStatus, type SafetyOnlyState } from './safetyOnly.js';
 
 /** The site's offline-code secret: shared with the cloud at provisioning, never created here. */
@@ -144,6 +145,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** set while the gateway runs in safety-only mode */
   private safety: SafetyOnlyState | null = null;
   private readonly log: Logger;
+  /** made at the first start with metrics enabled, kept across restarts (one registry per gateway) */
+  private metricsService: GatewayMetrics | null = null;
 
   constructor(
     readonly config: GatewayConfig,
@@ -308,8 +311,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       // the file watch runs last: it may restart everything before it
       const fileWatch = dbPath === null || deps.rulesOnly ? null : new FileWatch(dbPath, deps.clock, FILE_CHECK_INTERVAL_MS, (loss) => void this.recoverLostFile(dbPath, loss, fileWatch!));
       const watch: Service[] = fileWatch ? [fileWatch] : [];
+      const metrics = config.metrics.enabled && !deps.rulesOnly ? [this.metricsRunning()] : [];
       // phones are served once their doors run
-      const services = new ServiceList([journalService, trust, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...watch], this.log);
+      const services = new ServiceList([journalService, trust, rulesLoading(engine), ...(lockRadio ? [lockRadio] : []), doorService, ...(phoneKeys ? [phoneKeys] : []), rules, ...cloudService, ...metrics, ...watch], this.log);
       this.running = { db, store, journal, engine, doors: site, rules, worker, cloud, phoneKeys, trust, fingerprints: hardware.fingerprints, services, serialLinks: hardware.serialLinks };
       await services.start();
       if (offlineCodes.codes !== undefined) this.warnUnknownGroupDoors(engine);
@@ -551,6 +555,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       },
       commissioning: doorCommissioning(() => this.r, this.deps.clock),
     };
+  }
+
+  /**
+   * The metrics (docs/metrics.md) as a service. The doors do not need them: an endpoint or textfile
+   * that cannot start is logged (naming its field) and the gateway runs without it.
+   */
+  private metricsRunning(): Service {
+    this.metricsService ??= new GatewayMetrics({
+      config: this.config.metrics, gatewayId: this.config.gateway.id, version: lockgwVersion(), clock: this.deps.clock, logger: this.deps.logger,
+      source: {
+        read: () => ({ now: this.deps.clock.now(), health: this.health(), doors: this.r.doors.status(), trust: this.r.trust.status(), journal: this.r.journal.stats(), safetyOnly: this.safety !== null }),
+        watchJournal: (listener) => this.r.journal.watch(listener),
+      },
+    });
+    const metrics = this.metricsService;
+    return {
+      name: metrics.name,
+      start: () => metrics.start().catch((err: unknown) => {
+        this.log.error({ code: (err as { code?: string }).code, hint: (err as GatewayError).details?.hint }, `metrics disabled: ${(err as Error).message}`);
+      }),
+      stop: () => metrics.stop(),
+    };
+  }
+
+  /** The metrics when `metrics.enabled` (their endpoint and textfile while they run); null otherwise. */
+  get metrics(): GatewayMetrics | null {
+    return this.metricsService;
   }
 
   /** The cloud link, serial links, rules and journal, as `lockgw doctor` reports them. */

@@ -15,6 +15,7 @@ import { bridgeLine, FireConfigSchema, type InputWiring } from '../../doors/inpu
 import { chipPath } from '../../hal/gpio/gpioConfig.js';
 import { pathProblems, STANDARD_BAUD_RATES } from './pathAndRateChecks.js';
 import { LOG_FORMATS } from '../../kernel/logger.js';
+import { MetricsConfigSchema } from './metricsConfig.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -94,6 +95,8 @@ export const ConfigSchema = z
       operators: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Prometheus metrics on a local HTTP endpoint and/or a node_exporter textfile (docs/metrics.md); off by default */
+  metrics: MetricsConfigSchema,
   demo: z
     .strictObject({
       /** seed the demo site when the database is empty */
@@ -172,5 +175,9 @@ export const CONFIG_HINTS: Readonly<Record<string, string>> = {
   'serial.fingerprintSensors.*.baudRate': BAUD_HINT,
   'doors.*.extendedUnlockMs': 'the accessibility unlock time is at least unlockMs',
   'doors.*.unlockMs': 'the door unlocks for at most heldOpenMs, or the held-open alarm would sound while it is still released',
+  'metrics.enabled': 'metrics.listen is on by default (127.0.0.1:9464); set it, or metrics.textfile, or turn metrics off',
+  'metrics.listen': 'host:port, e.g. 127.0.0.1:9464 (this host only) or [::1]:9464',
+  'metrics.textfile': 'an absolute path ending in .prom in node_exporter\'s --collector.textfile.directory, e.g. /var/lib/node_exporter/textfile/lockgw.prom',
+  'metrics.intervalMs': 'milliseconds between textfile writes, 1000 to 3600000 (default 15000)',
   'offlineCodes.length': 'between 9 and 12 digits: longer than any stored PIN (4 to 8), so a code is never a stored PIN',
 };

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { GatewayError } from '../../kernel/gatewayError.js';
 import { CONFIG_HINTS, ConfigSchema, type GatewayConfig } from './configSchema.js';
+import { metricsWarning } from './metricsConfig.js';
 
 function issueLine(issue: z.core.$ZodIssue, source: string): string {
   const path = issue.path.map(String).join('.');
@@ -54,6 +55,8 @@ export function configWarnings(config: GatewayConfig): string[] {
   if (cloud.tls?.rejectUnauthorized === false) {
     warnings.push('cloud.tls.rejectUnauthorized: false — the broker\'s certificate is not verified; anyone on the path can impersonate the cloud broker');
   }
+  const metrics = metricsWarning(config.metrics);
+  if (metrics !== null) warnings.push(metrics);
   return warnings;
 }
 
