@@ -266,4 +266,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX card_stock_by_state ON card_stock(state, card);
     `,
   },
+  {
+    version: 10,
+    name: 'what the state sync applied per revision',
+    // the hash and, for a delta, the keyed digest of its content, for the newest revisions
+    // (store/appliedRevisionStore.ts): an old delta replayed after a restart is still judged
+    sql: `
+      CREATE TABLE applied_revisions (
+        revision     INTEGER PRIMARY KEY CHECK (revision > 0),
+        hash         TEXT NOT NULL,
+        from_version INTEGER,
+        digest       TEXT
+      ) STRICT;
+    `,
+  },
 ];
