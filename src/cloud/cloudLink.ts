@@ -250,7 +250,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     this.emit('security', rejection);
   }
 
-  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests (one alarm per stale episode; the request repeats). */
+  /** Stale heartbeats and a cloud ahead of the gateway become alarms and sync requests (one alarm per stale episode; the request repeats). */
   private watchHeartbeat(heartbeat: HeartbeatMonitor, sync: StateSync | null): void {
     const alarm = (reason: string, data: Record<string, unknown>) => this.alarm(reason, data);
     heartbeat.on('stale', ({ sinceMs }) => {
@@ -263,10 +263,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     heartbeat.on('stillStale', () => sync?.requestLatest('stale', true));
     heartbeat.on('fresh', () => alarm('sync_stale_cleared', {}));
     heartbeat.on('behind', ({ cloudRevision }) => sync?.onCloudRevision(cloudRevision));
-    heartbeat.on('clockSkew', ({ offsetMs }) => {
-      this.log.warn({ offsetMs }, "the gateway's clock differs from the cloud's");
-      alarm('clock_skew', { offsetMs });
-    });
+    // a clock the heartbeat disagrees with is the offline trust's alarm (clock_untrusted), not a second one here
   }
 
   private alarm(reason: string, data: Record<string, unknown>): void {
