@@ -13,7 +13,7 @@ import { cloudGateway, GW, ISSUER, silentLogger, until } from '../support/cloudH
 import { CloudState } from '../support/cloudState.js';
 import { smallSite, up } from '../support/storeFixture.js';
 
-for (const worker of [true, false]) t.test(`an old delta with other content replayed after a restart is a conflict; the same delta is a duplicate (${worker ? 'rules worker' : 'main thread'})`, async (t) => {
+for (const worker of [true, false]) t.test(`an old delta with other content replayed after a restart is a conflict; the same delta is a duplicate (${worker ? 'rules worker' : 'main thread'})`, { timeout: 90_000 }, async (t) => {
   const { f, cloud, key, b, startup } = await cloudGateway(t, { sync: { worker } });
   await startup;
   const state = new CloudState(t);
