@@ -13,6 +13,7 @@
  *   npm run bench -- --only systemd_notify  what one systemd notification (a watchdog ping) costs the doors' loop (needs perl, systemd-notify)
  *   npm run bench -- --only offline_code    checking a keypad entry as an offline doorcode
  *   npm run bench -- --only backup          lockgw backup and restore of a realistic database
+ *   npm run bench -- --only fleet           1,000 gateways on one broker: revocation fan-out, uploads (needs mosquitto)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import { openDatabase } from '../src/store/database.js';
 import { runBackupBench } from './backupBench.js';
 import { runCompileBench } from './compileBench.js';
 import { runFireReleaseBench } from './fireReleaseBench.js';
+import { runFleetBench } from './fleet/fleetBench.js';
 import { runSafetyOnlyBench } from './safetyOnlyBench.js';
 import { runSystemdNotifyBench } from './systemdNotifyBench.js';
 import { runOfflineCodeBench } from './offlineCodeBench.js';
@@ -43,7 +45,7 @@ import { seedSite } from './seedSite.js';
 import { runSyncBench } from './syncBench.js';
 import { generateSite, siteSize } from './syntheticSite.js';
 
-const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only', 'systemd_notify', 'offline_code', 'backup'] as const;
+const BENCHES = ['compile', 'decision', 'decision_sql', 'door_latency', 'journal', 'sync_snapshot', 'sync_delta', 'event_drain', 'phone_key', 'ble_lock', 'relay_restart', 'fire_release', 'safety_only', 'systemd_notify', 'offline_code', 'backup', 'fleet'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const SEED = { site: 0x5eed_0001, presentations: 0x5eed_0002, warmup: 0x5eed_0004 } as const;
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     if (only.has('systemd_notify')) await runSystemdNotifyBench(scale);
     if (only.has('offline_code')) runOfflineCodeBench(scale);
     if (only.has('backup')) await runBackupBench(scale);
+    if (only.has('fleet')) await runFleetBench(dir, scale);
   } finally {
     cleanup();
   }

@@ -172,7 +172,8 @@ export const PersonSchema = z
 
 export const CREDENTIAL_STATUSES = ['pending', 'active', 'suspended', 'lost'] as const;
 
-const credentialCommon = {
+/** the fields every credential has, whatever its kind (the admin verbs reuse them for a credential whose value the gateway draws) */
+export const credentialCommon = {
   id: IdSchema,
   personId: IdSchema,
   status: z.enum(CREDENTIAL_STATUSES).default('active'),

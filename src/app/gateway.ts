@@ -28,6 +28,7 @@ import { storeFailure, type StoreProblem } from '../store/storeProblem.js';
 import { putBack, saveCopy, type WriteBack } from '../store/writeBack.js';
 import { PinLockoutStore } from '../store/pinLockoutStore.js';
 import { CommandReplayStore } from '../store/commandReplayStore.js';
+import { AppliedRevisionStore } from '../store/appliedRevisionStore.js';
 import { OfflineCodeUseStore } from '../store/offlineCodeUseStore.js';
 import { OfflineCodes } from '../engine/offlineCodes.js';
 import { stayTimes } from '../engine/offlineCodeConfig.js';
@@ -48,6 +49,8 @@ import { lockgwVersion } from './version.js';
 import type { ControlTarget, GatewayHealth } from '../control/controlTarget.js';
 import { systemAccounts, type SystemAccounts } from '../control/userNames.js';
 import { OperatorStore } from '../store/operatorStore.js';
+import { CardStockStore } from '../store/cardStockStore.js';
+import { PinPolicyStore } from '../store/pinPolicyStore.js';
 import { LocalAdmin } from './admin/localAdmin.js';
 import type { GatewayConfig } from './config/configSchema.js';
 import { demoSiteBatch } from './demo/demoSite.js';
@@ -300,7 +303,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const onMainThread = new MainThreadRulesApplier(engine, store);
       const worker = cloudLinked && config.cloud.sync.worker ? new RulesWorker({ dbPath: dbPath!, secret: secretKey, logger: deps.logger }) : null;
       const rules = worker === null ? onMainThread : new RulesApplierWithFallback(new WorkerRulesApplier({ engine, store, db, journal, writes, worker, logger: deps.logger }), onMainThread, this.log);
-      const cloud = cloudLinked ? this.cloudLink(db, journal, engine, rules, trust) : null;
+      const cloud = cloudLinked ? this.cloudLink(db, secretKey, journal, engine, rules, trust) : null;
       const site = doors;
       const doorService: Service = { name: 'doors', start: () => site.start(), stop: () => site.stop() };
       const journalService: Service = { name: 'journal', start: () => journal.start(), stop: () => journal.stop() };
@@ -463,7 +466,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
   }
 
-  private cloudLink(db: Db, journal: Journal, engine: AccessEngine, rules: RulesApplier, trust: OfflineTrust): CloudLink {
+  private cloudLink(db: Db, deviceSecret: Buffer, journal: Journal, engine: AccessEngine, rules: RulesApplier, trust: OfflineTrust): CloudLink {
     const { config, deps } = this;
     return new CloudLink({
       config: config.cloud, gatewayId: config.gateway.id, journal, clock: deps.clock, logger: deps.logger,
@@ -479,6 +482,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       chunkDecoder: () => rules.chunkDecoder(),
       // handled commands are written down: a replay after a restart is still refused
       replayLedger: new CommandReplayStore(db),
+      // what was applied per revision is written down: an old delta with other content replayed after a restart is still a conflict
+      appliedHistory: { ledger: new AppliedRevisionStore(db), deviceSecret },
       // verified heartbeats and applies renew the leases and give the clock its trust back
       contact: { heartbeat: (cloudTime, upToDate) => trust.heartbeat(cloudTime, upToDate), applied: () => trust.applied() },
     });
@@ -690,7 +695,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * whatever the operator table says (root, the daemon's account, the database file's owner).
    */
   localAdmin(ownerUids: ReadonlySet<number>, accounts: SystemAccounts = systemAccounts()): LocalAdmin {
-    return new LocalAdmin({ target: this, operators: new OperatorStore(this.r.db), accounts, clock: this.deps.clock, ownerUids });
+    const db = this.r.db;
+    return new LocalAdmin({ target: this, operators: new OperatorStore(db), pinPolicy: new PinPolicyStore(db), stock: new CardStockStore(db), accounts, clock: this.deps.clock, ownerUids });
   }
 
   /** A snapshot or delta from the cloud, applied as the cloud link applies it (rules worker or main thread). */

@@ -22,11 +22,20 @@ export interface AdminCliOptions {
   forceLocal?: boolean;
 }
 
+/** A drawn value, on stdout once: the only place it is ever shown (AdminResult.issued). */
+function issuedLines(issued: NonNullable<AdminResult['issued']>, applied: boolean): string[] {
+  if (!applied) return [];
+  if (issued.pin !== undefined) return [`doorcode of ${issued.credentialId}: ${issued.pin}`, 'tell it to its holder now: it is shown once and the gateway keeps only its digest'];
+  return issued.card === undefined ? [] : [`keycard of ${issued.credentialId}: ${issued.card}`];
+}
+
 function print(cli: CliContext, result: AdminResult, json: boolean, describe?: (data: unknown) => string[]): void {
+  if (result.warning) cli.err(`lockgw: warning: ${result.warning}`);
   if (json) return cli.out(JSON.stringify(result));
   if (describe && result.data !== undefined) for (const line of describe(result.data)) cli.out(line);
   for (const line of result.changes) cli.out(`  ${line}`);
   if (result.note) cli.out(result.note);
+  if (result.issued) for (const line of issuedLines(result.issued, result.applied)) cli.out(line);
   if (result.changes.length === 0 && result.data === undefined) cli.out('no change');
   else if (result.changes.length > 0) {
     const by = `by ${result.operator.user ?? `uid ${result.operator.uid}`}, ${result.operator.role}`;

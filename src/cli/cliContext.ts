@@ -19,7 +19,7 @@ export const EXIT = { ok: 0, error: 1, usage: 2, refused: 3 } as const;
 
 /** Codes that mean the input was wrong (exit 2) or the gateway refused it (exit 3); every other failure is 1. */
 const USAGE_CODES: ReadonlySet<string> = new Set(['INPUT_INVALID', 'NOT_FOUND', 'RECORD_INVALID', 'REFERENCE_MISSING', 'DUPLICATE_CREDENTIAL', 'RECORD_IN_USE', 'BATCH_INVALID', 'SYSTEM_KEY_READONLY']);
-const REFUSED_CODES: ReadonlySet<string> = new Set(['NOT_AUTHORISED', 'CLOUD_MANAGED']);
+const REFUSED_CODES: ReadonlySet<string> = new Set(['NOT_AUTHORISED', 'CLOUD_MANAGED', 'POLICY_REFUSED']);
 
 /** The exit code of a failure's code (a GatewayError's, or a control socket answer's): one table for every verb. */
 export function exitCodeFor(code: string): number {

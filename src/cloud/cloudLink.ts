@@ -27,6 +27,7 @@ import type { ApplyAck, CommandResponse, SyncRequest } from '../wire/messages.js
 import { MqttConnection, type ConnectionEvents, type ConnectionStatus, type OnlineStateExtras } from './mqttConnection.js';
 import { SecurityEvents, type Rejection, type SecurityCounters } from './securityEvents.js';
 import type { ReplayLedger } from './replayLedger.js';
+import type { AppliedHistoryPersistence } from './appliedHistory.js';
 import { StateSync } from './stateSync.js';
 import type { SyncTarget } from './syncTarget.js';
 import type { VerifiedContact } from './verifiedContact.js';
@@ -56,6 +57,8 @@ export interface CloudLinkOptions {
   chunkDecoder?: () => ChunkDecoder | null;
   /** where handled commands are written down, so that a replay after a restart is recognised; without it, memory only */
   replayLedger?: ReplayLedger;
+  /** where the sync keeps what it applied per revision across restarts (appliedHistory.ts) */
+  appliedHistory?: AppliedHistoryPersistence;
   /** told of every accepted heartbeat and applied change (offline leases, clock trust) */
   contact?: VerifiedContact;
 }
@@ -143,7 +146,9 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     const security = new SecurityEvents({ journal, clock, logger, publish: (e) => connection.publish('security_event', e) });
     const target = this.options.sync;
     // deltas are applied once the messages already received are read, so a burst is one change
-    const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.inbox.whenEmpty(run) });
+    const sync = target === undefined ? null : new StateSync({ target, publisher: connection, clock, logger, config: config.sync, defer: (run) => this.inbox.whenEmpty(run),
+      ...(this.options.appliedHistory === undefined ? {} : { history: this.options.appliedHistory }),
+    });
     const heartbeat = new HeartbeatMonitor({
       clock, logger, staleAfterMs: config.sync.staleAfterMs, staleRepeatMs: config.sync.requestRetryMs, maxClockSkewMs: config.sync.maxClockSkewMs,
     });
@@ -245,7 +250,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     this.emit('security', rejection);
   }
 
-  /** Stale heartbeats, clock skew and a cloud ahead of the gateway become alarms and sync requests (one alarm per stale episode; the request repeats). */
+  /** Stale heartbeats and a cloud ahead of the gateway become alarms and sync requests (one alarm per stale episode; the request repeats). */
   private watchHeartbeat(heartbeat: HeartbeatMonitor, sync: StateSync | null): void {
     const alarm = (reason: string, data: Record<string, unknown>) => this.alarm(reason, data);
     heartbeat.on('stale', ({ sinceMs }) => {
@@ -258,10 +263,7 @@ export class CloudLink extends EventEmitter<CloudLinkEvents> {
     heartbeat.on('stillStale', () => sync?.requestLatest('stale', true));
     heartbeat.on('fresh', () => alarm('sync_stale_cleared', {}));
     heartbeat.on('behind', ({ cloudRevision }) => sync?.onCloudRevision(cloudRevision));
-    heartbeat.on('clockSkew', ({ offsetMs }) => {
-      this.log.warn({ offsetMs }, "the gateway's clock differs from the cloud's");
-      alarm('clock_skew', { offsetMs });
-    });
+    // a clock the heartbeat disagrees with is the offline trust's alarm (clock_untrusted), not a second one here
   }
 
   private alarm(reason: string, data: Record<string, unknown>): void {

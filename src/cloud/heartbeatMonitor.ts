@@ -9,8 +9,11 @@
  * - Behind: the cloud has a newer revision than the gateway applied. 'behind' is emitted on every
  *   accepted heartbeat that shows it (the sync engine decides whether a request is already under
  *   way); onApplied() keeps status() current between heartbeats.
- * - Clock trust: offset = heartbeat time − local time. |offset| <= maxClockSkewMs (default 2 min)
- *   is 'trusted', beyond 'skewed'; 'clockSkew' ({ offsetMs }) is emitted when it becomes skewed.
+ * - Clock offset: offset = heartbeat time − local time. |offset| <= maxClockSkewMs (default 2 min)
+ *   is 'trusted', beyond 'skewed', shown in status() as an observation. It raises no alarm: the
+ *   engine's offline trust (engine/offlineTrust.ts) judges the clock from the same heartbeat and
+ *   raises the one alarm, `clock_untrusted` (reason cloud_disagrees), which has the consequence
+ *   (time-restricted grants denied) and is cleared by `clock_trusted` (docs/mqtt.md).
  * - Replay: a heartbeat whose time is not after the previous accepted one is ignored (no
  *   freshness, no revision) and onHeartbeat says so: replaying the newest heartbeat over and over
  *   must not hide a freeze. A QoS 1 redelivery of the same heartbeat is harmlessly ignored too.
@@ -41,7 +44,6 @@ export type HeartbeatEvents = {
   stillStale: [{ sinceMs: number }];
   fresh: [];
   behind: [{ cloudRevision: number; appliedRevision: number }];
-  clockSkew: [{ offsetMs: number }];
 };
 
 export type HeartbeatVerdict = { accepted: true } | { accepted: false; reason: 'replay' };
@@ -139,8 +141,7 @@ export class HeartbeatMonitor extends EventEmitter<HeartbeatEvents> {
     this.offsetMs = offsetMs;
     this.trust = Math.abs(offsetMs) <= (this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS) ? 'trusted' : 'skewed';
     if (this.trust === 'skewed' && before !== 'skewed') {
-      this.log.warn({ offsetMs }, 'local clock differs from the cloud clock beyond the tolerated skew');
-      this.emitGuarded('clockSkew', { offsetMs });
+      this.log.info({ offsetMs }, 'local clock differs from the cloud clock beyond the tolerated skew (the offline trust judges it)');
     } else if (this.trust === 'trusted' && before === 'skewed') {
       this.log.info({ offsetMs }, 'local clock agrees with the cloud clock again');
     }

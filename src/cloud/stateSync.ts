@@ -24,7 +24,7 @@ import type { CloudConfig } from './cloudConfig.js';
 import type { HeldSnapshotChunk } from '../wire/heldOperations.js';
 import type { AppliedState, StateChange, SyncPublisher, SyncTarget } from './syncTarget.js';
 import type { ApplyAck, Delta, GatewayMessage, GatewayMessageType, SecurityEventReason, SnapshotChunk, SyncRequest } from '../wire/messages.js';
-import { AppliedHistory } from './appliedHistory.js';
+import { AppliedHistory, type AppliedHistoryPersistence } from './appliedHistory.js';
 import { DeltaQueue, type QueuedDelta } from './deltaQueue.js';
 import type { CompleteSnapshot } from './snapshotAssembly.js';
 import { SnapshotReception } from './snapshotReception.js';
@@ -37,6 +37,8 @@ export interface StateSyncOptions {
   clock: Clock;
   logger: Logger;
   config: CloudConfig['sync'];
+  /** where what was applied per revision is kept across restarts; default: in memory only */
+  history?: AppliedHistoryPersistence;
   /** runs the apply of waiting deltas on a later turn of the event loop; default setImmediate */
   defer?: (run: () => void) => void;
 }
@@ -66,7 +68,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
   private readonly buffered: DeltaQueue;
   private readonly requests: SyncRequests;
   /** what was applied per revision, to tell a duplicate delta from a conflicting one */
-  private readonly history = new AppliedHistory();
+  private readonly history: AppliedHistory;
   private retryTimer: TimerHandle | null = null;
   private connected = false;
   private requestedOnce = false;
@@ -89,6 +91,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     super();
     this.log = options.logger.child({ module: 'cloud:sync' });
     const { clock, config, target } = options;
+    this.history = new AppliedHistory(options.history === undefined ? undefined : { ...options.history, log: this.log });
     this.snapshots = new SnapshotReception({
       clock, log: this.log, maxOperations: config.maxSnapshotOperations, chunkTimeoutMs: config.chunkTimeoutMs, target,
       request: (want, detail) => this.request('incomplete_snapshot', want, true, detail),
@@ -97,7 +100,9 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
     this.requests = new SyncRequests({ clock, retryMs: config.requestRetryMs, applied: () => target.applied() });
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    this.history.load();
+  }
 
   async stop(): Promise<void> {
     this.connected = false;
@@ -221,7 +226,7 @@ export class StateSync extends EventEmitter<StateSyncEvents> {
         return;
       }
       if (done === null) return;
-      for (const queued of run) this.history.delta(queued.delta);
+      this.history.deltas(run.map((queued) => queued.delta));
       this.ack({ ...done, duplicate: false, inReplyTo: last.jti });
     });
   }

@@ -28,6 +28,8 @@ export const GATEWAY_ERROR_CODES = [
   'CLOUD_MANAGED',
   /** the caller may not do this (an admin verb outside its role, an unproven caller) */
   'NOT_AUTHORISED',
+  /** the site's allocation policy refuses it (the PIN code space is full, a strict doorcode or keycard is not available) */
+  'POLICY_REFUSED',
   /** the rules worker thread failed or exited */
   'WORKER_FAILED',
   /**

@@ -237,4 +237,47 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE people ADD COLUMN place TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'the PIN policy and the keycard stock',
+    // local allocation (docs/standalone.md, "Allocation"): not part of the model the cloud sends,
+    // so outside the content hash; the access tables do not refer to them. A stock card names
+    // the credential it was assigned to by id (no foreign key: the cloud may delete it, and
+    // then the card reads as used)
+    sql: `
+      CREATE TABLE pin_policy (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        min_length INTEGER NOT NULL CHECK (min_length BETWEEN 4 AND 8),
+        max_length INTEGER NOT NULL CHECK (max_length BETWEEN min_length AND 8),
+        code_space TEXT NOT NULL CHECK (code_space IN ('warn', 'refuse')),
+        changed_at INTEGER NOT NULL,
+        changed_by INTEGER
+      ) STRICT;
+      CREATE TABLE card_stock (
+        card          TEXT PRIMARY KEY CHECK (length(card) BETWEEN 1 AND 100),
+        state         TEXT NOT NULL CHECK (state IN ('available', 'assigned', 'lost', 'retired')),
+        credential_id TEXT,
+        person_id     TEXT,
+        since         INTEGER NOT NULL,
+        added_at      INTEGER NOT NULL,
+        added_by      INTEGER,
+        CHECK (state <> 'assigned' OR credential_id IS NOT NULL)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX card_stock_by_state ON card_stock(state, card);
+    `,
+  },
+  {
+    version: 10,
+    name: 'what the state sync applied per revision',
+    // the hash and, for a delta, the keyed digest of its content, for the newest revisions
+    // (store/appliedRevisionStore.ts): an old delta replayed after a restart is still judged
+    sql: `
+      CREATE TABLE applied_revisions (
+        revision     INTEGER PRIMARY KEY CHECK (revision > 0),
+        hash         TEXT NOT NULL,
+        from_version INTEGER,
+        digest       TEXT
+      ) STRICT;
+    `,
+  },
 ];

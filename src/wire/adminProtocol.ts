@@ -9,8 +9,36 @@
  * CSV) travel as their text with their name, so every error still names file:line:col.
  */
 import { z } from 'zod';
-import { CredentialInputSchema, HoldingSchema, IdSchema, KeySchema, PERSON_KINDS, PersonSchema, KeyDoorSchema, MAX_SCHEDULES_PER_KEY_DOOR } from '../access/model.js';
+import { credentialCommon, CredentialInputSchema, HoldingSchema, IdSchema, KeySchema, PERSON_KINDS, PersonSchema, KeyDoorSchema, MAX_SCHEDULES_PER_KEY_DOOR } from '../access/model.js';
 import { KEY_MANAGEMENT_LEVELS, ROLES } from '../access/operator.js';
+import { CODE_SPACE_MODES, PinPolicySchema } from '../access/pinPolicy.js';
+
+// ---- allocation (docs/standalone.md, "Allocation"): PIN policy, keycard stock, how a value is chosen ----
+
+/** how a doorcode or keycard is chosen (the hospitality portal's allocation policies) */
+export const ALLOCATIONS = ['random', 'preferred', 'strict'] as const;
+export type Allocation = (typeof ALLOCATIONS)[number];
+/** a card's state as listed: the stored ones, and `used` (assigned, then its credential went) */
+export const STOCK_VIEW_STATES = ['available', 'assigned', 'used', 'lost', 'retired'] as const;
+/** the most cards one stock add takes (a range, a CSV) */
+export const MAX_STOCK_CARDS = 100_000;
+
+/** a PIN or card credential whose value the gateway draws */
+const DrawnCredentialSchema = z.strictObject({ ...credentialCommon, kind: z.enum(['pin', 'card']) });
+const StockCard = z.string().min(1).max(200);
+
+const AllocationRequests = [
+  z.strictObject({ verb: z.literal('pin-policy.show') }),
+  /** the fields given replace those of the policy in force */
+  z.strictObject({ verb: z.literal('pin-policy.set'), minLength: PinPolicySchema.shape.minLength.optional(), maxLength: PinPolicySchema.shape.maxLength.optional(), codeSpace: z.enum(CODE_SPACE_MODES).optional() }),
+  z.strictObject({ verb: z.literal('stock.add'), cards: z.array(StockCard).min(1).max(MAX_STOCK_CARDS) }),
+  z.strictObject({ verb: z.literal('stock.list'), state: z.enum(STOCK_VIEW_STATES).optional() }),
+  /** lost: also marks the credential that holds it lost, in one batch */
+  z.strictObject({ verb: z.literal('stock.lost'), card: StockCard }),
+  z.strictObject({ verb: z.literal('stock.retire'), card: StockCard }),
+  /** a used or lost card back to available */
+  z.strictObject({ verb: z.literal('stock.return'), card: StockCard }),
+] as const;
 
 /** the largest file a request carries (a site of tens of thousands of records) */
 export const MAX_ADMIN_FILE_BYTES = 8 * 1024 * 1024;
@@ -57,12 +85,20 @@ export const AdminRequestSchema = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('key.remove'), id: IdSchema }),
   z.strictObject({ verb: z.literal('give'), holding: HoldingSchema }),
   z.strictObject({ verb: z.literal('revoke'), personId: IdSchema, keyId: IdSchema }),
-  z.strictObject({ verb: z.literal('credential.add'), credential: CredentialInputSchema }),
-  /** a new value of the credential's own kind (a new card number, a new PIN, another slot, another phone key), same id */
-  z.strictObject({ verb: z.literal('credential.replace'), id: IdSchema, value: z.string().min(1).max(200) }),
+  /**
+   * `credential` with its value (allocation strict by default, or preferred), or `draw`: a PIN or
+   * card the gateway chooses (random) — exactly one of them
+   */
+  z.strictObject({ verb: z.literal('credential.add'), credential: CredentialInputSchema.optional(), draw: DrawnCredentialSchema.optional(), allocation: z.enum(ALLOCATIONS).optional() }),
+  /**
+   * a new value of the credential's own kind (a new card number, a new PIN, another slot, another
+   * phone key), same id; no value: a PIN or card drawn. A stock card replaced becomes `old`
+   */
+  z.strictObject({ verb: z.literal('credential.replace'), id: IdSchema, value: z.string().min(1).max(200).optional(), allocation: z.enum(ALLOCATIONS).optional(), old: z.enum(['lost', 'returned']).default('lost') }),
   /** lost: kept with status lost (a presented lost card is journaled as such); otherwise deleted */
   z.strictObject({ verb: z.literal('credential.revoke'), id: IdSchema, lost: z.boolean().default(false) }),
   z.strictObject({ verb: z.literal('people.import'), users: FileText }),
+  ...AllocationRequests,
 ]);
 
 export type AdminRequest = z.output<typeof AdminRequestSchema>;
@@ -100,4 +136,11 @@ export interface AdminResult {
   data?: unknown;
   /** a sentence for the caller (what was kept, what the cloud will do) */
   note?: string;
+  /** what the caller is warned of (the code-space limit passed): printed on stderr */
+  warning?: string;
+  /**
+   * a value the gateway drew, shown to the operator once (stdout of the verb) and nowhere else:
+   * never journaled, never logged, not recoverable (a PIN is stored as its digest)
+   */
+  issued?: { credentialId: string; pin?: string; card?: string };
 }

@@ -156,6 +156,23 @@ t.test('a step forward of the configured step plus one check interval is trusted
   t.equal(reason(f.gateway, ALICE), 'clock_untrusted');
 });
 
+t.test('one cause, one alarm: a heartbeat that disagrees raises clock_untrusted (cloud_disagrees) once per episode, and no clock_skew beside it', async (t) => {
+  const { f, cloud } = await linked(t, {});
+  await heartbeat(f.gateway, cloud, f.clock.now());
+  const clockAlarms = () => f.gateway.journal.recent(0, 100_000).filter((e) => e.type === 'alarm' && (e.reason ?? '').startsWith('clock')).map((e) => e.type === 'alarm' && e.reason);
+  await heartbeat(f.gateway, cloud, f.clock.now() + 10 * 60_000 - 1_000, f.clock.now() - 1_000); // the cloud is 10 min ahead
+  await heartbeat(f.gateway, cloud, f.clock.now() + 10 * 60_000, f.clock.now());
+  t.same(clockAlarms(), ['clock_untrusted'], 'one alarm while the disagreement lasts');
+  t.match(alarms(f.gateway, 'clock_untrusted'), [{ data: { reason: 'cloud_disagrees', skewMs: 10 * 60_000 - 1_000 } }]);
+  t.equal(reason(f.gateway, ALICE), 'clock_untrusted', 'the alarm is the one with the consequence');
+  t.match(f.gateway.cloud!.status().heartbeat, { clock: { trust: 'skewed', offsetMs: 10 * 60_000 } }, "the heartbeat's offset is still shown");
+  f.clock.set(f.clock.now() + 10 * 60_000 + 1_000); // someone puts the clock right
+  await heartbeat(f.gateway, cloud, f.clock.now());
+  f.clock.advance(1_000);
+  await heartbeat(f.gateway, cloud, f.clock.now() + 5 * 60_000, f.clock.now()); // a new disagreement
+  t.same(clockAlarms(), ['clock_untrusted', 'clock_trusted', 'clock_untrusted'], 'agreeing again clears it; the next disagreement is a new one');
+});
+
 t.test('the cloud status command and the retained state show clock trust and the lease', async (t) => {
   const { f, cloud } = await linked(t);
   await heartbeat(f.gateway, cloud, f.clock.now() + 1_500, f.clock.now());

@@ -82,6 +82,18 @@ t.test('with persistence, a queued QoS 1 message survives a broker restart', { s
   t.equal(m.payload, 'queued');
 });
 
+// Mosquitto 2.0.11 drops a SIGTERM that lands just after its "running" line: about half of these
+// stops hung for ever before stop() repeated the signal (the reconnect test hung on it in CI)
+t.test('stop() right after start() ends the broker every time, gracefully', { skip: skip || (support.available && support.kind !== 'mosquitto' ? 'needs mosquitto' : false), timeout: 60_000 }, async (t) => {
+  const b = await broker(t);
+  for (let i = 0; i < 12; i++) {
+    await b.stop();
+    t.notOk(b.running, `stop ${i + 1} ended it`);
+    await b.start();
+  }
+  t.notMatch(b.log(), /SIGKILL/, 'SIGTERM was enough each time');
+});
+
 t.test('a crash (SIGKILL) stops the broker too, and it starts again', { skip }, async (t) => {
   const b = await broker(t);
   await b.stop('SIGKILL');

@@ -4,6 +4,7 @@
  * 1. sections of records (each optional):
  *
  *        site: {id: linden, name: Linden Apartments, timeZone: Europe/Berlin}
+ *        pinPolicy: {minLength: 6, maxLength: 6, codeSpace: refuse}   # local allocation (pinPolicy.ts)
  *        doors: [{id: front, name: Front door, place: Building A}]
  *        holidays: [{date: 2026-12-25, type: 1, name: Christmas Day}]
  *        schedules: [{id: gym-hours, name: Gym hours, intervals: [{days: [mon, fri], start: "06:00", end: "22:00"}]}]
@@ -26,6 +27,7 @@ import type { z } from 'zod';
 import { BatchOpSchema, type Entity } from '../batchOpSchema.js';
 import { CredentialInputSchema, type Credential, DoorSchema, HolidaySchema, HoldingSchema, KeySchema, PersonSchema, ScheduleSchema, SiteSchema } from '../model.js';
 import { GatewayError } from '../../kernel/gatewayError.js';
+import { PinPolicySchema } from '../pinPolicy.js';
 import { formatPath, parseDocumentText, type DocPath, type DocumentText } from './documentText.js';
 import { emptySiteRecords, recordKey, type RecordLocator, type SiteRecords } from './siteRecords.js';
 
@@ -52,9 +54,9 @@ const SECTIONS = {
   people: ['person', PersonSchema],
   holdings: ['holding', HoldingSchema],
   credentials: ['credential', CredentialInputSchema],
-} as const satisfies Record<Exclude<keyof SiteRecords, 'site' | 'keptPins'>, readonly [Entity, z.ZodType]>;
+} as const satisfies Record<Exclude<keyof SiteRecords, 'site' | 'keptPins' | 'pinPolicy'>, readonly [Entity, z.ZodType]>;
 
-const SECTION_NAMES = ['site', ...Object.keys(SECTIONS)];
+const SECTION_NAMES = ['site', ...Object.keys(SECTIONS), 'pinPolicy'];
 const PIN_DIGEST = /^[0-9a-f]{64}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -155,6 +157,11 @@ function fromSections(doc: Record<string, unknown>, builder: SiteBuilder): void 
     if (!SECTION_NAMES.includes(name)) builder.issues.push({ path: [name], message: `unknown section (sections: ${SECTION_NAMES.join(', ')})`, atKey: true });
   }
   if (doc.site !== undefined && doc.site !== null) builder.records.site = builder.add('site', SiteSchema, doc.site, ['site']) ?? null;
+  if (doc.pinPolicy !== undefined && doc.pinPolicy !== null) {
+    const policy = PinPolicySchema.safeParse(doc.pinPolicy);
+    if (policy.success) builder.records.pinPolicy = policy.data;
+    else builder.issues.push(...issuesOf(policy.error, ['pinPolicy'], doc.pinPolicy));
+  }
   for (const [name, [entity, schema]] of Object.entries(SECTIONS) as Array<[keyof typeof SECTIONS, (typeof SECTIONS)[keyof typeof SECTIONS]]>) {
     listOf(doc[name], [name], builder).forEach((raw, i) => {
       const path = [name, i];

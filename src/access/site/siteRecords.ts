@@ -10,6 +10,7 @@
 import type { Entity, UpsertOp } from '../batchOpSchema.js';
 import type { Credential, CredentialInput, Door, Holding, Holiday, Key, Person, Schedule, Site } from '../model.js';
 import type { PinHasher } from '../pinDigest.js';
+import type { PinPolicy } from '../pinPolicy.js';
 
 export interface SiteRecords {
   site: Site | null;
@@ -26,6 +27,8 @@ export interface SiteRecords {
    * gateway that wrote them (same device secret) knows them.
    */
   keptPins?: Credential[];
+  /** the site's PIN policy for local allocation; absent: the default (a gateway's own state, never sent to a gateway by the simulator) */
+  pinPolicy?: PinPolicy;
 }
 
 /** Where a record was defined ("site.yaml:12:5"), if known. */

@@ -15,15 +15,19 @@ import type { Clock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/gatewayError.js';
 import type { JournalEvent } from '../../journal/journal.js';
 import type { AccessStore, ApplyOptions } from '../../store/accessStore.js';
+import type { CardStockStore } from '../../store/cardStockStore.js';
 import type { OperatorStore } from '../../store/operatorStore.js';
+import type { PinPolicyStore } from '../../store/pinPolicyStore.js';
 import type { SystemAccounts } from '../../control/userNames.js';
 import type { AppliedState } from '../../engine/accessEngine.js';
 import type { AdminEnvelope, AdminOperator, AdminRequest, AdminResult, AdminVerb } from '../../wire/adminProtocol.js';
 import { changeLine, type AdminPlan, type PlanContext } from './adminPlan.js';
 import { planCredential } from './credentialVerbs.js';
 import { planKey } from './keyVerbs.js';
+import { planStock } from './cardStockVerbs.js';
 import { runOperatorVerb } from './operatorVerbs.js';
 import { permits } from './permissions.js';
+import { codeSpaceVerdict, planPinPolicy } from './pinPolicyVerbs.js';
 import { planPerson } from './personVerbs.js';
 import { exportSite } from './siteExport.js';
 import { planPeopleImport, planSiteApply } from './siteVerbs.js';
@@ -48,6 +52,9 @@ export interface AdminCaller {
 export interface LocalAdminDeps {
   target: AdminTarget;
   operators: OperatorStore;
+  /** the local allocation state (docs/standalone.md, "Allocation") */
+  pinPolicy: PinPolicyStore;
+  stock: CardStockStore;
   accounts: SystemAccounts;
   clock: Clock;
   /** uids that are Owner without a row (root, the daemon's own account, the database file's owner) */
@@ -75,10 +82,13 @@ export class LocalAdmin {
     const who: AdminOperator = { uid: caller.uid, user: caller.user, role: operator.role };
     this.check(operator, verb, [], who);
     const target = this.deps.target;
-    const ctx: PlanContext = { store: target.store, hashPin: (pin) => target.hashPin(pin), timeZone: target.index.timeZone };
+    const ctx: PlanContext = {
+      store: target.store, hashPin: (pin) => target.hashPin(pin), timeZone: target.index.timeZone,
+      pinPolicy: this.deps.pinPolicy, stock: this.deps.stock, now: this.deps.clock.now(), by: caller.uid,
+    };
     const base = { verb, dryRun, operator: who };
 
-    if (request.verb === 'site.export') return { ...base, applied: false, revision: target.applied().revision, changes: [], data: exportSite(target.store, request.format) };
+    if (request.verb === 'site.export') return { ...base, applied: false, revision: target.applied().revision, changes: [], data: exportSite(target.store, request.format, this.policySet()) };
     if (request.verb === 'operator.add' || request.verb === 'operator.remove' || request.verb === 'operator.list') {
       const outcome = runOperatorVerb(request, { operators: this.deps.operators, accounts: this.deps.accounts, plan: ctx, now: this.deps.clock.now(), by: caller.uid, dryRun });
       if (outcome.changed) this.journalChange(who, verb, target.applied().revision, outcome.changes, false);
@@ -87,14 +97,29 @@ export class LocalAdmin {
 
     const plan = this.plan(ctx, request);
     this.check(operator, verb, plan.keyIds, who);
-    const changes = plan.ops.map(changeLine);
-    const note = plan.note;
-    if (dryRun || plan.ops.length === 0) return { ...base, applied: false, revision: target.applied().revision, changes, ...(note ? { note } : {}) };
+    const codeSpace = codeSpaceVerdict(ctx, plan);
+    const changes = [...plan.ops.map(changeLine), ...(plan.local?.lines ?? [])];
+    const said = {
+      ...(plan.note ? { note: plan.note } : {}), ...(codeSpace ? { warning: codeSpace.warning } : {}),
+      ...(plan.data !== undefined ? { data: plan.data } : {}),
+    };
+    const local = plan.local;
+    if (dryRun || (plan.ops.length === 0 && local === undefined)) return { ...base, applied: false, revision: target.applied().revision, changes, ...said };
+    const writeLocal = () => {
+      if (local?.stock) this.deps.stock.apply(local.stock);
+      if (local?.pinPolicy) this.deps.pinPolicy.put(local.pinPolicy, ctx.now, caller.uid);
+    };
     const forced = target.cloudManaged && forceLocal;
-    const applied = target.applyBatch(plan.ops satisfies BatchOp[], { source: 'local' }, { forceLocal });
+    // the stock's rows and the policy are written in the batch's transaction: all or nothing
+    const applied = plan.ops.length === 0 ? (writeLocal(), target.applied()) : target.applyBatch(plan.ops satisfies BatchOp[], { source: 'local', beforeCommit: writeLocal }, { forceLocal });
     this.journalChange(who, verb, applied.revision, changes, forced);
-    const cloudNote = forced ? 'this gateway is cloud-managed: the change holds until the cloud\'s next snapshot replaces it' : undefined;
-    return { ...base, applied: true, revision: applied.revision, changes, ...(note || cloudNote ? { note: [note, cloudNote].filter(Boolean).join('; ') } : {}) };
+    if (codeSpace) {
+      this.deps.target.journal.append({ type: 'system', at: this.deps.clock.now(), reason: 'pin_code_space_exceeded', data: { verb, uid: who.uid, user: who.user, pins: codeSpace.after, limit: codeSpace.limit } });
+    }
+    const cloudNote = forced && plan.ops.length > 0 ? 'this gateway is cloud-managed: the change holds until the cloud\'s next snapshot replaces it' : undefined;
+    const note = [plan.note, cloudNote].filter(Boolean).join('; ');
+    // a drawn value goes to the operator here and nowhere else (the journal has its credential id only)
+    return { ...base, applied: true, revision: applied.revision, changes, ...said, ...(note ? { note } : {}), ...(plan.issued ? { issued: plan.issued } : {}) };
   }
 
   private plan(ctx: PlanContext, request: Exclude<AdminRequest, { verb: 'site.export' | 'operator.add' | 'operator.remove' | 'operator.list' }>): AdminPlan {
@@ -118,7 +143,22 @@ export class LocalAdmin {
         return planSiteApply(ctx, request);
       case 'people.import':
         return planPeopleImport(ctx, request);
+      case 'pin-policy.show':
+      case 'pin-policy.set':
+        return planPinPolicy(ctx, request);
+      case 'stock.add':
+      case 'stock.list':
+      case 'stock.lost':
+      case 'stock.retire':
+      case 'stock.return':
+        return planStock(ctx, request);
     }
+  }
+
+  /** The PIN policy when one was set (export writes it), or undefined for the default. */
+  private policySet() {
+    const entry = this.deps.pinPolicy.get();
+    return entry.changedAt === null ? undefined : entry.policy;
   }
 
   private check(operator: Operator, verb: AdminVerb, keyIds: readonly string[], who: AdminOperator): void {

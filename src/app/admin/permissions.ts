@@ -36,6 +36,16 @@ export const ROLE_MATRIX: Readonly<Record<AdminVerb, readonly Role[]>> = {
   /** housekeeping may take a lost keycard out of service */
   'credential.revoke': [O, M, T, H],
   'people.import': [O, M, T],
+  // allocation (docs/standalone.md, "Allocation"): the policy is the site's, set by who runs it;
+  // the stock is delivered and enrolled at commissioning (installer), cards are issued from it by
+  // the front desk (team) and reported lost by housekeeping, as a lost keycard is revoked
+  'pin-policy.show': [O, M, T, I],
+  'pin-policy.set': [O, M],
+  'stock.add': [O, M, I],
+  'stock.list': [O, M, T, I, H],
+  'stock.lost': [O, M, T, H],
+  'stock.retire': [O, M],
+  'stock.return': [O, M, T],
 };
 
 /** Verbs that create, edit or delete keys: full key management only. */

@@ -3,11 +3,13 @@
  * `lockgw site apply` takes back unchanged — export then apply is no change. Instants are written
  * as ISO 8601 in UTC. A PIN is written as its digest (`pinDigest`, the HMAC with this gateway's
  * device secret), never in clear: the gateway does not know it. Such a PIN can be kept but not
- * moved to another gateway, and the cloud simulator refuses it.
+ * moved to another gateway, and the cloud simulator refuses it. The PIN policy, when one was set,
+ * is written as its section (`pinPolicy`); the keycard stock is the gateway's own, not the site's.
  */
 import { stringify } from 'yaml';
 import type { Credential } from '../../access/model.js';
 import { credentialInput } from '../../access/site/siteRecords.js';
+import type { PinPolicy } from '../../access/pinPolicy.js';
 import type { AccessStore } from '../../store/accessStore.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -23,9 +25,11 @@ function exported(c: Credential): Record<string, unknown> {
   return defined({ id: c.id, personId: c.personId, kind: 'pin', pinDigest: c.value, status: c.status, ...validity, useLimit: c.useLimit, duress: c.duress, label: c.label });
 }
 
-export function exportSite(store: AccessStore, format: 'yaml' | 'json'): string {
+/** `pinPolicy`: the site's, when one was set (the default is not written). */
+export function exportSite(store: AccessStore, format: 'yaml' | 'json', pinPolicy?: PinPolicy): string {
   const doc = {
     ...(store.site() ? { site: store.site() } : {}),
+    ...(pinPolicy ? { pinPolicy } : {}),
     doors: [...store.doors()],
     holidays: [...store.holidays()],
     schedules: [...store.schedules()],

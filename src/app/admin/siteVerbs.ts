@@ -11,6 +11,7 @@ import type { AdminRequest } from '../../wire/adminProtocol.js';
 import { siteInputFrom } from '../site/siteInput.js';
 import { diffState } from '../site/stateDiff.js';
 import type { AdminPlan, PlanContext } from './adminPlan.js';
+import { describePolicy } from './pinPolicyVerbs.js';
 
 function keysOf(ops: readonly BatchOp[]): string[] {
   const keys = new Set<string>();
@@ -25,9 +26,14 @@ export function planSiteApply(ctx: PlanContext, request: Extract<AdminRequest, {
   const input = siteInputFrom(request.site, request.users);
   const ops = diffState(ctx.store, input.records, (pin) => ctx.hashPin(pin));
   const c = input.counts;
+  // the file's PIN policy, when it has one and it differs (a file without one leaves it as it is)
+  const policy = input.records.pinPolicy;
+  const current = ctx.pinPolicy.get();
+  const samePolicy = policy === undefined || (current.changedAt !== null && policy.minLength === current.policy.minLength && policy.maxLength === current.policy.maxLength && policy.codeSpace === current.policy.codeSpace);
   return {
     ops, keyIds: keysOf(ops),
-    note: ops.length === 0
+    ...(samePolicy ? {} : { local: { pinPolicy: policy, lines: [`set PIN policy: ${describePolicy(policy)}`] } }),
+    note: ops.length === 0 && samePolicy
       ? `${request.site.source}: the rules in force are this site already`
       : `${request.site.source}: ${c.doors} doors, ${c.keys} keys, ${c.people} people, ${c.credentials} credentials; anything the file does not name is deleted`,
   };

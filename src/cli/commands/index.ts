@@ -22,6 +22,8 @@ import { registerPerson } from './person.js';
 import { registerKey } from './key.js';
 import { registerCredential } from './credential.js';
 import { registerSite } from './site.js';
+import { registerPinPolicy } from './pinPolicy.js';
+import { registerStock } from './stock.js';
 
 export function registerCommands(program: Command, cli: CliContext): void {
   registerDecide(program, cli);
@@ -45,5 +47,7 @@ export function registerCommands(program: Command, cli: CliContext): void {
   registerKey(program, cli);
   registerCredential(program, cli);
   registerSite(program, cli);
+  registerPinPolicy(program, cli);
+  registerStock(program, cli);
   registerPassThrough(program);
 }

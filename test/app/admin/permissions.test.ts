@@ -27,6 +27,13 @@ const EXPECTED: Record<AdminVerb, string> = {
   'credential.replace': 'OMT',
   'credential.revoke': 'OMTH',
   'people.import': 'OMT',
+  'pin-policy.show': 'OMTI',
+  'pin-policy.set': 'OM',
+  'stock.add': 'OMI',
+  'stock.list': 'OMTIH',
+  'stock.lost': 'OMTH',
+  'stock.retire': 'OM',
+  'stock.return': 'OMT',
 };
 const LETTER: Record<Role, string> = { owner: 'O', manager: 'M', team: 'T', installer: 'I', housekeeping: 'H' };
 
