@@ -67,7 +67,7 @@ function runOfSteps(digits: string, step: 1 | -1): boolean {
  * Why a code is trivially weak, or null: one digit repeated (1111), a run up or down (1234,
  * 9876), a repeated half (1212, 123123), or a code containing the holder's unit number when
  * that has three digits or more (unit 205C: 2051, 1205). Drawn codes are never weak; an asked one
- * is refused by `strict` and replaced by `preferred`.
+ * is replaced by `preferred`, and issued by `strict` with a warning (the operator chose it).
  */
 export function weakness(digits: string, unit?: string): string | null {
   if (/^(\d)\1*$/.test(digits)) return 'one digit repeated';

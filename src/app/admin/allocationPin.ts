@@ -2,9 +2,10 @@
  * Choosing a doorcode (docs/standalone.md, "Allocation"), as the hospitality portal's allocation
  * policies do: `random` draws one from crypto randomness, `preferred` takes the asked code if
  * the site may issue it and draws one otherwise (and says why), `strict` takes the asked code or
- * refuses naming why (taken, a length the policy does not issue; a weak code is issued and said). A drawn code has the policy's shortest length (the length the code-space
- * rule counts), is never trivially weak (access/pinPolicy.ts weakness) and never one already
- * issued at the site — compared through the gateway's digest, as PINs are stored.
+ * refuses naming why (taken, a length the policy does not issue; a weak code is issued and said).
+ * A drawn code has the policy's shortest length (the length the code-space rule counts), is
+ * never trivially weak (access/pinPolicy.ts weakness) and never one already issued at the site —
+ * compared through the gateway's digest, as PINs are stored.
  */
 import { randomInt } from 'node:crypto';
 import { lengthProblem, weakness, type PinPolicy } from '../../access/pinPolicy.js';

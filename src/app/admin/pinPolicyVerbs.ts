@@ -63,17 +63,18 @@ export function planPinPolicy(ctx: PlanContext, request: PolicyRequest): AdminPl
   return { ops: [], keyIds: [], local: { pinPolicy: policy, lines: [`set PIN policy: ${describePolicy(policy)}`] }, ...(over ? { note: over } : {}) };
 }
 
-/** The number of PINs the store will hold once the operations are applied. */
-export function pinCountAfter(store: AccessStore, ops: readonly BatchOp[]): number {
+/** The PINs the store holds now and once the operations are applied, in one pass over its credentials. */
+function pinCounts(store: AccessStore, ops: readonly BatchOp[]): { before: number; after: number } {
   const pins = new Set<string>();
   for (const c of store.credentials()) if (c.kind === 'pin') pins.add(c.id);
+  const before = pins.size;
   for (const op of ops) {
     if (op.entity !== 'credential') continue;
     if (op.op === 'delete') pins.delete(op.id);
     else if (op.record.kind === 'pin') pins.add(op.record.id);
     else pins.delete(op.record.id);
   }
-  return pins.size;
+  return { before, after: pins.size };
 }
 
 /**
@@ -81,9 +82,10 @@ export function pinCountAfter(store: AccessStore, ops: readonly BatchOp[]): numb
  * to say under `warn`; POLICY_REFUSED under `refuse`. `policy` is the one the plan sets, if any.
  */
 export function codeSpaceVerdict(ctx: PlanContext, plan: AdminPlan): { warning: string; before: number; after: number; limit: number } | null {
+  // a plan that writes no credential leaves the count as it is: no scan of the site's credentials
+  if (!plan.ops.some((op) => op.entity === 'credential')) return null;
   const policy = plan.local?.pinPolicy ?? ctx.pinPolicy.get().policy;
-  const before = issuedPinCount(ctx.store);
-  const after = pinCountAfter(ctx.store, plan.ops);
+  const { before, after } = pinCounts(ctx.store, plan.ops);
   const limit = pinLimit(policy);
   if (after <= limit || after <= before) return null;
   const why = `${after} PINs would be issued at this site, over the code-space limit of ${limit} (IEC 60839-11-1: one PIN per 1,000 possible codes; ${codeSpace(policy).toLocaleString('en')} codes of ${policy.minLength} digits)`;
