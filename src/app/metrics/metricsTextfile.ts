@@ -131,8 +131,9 @@ export class MetricsTextfile extends EventEmitter<MetricsTextfileEvents> {
       await chmod(this.temp, 0o644);
       await rename(this.temp, this.options.path);
     } catch (err) {
-      // a half-written temp file would block every later write ('wx')
-      await rm(this.temp, { force: true });
+      // a half-written temp file of ours would block every later write ('wx'); one that was
+      // there before (EEXIST) is not ours, and stays
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await rm(this.temp, { force: true });
       throw err;
     }
     return { at: this.options.clock.now(), bytes: Buffer.byteLength(body) };

@@ -68,6 +68,18 @@ t.test('a file the gateway did not write is refused and left as it was; the door
   t.equal(readFileSync(path, 'utf8'), theirs, 'untouched, not even removed at stop');
 });
 
+t.test('a file already at the temp file\'s name is not the gateway\'s: the write fails and leaves it', async (t) => {
+  const dir = textfileDir(t);
+  const path = join(dir, 'lockgw.prom');
+  const temp = join(dir, `.lockgw.prom.${process.pid}.tmp`);
+  writeFileSync(temp, 'someone else\'s\n');
+  const { gateway, logs } = await gatewayFixture(t, inTextfile(path));
+  t.equal(gateway.metrics!.textfile, null, 'no textfile writer');
+  t.match(logs.join(''), `metrics disabled: metrics.textfile: cannot write ${path}`);
+  t.equal(readFileSync(temp, 'utf8'), 'someone else\'s\n', 'the file at the temp name is untouched');
+  t.notOk(existsSync(path), 'nothing renamed into place');
+});
+
 t.test('another gateway\'s textfile is refused, naming that gateway', async (t) => {
   const dir = textfileDir(t);
   const path = join(dir, 'lockgw.prom');
