@@ -1,9 +1,8 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/lockgw.js';
 import { generateSigningKeyPair } from '../../src/wire/keys.js';
+import { commissioning } from '../support/commissioning.js';
 import { controlRig, rawClient } from '../support/controlRig.js';
 
 const SITE = `site: {id: linden, name: Linden, timeZone: Europe/Berlin}
@@ -18,24 +17,9 @@ people:
     credentials: [{id: ann-card, kind: card, card: "26:12:34567"}]
 `;
 
-/** A data dir with a config and no daemon: the CLI opens the database itself (commissioning). */
-function commissioning(t: { teardown(fn: () => unknown): void }, extra = '') {
-  const dir = mkdtempSync(join(tmpdir(), 'lockgw-admin-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(dir)}\ndemo:\n  seed: false\n${extra}`);
-  writeFileSync(join(dir, 'site.yaml'), SITE);
-  const cli = async (...args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli([...args, '--config', config], (l) => out.push(l), (l) => err.push(l));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
-  return { dir, cli };
-}
 
 t.test('without a daemon: the CLI applies a site file to the database, and the verbs work on it', async (t) => {
-  const { dir, cli } = commissioning(t);
+  const { dir, cli } = commissioning(t, SITE);
   const dry = await cli('site', 'apply', join(dir, 'site.yaml'), '--dry-run');
   t.equal(dry.code, 0, dry.err);
   t.match(dry.out, /upsert key resident[\s\S]*dry run: nothing was applied/);
@@ -66,7 +50,7 @@ t.test('without a daemon: the CLI applies a site file to the database, and the v
 });
 
 t.test('exit codes: 2 for bad input naming the field, 3 for a cloud-managed gateway without --force-local', async (t) => {
-  const { dir, cli } = commissioning(t);
+  const { dir, cli } = commissioning(t, SITE);
   await cli('site', 'apply', join(dir, 'site.yaml'));
   const missing = await cli('give', 'ghost', 'gym');
   t.equal(missing.code, 2);
@@ -80,7 +64,7 @@ t.test('exit codes: 2 for bad input naming the field, 3 for a cloud-managed gate
   t.match(bad.err, /bad\.yaml:2:\d+: doors\[0\]\.plcae: unknown field "plcae"/);
 
   const keys = generateSigningKeyPair('k1');
-  const cloud = commissioning(t, `cloud:\n  enabled: true\n  keys:\n    - kid: k1\n      pem: ${JSON.stringify(keys.publicPem)}\n`);
+  const cloud = commissioning(t, SITE, `cloud:\n  enabled: true\n  keys:\n    - kid: k1\n      pem: ${JSON.stringify(keys.publicPem)}\n`);
   const refused = await cloud.cli('person', 'add', 'zoe', '--name', 'Zoe');
   t.equal(refused.code, 3);
   t.match(refused.err, /takes its rules from the cloud/);

@@ -4,10 +4,9 @@
  * is printed once on stdout and is nowhere in the journal; a refusal by the policy exits 3.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/lockgw.js';
+import { commissioning } from '../support/commissioning.js';
 import { controlRig } from '../support/controlRig.js';
 
 const SITE = `site: {id: linden, name: Linden, timeZone: Europe/Berlin}
@@ -21,23 +20,9 @@ people:
     holds: [resident]
 `;
 
-function commissioning(t: { teardown(fn: () => unknown): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'lockgw-alloc-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = join(dir, 'lockgw.yaml');
-  writeFileSync(config, `gateway:\n  dataDir: ${JSON.stringify(dir)}\ndemo:\n  seed: false\n`);
-  writeFileSync(join(dir, 'site.yaml'), SITE);
-  const cli = async (...args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli([...args, '--config', config], (l) => out.push(l), (l) => err.push(l));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
-  return { dir, cli };
-}
 
 t.test('without a daemon: the site file sets the policy, drawn codes are shown once, the limit refuses with exit 3', async (t) => {
-  const { dir, cli } = commissioning(t);
+  const { dir, cli } = commissioning(t, SITE);
   t.equal((await cli('site', 'apply', join(dir, 'site.yaml'))).code, 0);
   const shown = await cli('pin-policy', 'show');
   t.equal(shown.code, 0, shown.err);
@@ -73,7 +58,7 @@ t.test('without a daemon: the site file sets the policy, drawn codes are shown o
 });
 
 t.test('without a daemon: stock add from a list, a range and a CSV; list --state; draw a card; lost', async (t) => {
-  const { dir, cli } = commissioning(t);
+  const { dir, cli } = commissioning(t, SITE);
   await cli('site', 'apply', join(dir, 'site.yaml'));
   writeFileSync(join(dir, 'delivery.csv'), 'card,batch\n26:12:500,A\n26:12:501,A\n');
   const added = await cli('stock', 'add', '26:12:400', '--range', '26:12:100-104', '--csv', join(dir, 'delivery.csv'));
