@@ -1,15 +1,7 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { configWarnings, parseConfig } from '../../../src/app/config/loadConfig.js';
-import type { GatewayConfigInput } from '../../../src/app/config/configSchema.js';
+import { refusedConfig as refused } from '../../support/configRefusal.js';
 
-/** parseConfig's CONFIG_INVALID naming `path`, with the message and a hint on that path's line */
-function refused(t: Test, config: GatewayConfigInput, path: string, message: RegExp): void {
-  const err = t.throws(() => parseConfig(config, 'c.yaml'), { code: 'CONFIG_INVALID' }) as Error & { details?: { field?: string } };
-  t.equal(err.details?.field, path, `the error names ${path}`);
-  const line = err.message.split('\n').find((l) => l.includes(`c.yaml: ${path}: `)) ?? '';
-  t.match(line, message, `${path}: ${message}`);
-  t.match(line, / — hint: /, `${path} has a hint`);
-}
 
 t.test('metrics are off by default; enabled, they listen on loopback port 9464 and write no textfile', async (t) => {
   t.same(parseConfig({}).metrics, { enabled: false, listen: '127.0.0.1:9464', textfile: null, intervalMs: 15_000 });

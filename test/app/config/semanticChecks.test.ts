@@ -1,17 +1,9 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, parseConfig } from '../../../src/app/config/loadConfig.js';
-import type { GatewayConfigInput } from '../../../src/app/config/configSchema.js';
+import { refusedConfig as refused } from '../../support/configRefusal.js';
 
-/** parseConfig's CONFIG_INVALID, with the line for `path` in its message and that path as the field */
-function refused(t: Test, config: GatewayConfigInput, path: string, message: RegExp): void {
-  const err = t.throws(() => parseConfig(config, 'c.yaml'), { code: 'CONFIG_INVALID' }) as Error & { details?: { field?: string } };
-  t.equal(err.details?.field, path, `the error names ${path}`);
-  const line = err.message.split('\n').find((l) => l.includes(`c.yaml: ${path}: `)) ?? '';
-  t.match(line, message, `${path}: ${message}`);
-  t.match(line, / — hint: /, `${path} has a hint`);
-}
 
 const bridge = (baudRate: number) => ({ id: 'b1', path: '/dev/ttyUSB0', baudRate });
 const board = (baudRate: number) => ({ id: 'r1', path: '/dev/ttyUSB1', baudRate });
