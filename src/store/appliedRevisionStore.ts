@@ -7,6 +7,7 @@
  */
 import { GatewayError } from '../kernel/gatewayError.js';
 import { durableTransaction, type Db } from './database.js';
+import { readableRows } from './readableRows.js';
 
 /** one remembered revision (the same shape as cloud/appliedRevisionLedger.ts's AppliedRevision) */
 export interface AppliedRevisionRow {
@@ -37,14 +38,8 @@ export class AppliedRevisionStore {
     } catch (err) {
       throw new GatewayError('STORE_CORRUPT', `the applied revisions (table applied_revisions) cannot be read: ${(err as Error).message}`, {}, { cause: err });
     }
-    const revisions: AppliedRevisionRow[] = [];
-    let skipped = 0;
-    for (const row of rows) {
-      const revision = readable(row);
-      if (revision === null) skipped++;
-      else revisions.push(revision);
-    }
-    return { revisions, skipped };
+    const { items, skipped } = readableRows(rows, readable);
+    return { revisions: items, skipped };
   }
 
   remember(revisions: readonly AppliedRevisionRow[], keep: number): void {

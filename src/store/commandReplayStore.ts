@@ -6,6 +6,7 @@
  */
 import { GatewayError } from '../kernel/gatewayError.js';
 import { durableTransaction, type Db } from './database.js';
+import { readableRows } from './readableRows.js';
 
 /** one remembered command key (the same shape as cloud/replayLedger.ts's ReplayRow, which this class fits) */
 export interface ReplayRow {
@@ -36,14 +37,8 @@ export class CommandReplayStore {
     } catch (err) {
       throw new GatewayError('STORE_CORRUPT', `the remembered commands (table command_replays) cannot be read: ${(err as Error).message}`, {}, { cause: err });
     }
-    const entries: ReplayRow[] = [];
-    let skipped = 0;
-    for (const row of rows) {
-      const entry = readable(row);
-      if (entry === null) skipped++;
-      else entries.push(entry);
-    }
-    return { entries, skipped };
+    const { items, skipped } = readableRows(rows, readable);
+    return { entries: items, skipped };
   }
 
   remember(entries: readonly ReplayRow[], forget: readonly string[]): void {
